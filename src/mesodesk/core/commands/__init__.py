@@ -1,0 +1,1 @@
+"""The clinical-core commands of `mesodesk`: protocol, screen, timeline, plan."""

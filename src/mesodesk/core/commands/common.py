@@ -1,0 +1,58 @@
+"""What the core commands share: one-line errors with exit code 2, JSON in and out."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+from mesodesk.core.inputs import InputError
+
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """Bad command-line usage; printed as one line."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a bad option as one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def read_json(path: str, field: str) -> Any:
+    """A JSON document from a file, or from standard input when the path is "-"."""
+    try:
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InputError(field, f"cannot read {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise InputError(field, f"{path} is not UTF-8 text") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InputError(
+            field, f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def fail(command: str, message: str) -> int:
+    """Print `mesodesk COMMAND: message` on one line of stderr; return the exit code 2."""
+    sys.stderr.write(f"mesodesk {command}: {' '.join(message.split())}\n")
+    return EXIT_BAD_INPUT
+
+
+def guarded(command: str, body: Any, argv: Any) -> int:
+    """Run `body(argv)`, turning bad input into one line and exit code 2."""
+    try:
+        return int(body(argv))
+    except (InputError, UsageError) as error:
+        return fail(command, str(error))

@@ -1,0 +1,1 @@
+"""Renderings of a timeline: RFC 5545 calendar and a printable plain-text sheet."""

@@ -1,0 +1,166 @@
+"""Cross-checks of a parsed library: every reference resolves, every rule is sourced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from mesodesk.core.library.entries import Problem
+from mesodesk.core.library.loader import Parsed
+from mesodesk.core.library.model import Citation, Conflict, Phase, Selector
+from mesodesk.core.matching import STOPWORDS, words
+
+# Hooks the screening engine implements; a `special` outside this set is a typo.
+SPECIAL_HOOKS = frozenset(
+    {
+        "ingredient_allergy",
+        "unrecognized_medication",
+        "unrecognized_allergy",
+        "unrecognized_procedure",
+    }
+)
+APPROVALS = frozenset({"massage"})
+INTAKE_FLAGS = frozenset({"pregnant", "breastfeeding"})
+
+
+def check(parsed: Parsed) -> list[Problem]:
+    """All cross-reference problems, each naming its file and entry."""
+    problems: list[Problem] = []
+    sources = {s.id for s in parsed.sources}
+    conditions = {t.code for t in parsed.terms["condition"]}
+    classes = {c.code for c in parsed.substance_classes}
+    ingredients = {i.code for i in parsed.ingredients}
+    groups = {t.code for t in parsed.terms["ingredient_group"]}
+    procedure_classes = {t.code for t in parsed.terms["procedure_class"]}
+    techniques = {t.code for t in parsed.terms["technique"]}
+    device_types = {d.code for d in parsed.device_types}
+
+    def where(table: str, code: str) -> str:
+        return parsed.origin.get((table, code), "?")
+
+    def report(table: str, code: str, message: str) -> None:
+        problems.append(Problem(where(table, code), f"{table} {code!r}", message))
+
+    def cites(
+        table: str, code: str, citations: Iterable[Citation], conflict: Conflict | None
+    ) -> None:
+        for citation in citations:
+            if citation.source not in sources:
+                report(table, code, f"cites unknown source {citation.source!r}")
+        if conflict is not None:
+            for source, _ in conflict.values:
+                if source not in sources:
+                    report(table, code, f"conflict names unknown source {source!r}")
+
+    def refs(table: str, code: str, kind: str, used: Iterable[str], known: set[str]) -> None:
+        for name in used:
+            if name not in known:
+                report(table, code, f"refers to unknown {kind} {name!r}")
+
+    def selector(table: str, code: str, s: Selector) -> None:
+        refs(table, code, "intake field", s.intake, INTAKE_FLAGS)
+        refs(table, code, "condition", s.conditions, conditions)
+        refs(table, code, "substance class", s.medication_classes, classes)
+        refs(table, code, "ingredient", s.allergy_ingredients, ingredients)
+        refs(table, code, "ingredient", s.plan_ingredients, ingredients)
+        refs(table, code, "procedure class", s.procedure_classes, procedure_classes)
+        refs(table, code, "technique", s.plan_techniques, techniques)
+        if s.special is not None and s.special not in SPECIAL_HOOKS:
+            report(table, code, f"unknown special hook {s.special!r}")
+        if s.fitzpatrick_at_least is not None and not 1 <= s.fitzpatrick_at_least <= 6:
+            report(table, code, "fitzpatrick_at_least must be 1 to 6")
+
+    for source in parsed.sources:
+        if source.kind == "seed" and not source.label.endswith(".txt"):
+            report("source", source.id, f"a seed is named by its file, got {source.label!r}")
+    for table, terms in parsed.terms.items():
+        for term in terms:
+            cites(table, term.code, term.sources, None)
+    for item in parsed.substance_classes:
+        cites("substance_class", item.code, item.sources, None)
+    for item in parsed.substances:
+        refs("substance", item.code, "substance class", item.classes, classes)
+    for item in parsed.ingredients:
+        cites("ingredient", item.code, item.sources, None)
+        refs("ingredient", item.code, "ingredient group", [item.group], groups)
+    for item in parsed.allergens:
+        refs("allergen", item.code, "ingredient", item.ingredients, ingredients)
+    for item in parsed.procedures:
+        refs("procedure", item.code, "procedure class", item.classes, procedure_classes)
+    for item in parsed.device_types:
+        cites("device_type", item.code, item.sources, None)
+        if item.technique is not None:
+            refs("device_type", item.code, "technique", [item.technique], techniques)
+    for item in parsed.devices:
+        cites("device", item.code, item.sources, None)
+        refs("device", item.code, "device type", [item.device_type], device_types)
+    for item in parsed.contraindications:
+        cites("contraindication", item.code, item.sources, item.conflict)
+        selector("contraindication", item.code, item.when)
+    for rule in parsed.rules:
+        cites("rule", rule.code, rule.sources, rule.conflict)
+        selector("rule", rule.code, rule.when)
+        if rule.approval is not None and rule.approval not in APPROVALS:
+            report("rule", rule.code, f"unknown approval {rule.approval!r}")
+        if rule.phase is not Phase.PREP and rule.lead_days is not None:
+            report("rule", rule.code, "lead_days belongs to preparation items only")
+    for table, items in (
+        ("side_effect", parsed.side_effects),
+        ("red_flag", parsed.red_flags),
+        ("scale", parsed.scales),
+        ("rejected", parsed.rejected),
+    ):
+        for item in items:
+            cites(table, item.code, item.sources, None)
+    for schedule in parsed.schedules:
+        cites("schedule", schedule.code, schedule.sources, schedule.conflict)
+        lo, hi = schedule.maintenance_from_days, schedule.maintenance_until_days
+        if (lo is None) != (hi is None) or (lo is not None and hi is not None and lo > hi):
+            report("schedule", schedule.code, "maintenance needs from <= until, both or neither")
+    for fact in parsed.facts:
+        cites("fact", fact.code, fact.sources, fact.conflict)
+    if parsed.session is not None:
+        cites("session", "defaults", parsed.session.sources, parsed.session.conflict)
+
+    # Rules, contraindications and facts share one namespace: clinic overrides name them.
+    seen: dict[str, str] = {}
+    for table, codes in (
+        ("contraindication", [c.code for c in parsed.contraindications]),
+        ("rule", [r.code for r in parsed.rules]),
+        ("fact", [f.code for f in parsed.facts]),
+    ):
+        for code in codes:
+            if code in seen and seen[code] != table:
+                report(table, code, f"code is also used by a {seen[code]}")
+            seen[code] = table
+
+    _check_synonyms(parsed, problems)
+    return problems
+
+
+def _check_synonyms(parsed: Parsed, problems: list[Problem]) -> None:
+    """A synonym must name something on its own and mean one thing in its vocabulary."""
+    vocabularies = {
+        "substance": [(s.code, (s.label, *s.synonyms)) for s in parsed.substances],
+        "allergen": [(a.code, (a.label, *a.synonyms)) for a in parsed.allergens]
+        + [(i.code, (i.label, *i.synonyms)) for i in parsed.ingredients],
+        "procedure": [(p.code, (p.label, *p.synonyms)) for p in parsed.procedures],
+    }
+    for table, entries in vocabularies.items():
+        owner: dict[tuple[str, ...], str] = {}
+        for code, names in entries:
+            for name in names:
+                key = words(name)
+                file = parsed.origin.get((table, code)) or parsed.origin.get(
+                    ("ingredient", code), "?"
+                )
+                if not key or (len(key) == 1 and (key[0] in STOPWORDS or key[0].isdigit())):
+                    problems.append(
+                        Problem(file, f"{table} {code!r}", f"synonym {name!r} names nothing")
+                    )
+                elif key in owner and owner[key] != code:
+                    problems.append(
+                        Problem(
+                            file, f"{table} {code!r}", f"synonym {name!r} also names {owner[key]!r}"
+                        )
+                    )
+                owner.setdefault(key, code)

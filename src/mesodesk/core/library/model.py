@@ -1,0 +1,367 @@
+"""What the protocol library holds, as frozen dataclasses.
+
+The TOML files under `mesodesk/protocols/library/` are read into these by `loader.py`;
+the engines (screening, timeline, planner) only ever see these types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+
+class Severity(StrEnum):
+    """How strongly a finding stands in the way of treatment."""
+
+    ABSOLUTE = "absolute"
+    RELATIVE = "relative"
+    CAUTION = "caution"
+
+
+SEVERITY_RANK = {Severity.CAUTION: 0, Severity.RELATIVE: 1, Severity.ABSOLUTE: 2}
+
+
+class Phase(StrEnum):
+    """Where an item of the patient's timeline sits relative to the session."""
+
+    PREP = "prep"
+    DAY_OF = "day_of"
+    AFTERCARE = "aftercare"
+    WATCH = "watch"
+
+
+class Kind(StrEnum):
+    """What an item asks of the patient."""
+
+    AVOID = "avoid"
+    DO = "do"
+    EXPECT = "expect"
+    WARNING = "warning"
+
+
+class Prescribed(StrEnum):
+    """Which medications a selector picks by how the patient obtains them."""
+
+    ANY = "any"
+    YES = "yes"  # prescribed by a doctor, or a prescription-only substance
+    NO = "no"  # bought over the counter
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A document a rule rests on: one of the five seed files, or a literature citation."""
+
+    id: str
+    kind: str  # "seed" or "literature"
+    label: str  # the seed's file name, or a short citation ("Vedamurthy, IJDVL 2007")
+    title: str
+    citation: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A rule's reference to a source, with a few words saying where in it."""
+
+    source: str
+    at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Conflict:
+    """Sources that disagree on a figure, the default the library chose and why."""
+
+    values: tuple[tuple[str, str], ...]  # (source id, what that source says)
+    chosen: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A vocabulary entry: a code, its label, how patients write it, where it comes from."""
+
+    code: str
+    label: str
+    synonyms: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SubstanceClass:
+    """A class of medicine or product (NSAID, anticoagulant, retinoid, statin ...)."""
+
+    code: str
+    label: str
+    blood_thinning: bool = False
+    relevant: bool = False  # does any rule of mesotherapy care about this class?
+    sources: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Substance:
+    """A medicine, supplement or skin product, with generic and brand names."""
+
+    code: str
+    label: str
+    classes: tuple[str, ...]
+    prescription_only: bool = False
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Ingredient:
+    """Something a mesotherapy cocktail or numbing cream may contain."""
+
+    code: str
+    label: str
+    group: str
+    synonyms: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Allergen:
+    """An allergy as patients name it, and the ingredients it rules out (maybe none)."""
+
+    code: str
+    label: str
+    ingredients: tuple[str, ...]
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Procedure:
+    """A skin procedure a patient may have had recently (a chemical peel ...)."""
+
+    code: str
+    label: str
+    classes: tuple[str, ...]
+    synonyms: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceModel:
+    """A named device model (the four product headers of seed 002)."""
+
+    code: str
+    label: str
+    device_type: str
+    sources: tuple[Citation, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceType:
+    """A kind of device a clinic may own; not every kind injects (so is not mesotherapy)."""
+
+    code: str
+    label: str
+    injects: bool
+    technique: str | None = None
+    sources: tuple[Citation, ...] = ()
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Selector:
+    """Which of a patient's answers a rule is about.
+
+    Every field is optional; an intake matches when ANY given field matches (so one
+    contraindication can be reached from a condition code or from a medication class).
+    """
+
+    intake: tuple[str, ...] = ()  # boolean intake fields: "pregnant", "breastfeeding"
+    conditions: tuple[str, ...] = ()
+    medication_classes: tuple[str, ...] = ()
+    prescribed: Prescribed = Prescribed.ANY
+    allergy_ingredients: tuple[str, ...] = ()
+    any_allergy: bool = False
+    procedure_classes: tuple[str, ...] = ()
+    plan_ingredients: tuple[str, ...] = ()
+    plan_techniques: tuple[str, ...] = ()
+    fitzpatrick_at_least: int | None = None
+    special: str | None = (
+        None  # an engine hook: "ingredient_allergy", "unrecognized_medication" ...
+    )
+
+    def is_empty(self) -> bool:
+        return not (
+            self.intake
+            or self.conditions
+            or self.medication_classes
+            or self.allergy_ingredients
+            or self.any_allergy
+            or self.procedure_classes
+            or self.plan_ingredients
+            or self.plan_techniques
+            or self.fitzpatrick_at_least is not None
+            or self.special
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Contraindication:
+    """A screening rule: when it applies, how severe it is, what staff and patient read."""
+
+    code: str
+    label: str
+    severity: Severity
+    when: Selector
+    message: str
+    sources: tuple[Citation, ...]
+    conflict: Conflict | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A repeating instruction: every `every`, lasting `lasts` each time."""
+
+    every: timedelta
+    lasts: timedelta
+    count: int | None = None  # how many times; None means until the item ends
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One item of the patient's timeline (preparation, day-of, aftercare or watch).
+
+    Timing depends on the phase:
+    - prep: starts at local midnight `lead_days` calendar days before the session date,
+      ends when the session starts;
+    - day_of: starts `before` the session start and lasts `lasts` (default: until start);
+    - aftercare and watch: start `after` the session end and last `lasts` of elapsed
+      time, or until the end of the local day (`until_end_of_day`).
+    """
+
+    code: str
+    phase: Phase
+    kind: Kind
+    label: str
+    text: str
+    sources: tuple[Citation, ...]
+    lead_days: int | None = None
+    before: timedelta | None = None
+    after: timedelta = timedelta(0)
+    lasts: timedelta | None = None
+    until_end_of_day: bool = False
+    repeat: Repeat | None = None
+    approval: str | None = None  # the repeat applies only when the clinician approved it
+    personal: bool = False  # shown only to patients the selector matches
+    when: Selector = field(default_factory=Selector)  # whose entries go into `matched`
+    replaces_for_prescribed: bool = False  # prescribed matches go to consult_prescriber
+    text_matched: str = ""  # wording used when the patient's own entries matched
+    text_approved: str = ""  # wording used when the clinician gave the `approval`
+    value: str = ""  # a figure the patient needs ("SPF 25 or higher", "1.9 litres")
+    patient_visible: bool = True
+    conflict: Conflict | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SideEffect:
+    """An expected, usually transient effect, with its usual duration."""
+
+    code: str
+    label: str
+    usual_duration: str
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RedFlag:
+    """A sign that means: contact the clinic (or emergency services when urgent)."""
+
+    code: str
+    label: str
+    urgent: bool
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SchedulePhase:
+    """A stretch of a series with one interval between sessions."""
+
+    sessions: int  # how many sessions this phase holds at most (the last phase: the rest)
+    interval_days: int  # target gap to the next session
+    min_interval_days: int  # never less than this, whatever closures do
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A series template with its source: sessions, intervals, maintenance."""
+
+    code: str
+    label: str
+    min_sessions: int
+    max_sessions: int
+    default_sessions: int
+    phases: tuple[SchedulePhase, ...]
+    maintenance_from_days: int | None
+    maintenance_until_days: int | None
+    maintenance_windows: int
+    sources: tuple[Citation, ...]
+    note: str = ""
+    conflict: Conflict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleLevel:
+    """One level of an outcome scale."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """An outcome or grading scale (GAIS, Glogau, Fitzpatrick, CTCAE ...)."""
+
+    code: str
+    label: str
+    levels: tuple[ScaleLevel, ...]
+    sources: tuple[Citation, ...]
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    """A statement of the sources the system records but does not turn into a timed rule."""
+
+    code: str
+    topic: str
+    text: str
+    sources: tuple[Citation, ...]
+    value: str = ""
+    conflict: Conflict | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A claim of a source deliberately never shown to patients, and why."""
+
+    code: str
+    claim: str
+    why: str
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDefaults:
+    """Defaults for the session itself (procedure length, numbing time)."""
+
+    duration_minutes: int
+    numbing_minutes: int
+    sources: tuple[Citation, ...]
+    conflict: Conflict | None = None
+
+
+def frozen_map[K, V](items: dict[K, V]) -> MappingProxyType[K, V]:
+    """A read-only view, so a loaded library cannot be changed by accident."""
+    return MappingProxyType(dict(items))
+
+
+JSON = dict[str, Any]

@@ -1,0 +1,86 @@
+"""Wall-clock times in a clinic's zone, with daylight-saving gaps and folds made explicit.
+
+Arithmetic on elapsed time is done in UTC; calendar arithmetic ("midnight 7 days before")
+is done on dates and turned into an instant here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from mesodesk.core.inputs import InputError
+
+
+def zone(name: str, field: str = "tz") -> ZoneInfo:
+    """The IANA zone called `name`; an unknown name is an `InputError` on `field`."""
+    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
+        raise InputError(field, f"unknown time zone {name!r}")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InputError(field, f"unknown time zone {name!r}") from None
+
+
+def gap_or_fold(naive: datetime, tz: ZoneInfo) -> str | None:
+    """ "gap" if the wall time does not exist in `tz`, "fold" if it happens twice, else None."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return "gap" if back != naive else "fold"
+
+
+def forward(naive: datetime, tz: ZoneInfo) -> datetime:
+    """The instant of a wall time; a time in a spring-forward gap moves on by the gap,
+    and a repeated time takes its first occurrence. For calendar rules, where "local
+    midnight" of a day must always mean some instant."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    return first.astimezone(UTC).astimezone(tz)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The start of `day` in `tz` (01:00 where a DST change skips midnight)."""
+    return forward(datetime.combine(day, time()), tz)
+
+
+def parse_wall_time(text: str, tz: ZoneInfo, field: str) -> datetime:
+    """`text` as local wall time in `tz` ("2026-03-28T18:00").
+
+    A time that does not exist (spring forward) or happens twice (fall back) is refused,
+    unless it carries a UTC offset that says which of the two is meant.
+    """
+    if not isinstance(text, str):
+        raise InputError(field, f"expected a local date and time, got {text!r}")
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(field, f"not a valid date and time (YYYY-MM-DDTHH:MM): {text!r}") from None
+    if parsed.tzinfo is not None:
+        offset = parsed.utcoffset()
+        naive = parsed.replace(tzinfo=None)
+        for fold in (0, 1):
+            candidate = naive.replace(tzinfo=tz, fold=fold)
+            if candidate.utcoffset() == offset and gap_or_fold(naive, tz) != "gap":
+                return candidate
+        raise InputError(field, f"{text} is not a time that exists in {tz.key} with that offset")
+    problem = gap_or_fold(parsed, tz)
+    if problem == "gap":
+        raise InputError(
+            field, f"{text} does not exist in {tz.key} (clocks spring forward); pick another time"
+        )
+    if problem == "fold":
+        raise InputError(
+            field,
+            f"{text} happens twice in {tz.key} (clocks fall back); add the UTC offset to say which",
+        )
+    return parsed.replace(tzinfo=tz)
+
+
+def in_zone(instant: datetime, tz: ZoneInfo) -> datetime:
+    return instant.astimezone(tz)
+
+
+def days(n: int) -> timedelta:
+    return timedelta(days=n)
