@@ -100,38 +100,41 @@ def select(selector: Selector, r: Resolved) -> tuple[bool, list[str]]:
                 hit = True
                 matched.append(code)
     if selector.medication_classes:
-        wanted = frozenset(selector.medication_classes)
+        wanted = selector.medication_classes
         for med in r.medications:
-            if med.classes & wanted and _prescribed_ok(selector, med):
+            if not wanted.isdisjoint(med.classes) and _prescribed_ok(selector, med):
                 hit = True
                 matched.append(med.name)
     if selector.allergy_ingredients:
-        wanted = frozenset(selector.allergy_ingredients)
+        wanted = selector.allergy_ingredients
         for allergy in r.allergies:
-            if allergy.ingredients & wanted:
+            if not wanted.isdisjoint(allergy.ingredients):
                 hit = True
                 matched.append(allergy.name)
     if selector.any_allergy and r.allergies:
         hit = True
         matched.extend(a.name for a in r.allergies)
     if selector.procedure_classes:
-        wanted = frozenset(selector.procedure_classes)
+        wanted = selector.procedure_classes
         for proc in r.procedures:
-            if proc.classes & wanted:
+            if not wanted.isdisjoint(proc.classes):
                 hit = True
                 matched.append(proc.name)
-    if r.plan is not None:
-        for code in r.plan.ingredients:
+    plan = r.plan
+    if plan is not None and (selector.plan_ingredients or selector.plan_techniques):
+        for code in plan.ingredients:
             if code in selector.plan_ingredients:
                 hit = True
                 matched.append(code)
-        if r.plan.technique in selector.plan_techniques:
+        if plan.technique in selector.plan_techniques:
             hit = True
-            matched.append(r.plan.technique)
+            matched.append(plan.technique)
     if (
         selector.fitzpatrick_at_least is not None
         and intake.fitzpatrick is not None
         and intake.fitzpatrick >= selector.fitzpatrick_at_least
     ):
         hit = True
-    return hit, list(dict.fromkeys(matched))
+    if len(matched) > 1:
+        matched = list(dict.fromkeys(matched))
+    return hit, matched

@@ -142,15 +142,15 @@ class Entry:
             sub.problem(f"prescribed must be any, yes or no, got {prescribed_text!r}")
             prescribed = Prescribed.ANY
         selector = Selector(
-            intake=sub.texts("intake"),
-            conditions=sub.texts("conditions"),
-            medication_classes=sub.texts("medication_classes"),
+            intake=frozenset(sub.texts("intake")),
+            conditions=frozenset(sub.texts("conditions")),
+            medication_classes=frozenset(sub.texts("medication_classes")),
             prescribed=prescribed,
-            allergy_ingredients=sub.texts("allergy_ingredients"),
+            allergy_ingredients=frozenset(sub.texts("allergy_ingredients")),
             any_allergy=sub.flag("any_allergy"),
-            procedure_classes=sub.texts("procedure_classes"),
-            plan_ingredients=sub.texts("plan_ingredients"),
-            plan_techniques=sub.texts("plan_techniques"),
+            procedure_classes=frozenset(sub.texts("procedure_classes")),
+            plan_ingredients=frozenset(sub.texts("plan_ingredients")),
+            plan_techniques=frozenset(sub.texts("plan_techniques")),
             fitzpatrick_at_least=sub.integer("fitzpatrick_at_least", required=False),
             special=sub.text("special", required=False, default="") or None,
         )

@@ -173,15 +173,16 @@ class Selector:
     contraindication can be reached from a condition code or from a medication class).
     """
 
-    intake: tuple[str, ...] = ()  # boolean intake fields: "pregnant", "breastfeeding"
-    conditions: tuple[str, ...] = ()
-    medication_classes: tuple[str, ...] = ()
+    # Sets, because the engines test membership for every intake.
+    intake: frozenset[str] = frozenset()  # boolean intake fields: "pregnant", "breastfeeding"
+    conditions: frozenset[str] = frozenset()
+    medication_classes: frozenset[str] = frozenset()
     prescribed: Prescribed = Prescribed.ANY
-    allergy_ingredients: tuple[str, ...] = ()
+    allergy_ingredients: frozenset[str] = frozenset()
     any_allergy: bool = False
-    procedure_classes: tuple[str, ...] = ()
-    plan_ingredients: tuple[str, ...] = ()
-    plan_techniques: tuple[str, ...] = ()
+    procedure_classes: frozenset[str] = frozenset()
+    plan_ingredients: frozenset[str] = frozenset()
+    plan_techniques: frozenset[str] = frozenset()
     fitzpatrick_at_least: int | None = None
     special: str | None = (
         None  # an engine hook: "ingredient_allergy", "unrecognized_medication" ...

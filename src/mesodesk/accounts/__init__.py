@@ -1,0 +1,1 @@
+"""People who sign in: clinic staff now, patients later."""

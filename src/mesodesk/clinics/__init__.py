@@ -1,0 +1,1 @@
+"""Clinics (the tenants) and the staff who work in them."""

@@ -1,0 +1,1 @@
+"""Reading mesodesk's configuration from the environment (used only by `mesodesk.settings`)."""

@@ -1,0 +1,178 @@
+"""Slot search: free times where a practitioner, a room and (if needed) a device are all
+available, inside opening and working hours, off closures, after an earliest start.
+
+Pure and in memory: the caller loads the busy intervals of the window from the database
+(one indexed range query per resource kind) and asks for the first N slots. Intervals are
+half-open [start, end) in UTC; hours are local wall times in the clinic's zone.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from mesodesk.core.localtime import forward
+
+Interval = tuple[datetime, datetime]
+# weekday (0 = Monday) -> local opening intervals, e.g. {0: [(09:00, 13:00), (14:00, 18:00)]}
+WeeklyHours = Mapping[int, Sequence[tuple[time, time]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """A practitioner, room or device with its weekly hours and busy intervals (UTC)."""
+
+    id: int
+    busy: Sequence[Interval] = ()
+    hours: WeeklyHours | None = None  # None: whenever the clinic is open
+    kind: str = ""  # a device's type; empty for people and rooms
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A bookable start with the resources that are free for the whole duration."""
+
+    start: datetime
+    end: datetime
+    practitioner: int
+    room: int
+    device: int | None
+
+
+@dataclass(frozen=True)
+class SlotQuery:
+    """What to look for: how long, from when, with which kind of device, how many."""
+
+    zone: ZoneInfo
+    duration: timedelta
+    window_start: datetime
+    window_end: datetime
+    clinic_hours: WeeklyHours
+    closures: frozenset[date] = frozenset()
+    device_kind: str | None = None  # a session with a meso gun needs a free meso gun
+    step: timedelta = timedelta(minutes=15)
+    limit: int = 20
+    not_before: datetime | None = None  # e.g. the earliest start a washout allows
+    practitioners: tuple[Resource, ...] = ()
+    rooms: tuple[Resource, ...] = ()
+    devices: tuple[Resource, ...] = field(default_factory=tuple)
+
+
+class _Busy:
+    """Sorted, merged busy intervals with a fast "is [a, b) free?" test."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, intervals: Iterable[Interval]):
+        merged: list[list[datetime]] = []
+        for start, end in sorted(intervals):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.starts = [m[0] for m in merged]
+        self.ends = [m[1] for m in merged]
+
+    def free(self, start: datetime, end: datetime) -> bool:
+        i = bisect_left(self.ends, start + timedelta(microseconds=1))
+        return i == len(self.starts) or self.starts[i] >= end
+
+
+def _day_intervals(day: date, hours: WeeklyHours, zone: ZoneInfo) -> list[Interval]:
+    out = []
+    for open_at, close_at in hours.get(day.weekday(), ()):
+        start = forward(datetime.combine(day, open_at), zone).astimezone(UTC)
+        end = forward(datetime.combine(day, close_at), zone).astimezone(UTC)
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def _intersect(a: list[Interval], b: list[Interval]) -> list[Interval]:
+    out = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            start, end = max(s1, s2), min(e1, e2)
+            if start < end:
+                out.append((start, end))
+    return sorted(out)
+
+
+def _aligned(instant: datetime, step: timedelta, origin: datetime) -> datetime:
+    """The first instant >= `instant` on the step grid counted from `origin`."""
+    offset = (instant - origin) % step
+    return instant if not offset else instant + (step - offset)
+
+
+def find_slots(query: SlotQuery) -> list[Slot]:
+    """The first `limit` slots in time order (ties: practitioner order, then room, device)."""
+    zone = query.zone
+    busy = (
+        {("p", r.id): _Busy(r.busy) for r in query.practitioners}
+        | {("r", r.id): _Busy(r.busy) for r in query.rooms}
+        | {("d", r.id): _Busy(r.busy) for r in query.devices}
+    )
+    devices = [d for d in query.devices if query.device_kind is None or d.kind == query.device_kind]
+    if query.device_kind is not None and not devices:
+        return []
+    earliest = max(query.window_start, query.not_before or query.window_start)
+    slots: list[Slot] = []
+    day = query.window_start.astimezone(zone).date()
+    last_day = query.window_end.astimezone(zone).date()
+    while day <= last_day and len(slots) < query.limit:
+        if day not in query.closures:
+            # Whole days at a time, so the first N are the earliest N whoever is free.
+            todays = _slots_on(day, query, busy, devices, earliest)
+            todays.sort(key=lambda s: s.start)  # stable: practitioner order within a start
+            slots += todays
+        day += timedelta(days=1)
+    return slots[: query.limit]
+
+
+def _slots_on(
+    day: date,
+    query: SlotQuery,
+    busy: dict[tuple[str, int], _Busy],
+    devices: list[Resource],
+    earliest: datetime,
+) -> list[Slot]:
+    zone = query.zone
+    open_today = _day_intervals(day, query.clinic_hours, zone)
+    if not open_today:
+        return []
+    found: list[Slot] = []
+    for practitioner in query.practitioners:
+        hours = open_today
+        if practitioner.hours is not None:
+            hours = _intersect(open_today, _day_intervals(day, practitioner.hours, zone))
+        p_busy = busy[("p", practitioner.id)]
+        for open_at, close_at in hours:
+            start = _aligned(max(open_at, earliest), query.step, open_at)
+            while start + query.duration <= close_at and start + query.duration <= query.window_end:
+                end = start + query.duration
+                if p_busy.free(start, end):
+                    slot = _with_room_and_device(start, end, practitioner.id, query, busy, devices)
+                    if slot is not None:
+                        found.append(slot)
+                start += query.step
+    return found
+
+
+def _with_room_and_device(
+    start: datetime,
+    end: datetime,
+    practitioner: int,
+    query: SlotQuery,
+    busy: dict[tuple[str, int], _Busy],
+    devices: list[Resource],
+) -> Slot | None:
+    room = next((r.id for r in query.rooms if busy[("r", r.id)].free(start, end)), None)
+    if room is None:
+        return None
+    if query.device_kind is None:
+        return Slot(start, end, practitioner, room, None)
+    device = next((d.id for d in devices if busy[("d", d.id)].free(start, end)), None)
+    return None if device is None else Slot(start, end, practitioner, room, device)

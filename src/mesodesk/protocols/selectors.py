@@ -1,0 +1,31 @@
+"""Reads of protocol versions and clinic overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
+
+
+def latest_protocol_version() -> ProtocolVersion | None:
+    """The protocol version loaded most recently, if any has been."""
+    return (
+        ProtocolVersion.objects.order_by("-loaded_at", "-id")
+        .only("version", "release", "loaded_at")
+        .first()
+    )
+
+
+def overrides_of_clinic(*, clinic: Clinic) -> QuerySet[ClinicOverride]:
+    """The clinic's overrides, by rule code."""
+    return ClinicOverride.objects.filter(clinic=clinic).order_by("rule_code")
+
+
+def override_history(*, clinic: Clinic, rule_code: str) -> QuerySet[Any]:
+    """Every recorded state of the clinic's override of one rule, newest first."""
+    return ClinicOverride.history.filter(clinic=clinic, rule_code=rule_code).order_by(
+        "-history_date", "-history_id"
+    )

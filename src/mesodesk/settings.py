@@ -1,0 +1,230 @@
+"""Django settings for mesodesk, read from environment variables.
+
+Two modes (`MESODESK_ENV`):
+
+- `embedded` (default): a whole clinic on one machine with no setup. Data lives in `var/`
+  (SQLite database, secret key); the secret key is made once and kept in `var/secret_key`.
+- `production`: refuses to start without `SECRET_KEY`, `ALLOWED_HOSTS` and `EMAIL_URL`; turns on
+  HTTPS-only cookies, HSTS and the SSL redirect so `mesodesk check --deploy` is clean.
+
+Every variable is listed, with its default, in the README's "Settings" table. A missing or
+malformed one raises `SettingError`, which `mesodesk` prints as one line before exiting 2.
+Importing this module has no side effect but creating `var/` (in production only when the
+default SQLite database lives there) and, in embedded mode, the secret key file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.utils.csp import CSP
+
+from mesodesk.config import env
+
+_ENV = os.environ
+_CWD = Path.cwd()
+
+MESODESK_ENV = env.read_choice(_ENV, "MESODESK_ENV", "embedded", ("embedded", "production"))
+PRODUCTION = MESODESK_ENV == "production"
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = env.var_dir(_ENV, cwd=_CWD)
+# Production may run on a read-only image with PostgreSQL: make var/ only where it is used.
+if not PRODUCTION or not _ENV.get("DATABASE_URL"):
+    env.make_var_dir(VAR_DIR)
+
+# --- Core -----------------------------------------------------------------------------
+
+DEBUG = env.read_bool(_ENV, "DEBUG", default=False)
+if PRODUCTION:
+    if DEBUG:
+        raise env.SettingError("DEBUG", "must be off when MESODESK_ENV=production")
+    SECRET_KEY = env.read_required(_ENV, "SECRET_KEY", "when MESODESK_ENV=production")
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise env.SettingError(
+            "SECRET_KEY", "must be at least 50 random characters when MESODESK_ENV=production"
+        )
+    ALLOWED_HOSTS = env.read_list(_ENV, "ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise env.SettingError(
+            "ALLOWED_HOSTS", "must be set when MESODESK_ENV=production (e.g. clinic.example.org)"
+        )
+else:
+    SECRET_KEY = env.read_str(_ENV, "SECRET_KEY", "") or env.secret_key_from_file(
+        VAR_DIR / "secret_key"
+    )
+    ALLOWED_HOSTS = env.read_list(_ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+
+CSRF_TRUSTED_ORIGINS = env.read_list(_ENV, "CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "mesodesk.accounts",
+    "mesodesk.clinics",
+    "mesodesk.protocols",
+    "mesodesk.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "mesodesk.urls"
+WSGI_APPLICATION = "mesodesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data -----------------------------------------------------------------------------
+
+DATABASES = {
+    "default": env.database_config(
+        env.read_str(_ENV, "DATABASE_URL", f"sqlite:///{VAR_DIR / 'mesodesk.sqlite3'}"),
+        cwd=_CWD,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The database cache is shared by every process (web servers, the worker) without another
+# service to run, on SQLite and PostgreSQL alike; `mesodesk migrate` creates its table.
+CACHES = {"default": env.cache_config(env.read_str(_ENV, "CACHE_URL", "dbcache://mesodesk_cache"))}
+
+# Production must really send (appointment reminders, aftercare); the console is for demos.
+_EMAIL_URL = (
+    env.read_required(
+        _ENV, "EMAIL_URL", "when MESODESK_ENV=production (e.g. smtp+tls://USER:PASSWORD@HOST:587)"
+    )
+    if PRODUCTION
+    else env.read_str(_ENV, "EMAIL_URL", "consolemail://")
+)
+MAILERS = {"default": env.email_config(_EMAIL_URL, var_dir=VAR_DIR)}
+DEFAULT_FROM_EMAIL = env.read_str(_ENV, "DEFAULT_FROM_EMAIL", "mesodesk <noreply@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Accounts -------------------------------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Time and language ----------------------------------------------------------------
+
+# Everything is stored in UTC; each clinic's own zone is on its Clinic row.
+TIME_ZONE = "UTC"
+USE_TZ = True
+LANGUAGE_CODE = "en"
+USE_I18N = True
+
+# --- Static files (served by WhiteNoise from the app process) -------------------------
+
+STATIC_URL = "/static/"
+if PRODUCTION:
+    # `mesodesk serve` collects into var/static before starting, with hashed names that
+    # browsers may cache forever.
+    STATIC_ROOT = VAR_DIR / "static"
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+else:
+    # Embedded mode serves straight from the apps' static folders: nothing to collect.
+    WHITENOISE_USE_FINDERS = True
+
+# --- Security -------------------------------------------------------------------------
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+DEFAULT_EXCEPTION_REPORTER_FILTER = "mesodesk.config.logging.NoRequestDataFilter"
+
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env.read_bool(_ENV, "MESODESK_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env.read_int(_ENV, "MESODESK_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+# --- Logging --------------------------------------------------------------------------
+
+# Plain lines on stderr. No handler mails error reports, SQL (whose parameters are patient
+# data) is never logged, and request lines lose their query strings.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"drop_query_strings": {"()": "mesodesk.config.logging.DropQueryStrings"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["drop_query_strings"],
+        },
+    },
+    "root": {
+        "handlers": ["stderr"],
+        "level": env.read_choice(
+            _ENV, "LOG_LEVEL", "info", ("debug", "info", "warning", "error", "critical")
+        ).upper(),
+    },
+    "loggers": {
+        # Replaces Django's default handlers (console when DEBUG, mail_admins otherwise).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.db.backends": {"level": "WARNING", "propagate": True},
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

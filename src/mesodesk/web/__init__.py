@@ -1,0 +1,1 @@
+"""The site shell: home page, `mesodesk demo` and `mesodesk serve`."""

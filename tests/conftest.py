@@ -1,0 +1,75 @@
+"""The shared cast of the test suite: two clinics and Lindenhof's staff, one of each role."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import create_user
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.services import add_member, create_clinic
+from tests.helpers import MESODESK, mesodesk_env
+
+# Argon2 is slow on purpose; tests need speed, not a strong hash.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def clinic(db: None) -> Clinic:
+    return create_clinic(slug="lindenhof", name="Lindenhof Aesthetics", time_zone="Europe/Berlin")
+
+
+@pytest.fixture
+def other_clinic(db: None) -> Clinic:
+    return create_clinic(slug="harbour", name="Harbour Skin Clinic", time_zone="Europe/London")
+
+
+def _staff(clinic: Clinic, email: str, role: Role, first_name: str) -> User:
+    user = create_user(email=email, password="correct horse battery", first_name=first_name)
+    add_member(clinic=clinic, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(clinic: Clinic) -> User:
+    """Lindenhof's clinic admin."""
+    return _staff(clinic, "alice@lindenhof.test", Role.ADMIN, "Alice")
+
+
+@pytest.fixture
+def pedro(clinic: Clinic) -> User:
+    """A practitioner at Lindenhof."""
+    return _staff(clinic, "pedro@lindenhof.test", Role.PRACTITIONER, "Pedro")
+
+
+@pytest.fixture
+def fiona(clinic: Clinic) -> User:
+    """Lindenhof's front desk."""
+    return _staff(clinic, "fiona@lindenhof.test", Role.FRONT_DESK, "Fiona")
+
+
+RunMesodesk = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_mesodesk(tmp_path: Path) -> RunMesodesk:
+    """Runs the installed `mesodesk` command to completion, its data folder in tmp_path."""
+
+    def run(*args: str, **env: str | None) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(MESODESK), *args],
+            env=mesodesk_env(tmp_path / "var", **env),
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    return run
