@@ -31,9 +31,9 @@ CLINIC_COMMANDS: dict[str, str] = {
 
 def _usage() -> str:
     lines = ["usage: mesodesk COMMAND [options]", "", "Clinic commands:"]
-    lines += [f"  {name:<10} {text}" for name, text in CLINIC_COMMANDS.items()]
+    lines += [f"  {name:<16} {text}" for name, text in CLINIC_COMMANDS.items()]
     lines += ["", "Clinical core (no database needed):"]
-    lines += [f"  {name:<10} {text}" for name, (_, text) in CORE_COMMANDS.items()]
+    lines += [f"  {name:<16} {text}" for name, (_, text) in CORE_COMMANDS.items()]
     lines += [
         "",
         "Every Django management command is available too (`mesodesk help` lists them).",

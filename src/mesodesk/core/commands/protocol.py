@@ -100,6 +100,17 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
         for rule in library.rules_in(key):
             if wanted(rule.code):
                 yield from _rule_lines(library, rule)
+        if key is Phase.WATCH:
+            for effect in library.side_effects:
+                if wanted(effect.code):
+                    usually = f"usually {effect.usual_duration}"
+                    yield f"  {effect.code} — expected: {effect.label}, {usually}"
+                    yield from _sources(library, effect.sources)
+            for flag in library.red_flags:
+                if wanted(flag.code):
+                    urgency = "call emergency services" if flag.urgent else "contact the clinic"
+                    yield f"  {flag.code} — red flag ({urgency}): {flag.label}"
+                    yield from _sources(library, flag.sources)
     elif key == "contraindications":
         for c in library.contraindications:
             if wanted(c.code):
@@ -136,6 +147,7 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
                     yield f"    maintenance: {days} after the series, {windows}"
                 if t.note:
                     yield f"    note: {t.note}"
+                yield from _conflict(library, t.conflict)
                 yield from _sources(library, t.sources)
     elif key == "scales":
         for scale in library.scales.values():
@@ -156,7 +168,14 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
 
 
 def _find(library: Library, code: str) -> Any:
-    for group in (library.contraindications, library.rules, library.facts, library.rejected):
+    for group in (
+        library.contraindications,
+        library.rules,
+        library.facts,
+        library.rejected,
+        library.side_effects,
+        library.red_flags,
+    ):
         for item in group:
             if item.code == code:
                 return item
