@@ -70,6 +70,11 @@ INSTALLED_APPS = [
     "mesodesk.accounts",
     "mesodesk.clinics",
     "mesodesk.protocols",
+    "mesodesk.patients",
+    "mesodesk.planning",
+    "mesodesk.scheduling",
+    "mesodesk.audit",
+    "mesodesk.api",
     "mesodesk.web",
 ]
 

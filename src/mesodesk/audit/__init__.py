@@ -1,0 +1,1 @@
+"""Who read what: access events for patient records, exports and downloads."""

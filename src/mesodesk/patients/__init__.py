@@ -1,0 +1,1 @@
+"""Patients, their intake versions, screening results and consents."""

@@ -1,0 +1,1 @@
+"""Treatment plans and the sessions planned from a series template."""

@@ -1,0 +1,1 @@
+"""Appointments, slot search and booking, with no double booking."""
