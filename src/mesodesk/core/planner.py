@@ -144,7 +144,10 @@ def plan_series(
     target = first.date()
     for n in range(1, count + 1):
         actual = _open_day(target, closed_days, holiday_set)
-        starts = forward(datetime.combine(actual, wall), tz)  # type: ignore[arg-type]
+        if n == 1 and actual == first.date():
+            starts = first  # keeps the offset the caller chose for a repeated wall time
+        else:
+            starts = forward(datetime.combine(actual, wall), tz)  # type: ignore[arg-type]
         planned.append(PlannedSession(n, starts, target if actual != target else None))
         gap, _minimum = interval_after(schedule, n)
         target = actual + timedelta(days=gap)

@@ -188,7 +188,9 @@ def _warnings(
     tz = start_local.tzinfo
     session_date = start_local.date()
     out = []
-    if rule.phase is Phase.PREP and matched and rule.lead_days is not None:
+    # Only over-the-counter washouts: a prescribed drug never gets a stop date, so
+    # consult_prescriber (which matches prescribed entries) can never warn here.
+    if rule.replaces_for_prescribed and matched and rule.lead_days is not None:
         lead = timedelta(days=rule.lead_days)
         candidates: list[tuple[datetime, str, str]] = []
         wanted = frozenset(rule.when.procedure_classes)
@@ -218,7 +220,8 @@ def _warnings(
         and window_start < booked_at < start_local
     ):
         candidate = start_local
-        while candidate - rule.before < booked_at:
+        # Elapsed time: the patch test needs `before` real hours between it and the session.
+        while candidate.astimezone(UTC) - rule.before < booked_at:
             candidate = _at_wall_time(candidate.date() + timedelta(days=1), start_local)
         out.append(
             TimelineWarning(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from mesodesk.core.commands.common import Parser, emit_json, guarded, read_json
 from mesodesk.core.inputs import parse_intake, parse_plan
@@ -26,7 +26,8 @@ def parser() -> Parser:
 def _run(argv: Sequence[str]) -> int:
     args = parser().parse_args(argv)
     library = load_library()
-    today = datetime.now(UTC).date()
+    # The intake has no zone: "today" is today anywhere on Earth (UTC+14 is furthest ahead).
+    today = (datetime.now(UTC) + timedelta(hours=14)).date()
     intake = parse_intake(read_json(args.intake, "INTAKE"), library, today=today)
     plan = parse_plan(read_json(args.plan, "--plan"), library) if args.plan else None
     emit_json(screen(intake, plan, library=library).to_dict())

@@ -13,6 +13,7 @@ from mesodesk.core.timeline import Item, Timeline
 PRODID = "-//mesodesk//timeline//EN"
 # Items a patient acts on at their start deserve a reminder; watch items do not.
 _ALARM_PHASES = {Phase.PREP, Phase.DAY_OF}
+_EVENING_BEFORE = timedelta(hours=-4)
 
 
 def _uid(timeline: Timeline, item: Item) -> str:
@@ -32,15 +33,20 @@ def _event(timeline: Timeline, item: Item, stamp: datetime) -> Event:
     description += "\nSources: " + ", ".join(item.sources)
     event.add("description", description)
     event.add("categories", [item.phase.value.replace("_", "-").upper()])
-    start, end = item.starts_at, item.ends_at
+    # UTC throughout: a local time in the repeated hour of a DST change would be read
+    # as its first occurrence (RFC 5545 3.3.5); calendar clients show UTC in local time.
+    start, end = item.starts_at.astimezone(UTC), item.ends_at.astimezone(UTC)
     if item.repeat is not None:
         # One occurrence lasts `lasts`; the rule repeats it until the item's window ends.
         end = start + item.repeat.lasts
-        rule = {"freq": "HOURLY" if item.repeat.every == timedelta(hours=1) else "DAILY"}
+        rule: dict[str, object] = {
+            "freq": "HOURLY" if item.repeat.every == timedelta(hours=1) else "DAILY"
+        }
         if item.repeat.count is not None:
             rule["count"] = item.repeat.count
         else:
-            rule["until"] = item.repeat.until.astimezone(UTC)
+            # UNTIL is inclusive: an occurrence starting exactly at the window's end is not one.
+            rule["until"] = item.repeat.until.astimezone(UTC) - timedelta(seconds=1)
         event.add("rrule", vRecur(rule))
     event.add("dtstart", start)
     event.add("dtend", end)
@@ -49,7 +55,8 @@ def _event(timeline: Timeline, item: Item, stamp: datetime) -> Event:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("description", item.label)
-        alarm.add("trigger", timedelta(0))
+        # A preparation starts at local midnight: remind the evening before, not at 00:00.
+        alarm.add("trigger", _EVENING_BEFORE if item.phase is Phase.PREP else timedelta(0))
         event.add_component(alarm)
     return event
 
@@ -70,8 +77,8 @@ def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> byt
     )
     session.add("dtstamp", stamp)
     session.add("summary", "Mesotherapy session")
-    session.add("dtstart", timeline.start)
-    session.add("dtend", timeline.end)
+    session.add("dtstart", timeline.start.astimezone(UTC))
+    session.add("dtend", timeline.end.astimezone(UTC))
     alarm = Alarm()
     alarm.add("action", "DISPLAY")
     alarm.add("description", "Mesotherapy session tomorrow")
@@ -80,5 +87,4 @@ def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> byt
     calendar.add_component(session)
     for item in timeline.items:
         calendar.add_component(_event(timeline, item, stamp))
-    calendar.add_missing_timezones()
     return calendar.to_ical()

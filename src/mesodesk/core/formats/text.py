@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import textwrap
-from datetime import datetime
+from datetime import UTC, datetime
 
 from mesodesk.core.durations import describe
 from mesodesk.core.library.model import Phase
@@ -29,7 +29,8 @@ def _span(item: Item, timeline: Timeline) -> str:
         return f"From {_when(item.starts_at)}"
     if item.phase is Phase.DAY_OF:
         return f"{_when(item.starts_at)}"
-    length = describe(item.ends_at - item.starts_at)
+    # Elapsed time, not wall time: across a DST change 15 hours stay 15 hours.
+    length = describe(item.ends_at.astimezone(UTC) - item.starts_at.astimezone(UTC))
     if item.repeat is not None:
         every = "every hour" if item.repeat.every.total_seconds() == 3600 else "once a day"
         return (
@@ -47,8 +48,10 @@ def timeline_to_text(timeline: Timeline, *, clinic: str = "") -> str:
     lines.append("")
     if timeline.warnings:
         lines.append("PLEASE CALL THE CLINIC: your session may be too soon for a full preparation.")
+        labels = {item.code: item.label for item in timeline.items}
         for warning in timeline.warnings:
-            lines.append(f"  - {warning.item}: earliest safe start {_when(warning.earliest_start)}")
+            label = labels.get(warning.item, warning.item)
+            lines.append(f"  - {label}: earliest safe start {_when(warning.earliest_start)}")
         lines.append("")
     for phase, heading in HEADINGS.items():
         items = [i for i in timeline.items if i.phase is phase]

@@ -19,6 +19,7 @@ from mesodesk.core.library.model import (
     Ingredient,
     Kind,
     Phase,
+    Prescribed,
     Procedure,
     RedFlag,
     Rejected,
@@ -253,6 +254,8 @@ def _rule(e: Entry) -> Rule:
         e.problem("lead_days must not be negative")
     if (rule.approval is None) != (not rule.text_approved):
         e.problem("`approval` and `text_approved` go together")
+    if rule.replaces_for_prescribed and rule.when.prescribed is not Prescribed.NO:
+        e.problem('replaces_for_prescribed needs `when` with prescribed = "no"')
     if rule.personal and rule.when.is_empty():
         e.problem("a personal item needs `when` to say whom it is for")
     return rule
