@@ -13,10 +13,10 @@ from collections.abc import Callable, Sequence
 
 # Each core command names its module; imported lazily so `mesodesk migrate` stays cheap.
 CORE_COMMANDS: dict[str, tuple[str, str]] = {
-    "protocol": ("mesodesk.core.commands.protocol", "validate and print the protocol library"),
-    "screen": ("mesodesk.core.commands.screen", "screen an intake for contraindications"),
-    "timeline": ("mesodesk.core.commands.timeline", "a patient's dated instructions"),
-    "plan": ("mesodesk.core.commands.plan", "dates of a whole series from a template"),
+    "protocol": ("mesodesk.commands.protocol", "validate and print the protocol library"),
+    "screen": ("mesodesk.commands.screen", "screen an intake for contraindications"),
+    "timeline": ("mesodesk.commands.timeline", "a patient's dated instructions"),
+    "plan": ("mesodesk.commands.plan", "dates of a whole series from a template"),
 }
 
 # The Django commands a clinic uses, shown first in `mesodesk --help`.

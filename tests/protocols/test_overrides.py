@@ -58,8 +58,9 @@ def test_a_clinic_admin_sets_a_severity_with_a_reason(
 
 
 def test_changing_an_override_keeps_the_earlier_one_in_its_history(
-    clinic: Clinic, alice: User, rule_code: str
+    clinic: Clinic, alice: User
 ) -> None:
+    rule_code = "avoid_nsaids"
     first = set_clinic_override(
         clinic=clinic,
         rule_code=rule_code,
@@ -104,7 +105,9 @@ def test_it_refuses_an_override_without_a_reason(
     clinic: Clinic, alice: User, rule_code: str
 ) -> None:
     with pytest.raises(ValidationError) as error:
-        set_clinic_override(clinic=clinic, rule_code=rule_code, value=7, reason="   ", by=alice)
+        set_clinic_override(
+            clinic=clinic, rule_code="avoid_nsaids", value=7, reason="   ", by=alice
+        )
     assert list(error.value.message_dict) == ["reason"]
 
 
@@ -149,3 +152,44 @@ def test_an_override_leaves_the_library_files_as_they_are(
         clinic=clinic, rule_code=rule_code, severity="caution", reason="Local policy.", by=alice
     )
     assert library_fingerprint() == before
+
+
+@pytest.mark.parametrize(
+    ("rule_code", "value", "severity", "field"),
+    [
+        ("pregnancy", 14, None, "value"),  # a screening rule has no figure
+        ("avoid_nsaids", None, "relative", "severity"),  # a timeline rule has no severity
+        ("avoid_nsaids", "a week", None, "value"),  # lead times are whole days
+        ("avoid_nsaids", 400, None, "value"),
+        ("keep_area_dry", "15 hours", None, "value"),  # durations read like 15h
+    ],
+)
+def test_it_refuses_a_figure_or_severity_the_rule_cannot_take(
+    clinic: Clinic, alice: User, rule_code: str, value: object, severity: str | None, field: str
+) -> None:
+    with pytest.raises(ValidationError) as error:
+        set_clinic_override(
+            clinic=clinic,
+            rule_code=rule_code,
+            value=value,
+            severity=severity,
+            reason="Our own figure.",
+            by=alice,
+        )
+    assert list(error.value.message_dict) == [field]
+    assert not ClinicOverride.objects.exists()
+
+
+def test_it_accepts_a_longer_washout_and_a_longer_aftercare_window(
+    clinic: Clinic, alice: User
+) -> None:
+    set_clinic_override(
+        clinic=clinic, rule_code="avoid_nsaids", value=14, reason="Two weeks here.", by=alice
+    )
+    set_clinic_override(
+        clinic=clinic, rule_code="keep_area_dry", value="24h", reason="A full day.", by=alice
+    )
+    assert [o.rule_code for o in overrides_of_clinic(clinic=clinic)] == [
+        "avoid_nsaids",
+        "keep_area_dry",
+    ]

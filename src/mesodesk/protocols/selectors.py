@@ -7,6 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.library.model import Severity as CoreSeverity
+from mesodesk.core.overrides import Override
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 
 
@@ -29,3 +31,13 @@ def override_history(*, clinic: Clinic, rule_code: str) -> QuerySet[Any]:
     return ClinicOverride.history.filter(clinic=clinic, rule_code=rule_code).order_by(
         "-history_date", "-history_id"
     )
+
+
+def engine_overrides(*, clinic: Clinic) -> dict[str, Override]:
+    """The clinic's overrides in the form the clinical core applies them."""
+    out = {}
+    for row in overrides_of_clinic(clinic=clinic):
+        value = None if row.value is None else str(row.value)
+        severity = CoreSeverity(row.severity) if row.severity else None
+        out[row.rule_code] = Override(severity=severity, value=value, reason=row.reason)
+    return out

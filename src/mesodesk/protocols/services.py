@@ -11,6 +11,7 @@ from django.utils import timezone
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import Library, load_library
+from mesodesk.core.overrides import override_problems
 from mesodesk.protocols.choices import Severity
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 
@@ -50,6 +51,11 @@ def check_override(
         errors["value"] = "Give a new value, a new severity, or both."
     if not reason.strip():
         errors["reason"] = "Say why the clinic departs from the library."
+    if "rule_code" not in errors:
+        for field, problem in override_problems(
+            library, rule_code, value=value, severity=severity
+        ).items():
+            errors.setdefault(field, problem)
     if errors:
         raise ValidationError(errors)
 

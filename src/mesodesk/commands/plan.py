@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mesodesk.core.commands.common import Parser, emit_json, guarded
+from mesodesk.commands.common import Parser, emit_json, guarded
 from mesodesk.core.inputs import InputError
 from mesodesk.core.library import load_library
 from mesodesk.core.localtime import parse_wall_time, zone

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from mesodesk.core.commands.common import Parser, emit_json, guarded, read_json
+from mesodesk.commands.common import Parser, emit_json, guarded, overrides_for, read_json
 from mesodesk.core.inputs import parse_intake, parse_plan
 from mesodesk.core.library import load_library
 from mesodesk.core.screening import screen
@@ -20,6 +20,9 @@ def parser() -> Parser:
     )
     p.add_argument("intake", metavar="INTAKE.json", help="the intake document ('-' for stdin)")
     p.add_argument("--plan", metavar="PLAN.json", help="the treatment plan (DESIGN 7.2)")
+    p.add_argument(
+        "--clinic", metavar="SLUG", help="apply this clinic's overrides (reads the database)"
+    )
     return p
 
 
@@ -30,7 +33,8 @@ def _run(argv: Sequence[str]) -> int:
     today = (datetime.now(UTC) + timedelta(hours=14)).date()
     intake = parse_intake(read_json(args.intake, "INTAKE"), library, today=today)
     plan = parse_plan(read_json(args.plan, "--plan"), library) if args.plan else None
-    emit_json(screen(intake, plan, library=library).to_dict())
+    overrides = overrides_for(args.clinic)
+    emit_json(screen(intake, plan, library=library, overrides=overrides).to_dict())
     return 0
 
 

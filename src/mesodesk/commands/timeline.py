@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from mesodesk.core.commands.common import Parser, emit_json, guarded, read_json
+from mesodesk.commands.common import Parser, emit_json, guarded, overrides_for, read_json
 from mesodesk.core.formats.ics import timeline_to_ics
 from mesodesk.core.formats.text import timeline_to_text
 from mesodesk.core.inputs import InputError, parse_intake, parse_plan
@@ -28,6 +28,9 @@ def parser() -> Parser:
     p.add_argument("--plan", metavar="PLAN.json")
     p.add_argument("--duration", metavar="MIN", help="session length in minutes (default: library)")
     p.add_argument("--format", default="json", help="json (default), ics or text")
+    p.add_argument(
+        "--clinic", metavar="SLUG", help="apply this clinic's overrides (reads the database)"
+    )
     p.add_argument(
         "--booked-at",
         metavar="ISO",
@@ -69,7 +72,13 @@ def _run(argv: Sequence[str]) -> int:
     intake = parse_intake(read_json(args.intake, "--intake"), library, today=start.date())
     plan = parse_plan(read_json(args.plan, "--plan"), library) if args.plan else None
     timeline = build_timeline(
-        intake, plan, start=start, duration=duration, library=library, booked_at=booked_at
+        intake,
+        plan,
+        start=start,
+        duration=duration,
+        library=library,
+        overrides=overrides_for(args.clinic),
+        booked_at=booked_at,
     )
     if args.format == "ics":
         sys.stdout.buffer.write(timeline_to_ics(timeline))

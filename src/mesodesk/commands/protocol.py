@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from mesodesk.core.commands.common import Parser, emit_json, guarded
+from mesodesk.commands.common import Parser, emit_json, guarded
 from mesodesk.core.durations import describe
 from mesodesk.core.inputs import InputError
 from mesodesk.core.library import LIBRARY_ROOT, Library, check_library, load_library

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from mesodesk.core.inputs import InputError
+from mesodesk.core.overrides import NO_OVERRIDES, Overrides
 
 EXIT_BAD_INPUT = 2
 
@@ -40,6 +41,11 @@ def read_json(path: str, field: str) -> Any:
         ) from None
 
 
+def overrides_for(slug: str | None) -> Overrides:
+    """No overrides without --clinic; the clinic's own with it."""
+    return NO_OVERRIDES if slug is None else clinic_overrides(slug)
+
+
 def emit_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
@@ -56,3 +62,25 @@ def guarded(command: str, body: Any, argv: Any) -> int:
         return int(body(argv))
     except (InputError, UsageError) as error:
         return fail(command, str(error))
+
+
+def clinic_overrides(slug: str) -> Overrides:
+    """A clinic's overrides, read from the database (Django is set up only here)."""
+    import os
+
+    import django
+    from django.core.exceptions import ImproperlyConfigured
+    from django.db import DatabaseError
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesodesk.settings")
+    try:
+        django.setup()
+        from mesodesk.clinics.models import Clinic
+        from mesodesk.protocols.selectors import engine_overrides
+
+        clinic = Clinic.objects.filter(slug=slug).first()
+        if clinic is None:
+            raise InputError("--clinic", f"no clinic with the slug {slug!r}")
+        return engine_overrides(clinic=clinic)
+    except (ImproperlyConfigured, DatabaseError) as error:
+        raise InputError("--clinic", f"cannot read the clinic's overrides: {error}") from None

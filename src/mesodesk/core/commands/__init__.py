@@ -1,1 +1,0 @@
-"""The clinical-core commands of `mesodesk`: protocol, screen, timeline, plan."""
