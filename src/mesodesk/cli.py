@@ -26,6 +26,7 @@ CLINIC_COMMANDS: dict[str, str] = {
     "migrate": "create or update the database and load the protocol library",
     "createsuperuser": "add a site administrator who can sign in at /admin/",
     "check": "check the configuration (add --deploy for production)",
+    "api-token": "a new API token for a staff member (printed once)",
 }
 
 
@@ -83,6 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args[0] in CORE_COMMANDS:
         return _run_core(args[0], args[1:])
+    # Django names a command after its module (api_token); people type api-token.
+    if not args[0].startswith("-"):
+        args[0] = args[0].replace("-", "_")
     return _run_django(args)
 
 

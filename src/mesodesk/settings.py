@@ -67,6 +67,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "mesodesk.accounts",
     "mesodesk.clinics",
     "mesodesk.protocols",
@@ -86,7 +89,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages middleware, so that it can say why it signed someone out.
+    "mesodesk.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
@@ -145,6 +151,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+AUTHENTICATION_BACKENDS = [
+    # Django's own backend serves the admin's login form; allauth's signs in by e-mail
+    # (in any case) everywhere else.
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -154,6 +166,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in is django-allauth's (/accounts/): e-mail and password, no user names, then a TOTP
+# code for everyone who has an authenticator. Staff pages refuse staff without one
+# (mesodesk.accounts.access). Self sign-up (patients) must verify the address before the
+# first sign-in; staff accounts made by an admin or a command count as verified.
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mesodesk] "
+# Mails the account's owner when its password, e-mail addresses or authenticators change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Clinics share computers: no "remember me", the session cookie ends with the browser.
+ACCOUNT_SESSION_REMEMBER = False
+# allauth's rate limits stay at their defaults (e.g. 5 failed sign-ins per address in
+# 5 minutes, 30 sign-in attempts a minute per IP). They count in the default cache, the
+# database cache that every process shares, so a second server cannot reset them.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "mesodesk"
+# A code is accepted only in its own 30-second step: allauth remembers a used code for one
+# step, so a wider window would let a code seen over a shoulder be replayed.
+MFA_TOTP_TOLERANCE = 0
+
+# The session ends when the browser closes and, whatever happens, SESSION_COOKIE_AGE after
+# signing in; staff sessions also end after their clinic's idle timeout
+# (Clinic.idle_timeout_minutes, the smallest of their clinics; 15 minutes for site
+# administrators of no clinic), enforced by mesodesk.accounts.middleware.
+SESSION_COOKIE_AGE = 12 * 60 * 60
 
 # --- Time and language ----------------------------------------------------------------
 

@@ -1,8 +1,18 @@
+"""Users and API tokens in the Django admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
-from mesodesk.accounts.models import User
+from mesodesk.accounts.models import ApiToken, User
+from mesodesk.accounts.services import record_verified_email, revoke_api_token
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -42,3 +52,42 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if not change or "email" in form.changed_data:
+            # The admin typed the address: allauth treats it as verified, so the person can
+            # sign in without a confirmation mail first.
+            record_verified_email(user=obj)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued with `mesodesk api-token`; here they can be seen and revoked."""
+
+    list_display = ("prefix", "name", "clinic", "user", "created_at", "last_used_at", "revoked_at")
+    list_filter = ("clinic",)
+    search_fields = ("prefix", "name", "user__email")
+    list_select_related = ("clinic", "user")
+    fields = (*list_display, "revoked_by")
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A revoked token stays as the record of who could use the API, and until when.
+        return False
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.change_apitoken")
+
+    @admin.action(description="Revoke the selected tokens", permissions=["revoke"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset:
+            revoke_api_token(token=token, by=request.user)  # type: ignore[arg-type]
+        self.message_user(request, f"Revoked {len(queryset)} token(s).")

@@ -1,4 +1,4 @@
-"""A user signs in with an e-mail address; there is no separate user name."""
+"""Users (who sign in with an e-mail address; there is no user name) and their API tokens."""
 
 from __future__ import annotations
 
@@ -44,3 +44,51 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiToken(models.Model):
+    """A secret that lets an integration call the API as one staff member of one clinic."""
+
+    # No index of its own: the (clinic, user) index starts with clinic_id.
+    clinic = models.ForeignKey(
+        "clinics.Clinic", on_delete=models.PROTECT, related_name="api_tokens", db_index=False
+    )
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.CASCADE, related_name="api_tokens", db_index=False
+    )
+    name = models.CharField(max_length=100, blank=True)
+    # The token's first characters, kept to recognise it in lists; never enough to use it.
+    prefix = models.CharField(max_length=8, db_index=True)
+    # SHA-256 of the whole token: the token itself is shown once and never stored.
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=("clinic", "user"), name="accounts_apitoken_clinic_user")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(prefix__startswith="mdk_"),
+                name="accounts_apitoken_prefix_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(revoked_by__isnull=True) | models.Q(revoked_at__isnull=False),
+                name="accounts_apitoken_revoker_only_when_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'unnamed'})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,10 +1,27 @@
-"""Every change to users goes through these functions."""
+"""Every change to users and API tokens goes through these functions."""
 
 from __future__ import annotations
 
-from django.db import transaction
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
 
-from mesodesk.accounts.models import User
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from mesodesk.accounts.models import ApiToken, User
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Membership
+
+TOKEN_PREFIX = "mdk_"  # noqa: S105 - a marker, not a secret
+# Longer than any token we make; a longer "token" is refused before it is hashed.
+_MAX_TOKEN_LENGTH = 100
+# Writing last_used_at on every API call would turn each read into a write.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 @transaction.atomic
@@ -17,8 +34,13 @@ def create_user(
     is_staff: bool = False,
     is_superuser: bool = False,
 ) -> User:
-    """A new user; `password=None` makes an account that cannot sign in with a password."""
-    return User.objects.create_user(
+    """A new user; `password=None` makes an account that cannot sign in with a password.
+
+    Whoever creates an account here (an admin, a command, the demo) vouches for its e-mail
+    address, so it is recorded as verified; people who sign up themselves go through
+    allauth's sign-up, which verifies the address by mail before the first sign-in.
+    """
+    user = User.objects.create_user(
         email,
         password,
         first_name=first_name,
@@ -26,3 +48,88 @@ def create_user(
         is_staff=is_staff,
         is_superuser=is_superuser,
     )
+    record_verified_email(user=user)
+    return user
+
+
+@transaction.atomic
+def record_verified_email(*, user: User) -> EmailAddress:
+    """Records `user.email` as the user's verified primary address for allauth (after an
+    admin created the account or changed its address)."""
+    EmailAddress.objects.filter(user=user, primary=True).exclude(email=user.email).update(
+        primary=False
+    )
+    address, _ = EmailAddress.objects.update_or_create(
+        user=user, email=user.email, defaults={"verified": True, "primary": True}
+    )
+    return address
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_token(*, clinic: Clinic, user: User, name: str = "") -> tuple[ApiToken, str]:
+    """A new API token for a staff member of `clinic`, and the token itself.
+
+    The token is returned this once and never stored (only its SHA-256), so it cannot be
+    shown again. ValidationError if the user is inactive or not staff of the clinic.
+    """
+    if not user.is_active:
+        raise ValidationError({"user": f"{user.email} is deactivated."})
+    if not Membership.objects.filter(clinic=clinic, user=user).exists():
+        raise ValidationError({"user": f"{user.email} is not staff at {clinic.slug}."})
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        clinic=clinic, user=user, name=name.strip(), prefix=raw[:8], digest=_digest(raw)
+    )
+    token.full_clean()
+    token.save()
+    return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
+    """Stops the token from working, for good. Its owner, an admin of its clinic or a site
+    administrator may do this (PermissionDenied otherwise); revoking again changes nothing."""
+    may_revoke = (
+        token.user_id == by.pk
+        or by.is_superuser
+        or Membership.objects.filter(clinic_id=token.clinic_id, user=by, role=Role.ADMIN).exists()
+    )
+    if not may_revoke:
+        raise PermissionDenied("Only the token's owner or a clinic admin may revoke it.")
+    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_by=by
+    )
+    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    return token
+
+
+# Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
+# write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
+def authenticate_api_token(raw: str) -> ApiToken | None:
+    """The token that `raw` is, with its clinic and user; None when it is unknown, revoked,
+    or its user is deactivated or no longer staff of the token's clinic.
+
+    Tokens are found by the SHA-256 of what was sent, so the lookup's timing says nothing
+    about any stored token. Notes the time of use, at most once a minute.
+    """
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > _MAX_TOKEN_LENGTH:
+        return None
+    digest = _digest(raw)
+    still_staff = Membership.objects.filter(clinic=OuterRef("clinic"), user=OuterRef("user"))
+    token = (
+        ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
+        .filter(Exists(still_staff))
+        .select_related("clinic", "user")
+        .first()
+    )
+    if token is None or not hmac.compare_digest(token.digest, digest):
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

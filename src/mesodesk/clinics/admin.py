@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room, WorkingHours
 
 
 class MembershipInline(admin.TabularInline):
@@ -9,12 +9,27 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ("user",)
 
 
+class RoomInline(admin.TabularInline):
+    model = Room
+    extra = 0
+
+
+class DeviceInline(admin.TabularInline):
+    model = Device
+    extra = 0
+
+
+class ClosureInline(admin.TabularInline):
+    model = ClinicClosure
+    extra = 0
+
+
 @admin.register(Clinic)
 class ClinicAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "time_zone", "locale")
+    list_display = ("name", "slug", "time_zone", "locale", "idle_timeout_minutes")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = (MembershipInline,)
+    inlines = (MembershipInline, RoomInline, DeviceInline, ClosureInline)
 
 
 @admin.register(Membership)
@@ -24,3 +39,36 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "clinic__name")
     autocomplete_fields = ("user", "clinic")
     list_select_related = ("user", "clinic")
+
+
+@admin.register(ClinicClosure)
+class ClinicClosureAdmin(admin.ModelAdmin):
+    list_display = ("clinic", "date", "reason")
+    list_filter = ("clinic",)
+    date_hierarchy = "date"
+    list_select_related = ("clinic",)
+
+
+@admin.register(Room)
+class RoomAdmin(admin.ModelAdmin):
+    list_display = ("name", "clinic", "active")
+    list_filter = ("clinic", "active")
+    search_fields = ("name",)
+    list_select_related = ("clinic",)
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    list_display = ("name", "clinic", "device_type", "model_name", "active")
+    list_filter = ("clinic", "device_type", "active")
+    search_fields = ("name", "model_name")
+    list_select_related = ("clinic",)
+
+
+@admin.register(WorkingHours)
+class WorkingHoursAdmin(admin.ModelAdmin):
+    list_display = ("practitioner", "clinic", "weekday", "start", "end")
+    list_filter = ("clinic", "weekday")
+    search_fields = ("practitioner__email",)
+    autocomplete_fields = ("practitioner",)
+    list_select_related = ("clinic", "practitioner")

@@ -3,10 +3,31 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.validators import validate_locale, validate_time_zone
+from mesodesk.clinics.validators import (
+    validate_device_type,
+    validate_locale,
+    validate_opening_hours,
+    validate_time_zone,
+)
+
+
+def default_opening_hours() -> dict[str, list[list[str]]]:
+    """Monday to Friday 09:00-18:00, Saturday 09:00-13:00, closed on Sunday."""
+    weekday = [["09:00", "18:00"]]
+    return {
+        "0": weekday,
+        "1": list(weekday),
+        "2": list(weekday),
+        "3": list(weekday),
+        "4": list(weekday),
+        "5": [["09:00", "13:00"]],
+        "6": [],
+    }
 
 
 class Clinic(models.Model):
@@ -16,10 +37,26 @@ class Clinic(models.Model):
     name = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     locale = models.CharField(max_length=10, default="en", validators=[validate_locale])
+    opening_hours = models.JSONField(
+        default=default_opening_hours,
+        validators=[validate_opening_hours],
+        help_text='Weekday ("0" = Monday) to a list of ["HH:MM", "HH:MM"] open/close pairs.',
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text="Staff sessions end after this many idle minutes (5 to 240).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ("name",)
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(idle_timeout_minutes__gte=5, idle_timeout_minutes__lte=240),
+                name="clinics_clinic_idle_timeout_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -50,3 +87,119 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} at {self.clinic}"
+
+
+class ClinicClosure(models.Model):
+    """A whole day the clinic is closed (a holiday, a training day)."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="closures", db_index=False
+    )
+    date = models.DateField()
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ("date",)
+        constraints = [
+            models.UniqueConstraint(fields=("clinic", "date"), name="clinics_closure_one_per_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinic} closed on {self.date}"
+
+
+class Room(models.Model):
+    """A treatment room of a clinic."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="rooms", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=("clinic", "name"), name="clinics_room_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Device(models.Model):
+    """A device a clinic owns, of one of the library's device types."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="devices", db_index=False
+    )
+    name = models.CharField(max_length=100)
+    device_type = models.CharField(max_length=64, validators=[validate_device_type])
+    model_name = models.CharField(max_length=200, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ("name",)
+        constraints = [
+            models.UniqueConstraint(fields=("clinic", "name"), name="clinics_device_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One span of a weekday in which a practitioner works at a clinic."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="working_hours", db_index=False
+    )
+    practitioner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(
+        validators=[MaxValueValidator(6)], help_text="0 = Monday ... 6 = Sunday."
+    )
+    start = models.TimeField()
+    end = models.TimeField()
+
+    class Meta:
+        verbose_name_plural = "working hours"
+        ordering = ("weekday", "start")
+        indexes = [
+            models.Index(
+                fields=("clinic", "practitioner", "weekday"),
+                name="clinics_wh_clinic_prac_day",
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__lt=models.F("end")), name="clinics_wh_start_before_end"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(weekday__lte=6), name="clinics_wh_weekday_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.practitioner} {self.weekday} {self.start:%H:%M}-{self.end:%H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.start is not None and self.end is not None and self.start >= self.end:
+            raise ValidationError({"end": "The end must be after the start."})
+        if self.clinic_id is None or self.practitioner_id is None or self.weekday is None:
+            return
+        if not Membership.objects.filter(
+            clinic_id=self.clinic_id, user_id=self.practitioner_id, role=Role.PRACTITIONER
+        ).exists():
+            raise ValidationError({"practitioner": "Not a practitioner of this clinic."})
+        overlapping = WorkingHours.objects.filter(
+            clinic_id=self.clinic_id,
+            practitioner_id=self.practitioner_id,
+            weekday=self.weekday,
+            start__lt=self.end,
+            end__gt=self.start,
+        ).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError({"start": "Overlaps other working hours on this weekday."})

@@ -1,11 +1,17 @@
-"""Reads of clinics and memberships."""
+"""Reads of clinics, memberships, opening hours, rooms, devices and working hours."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import date, time
+
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
 from mesodesk.accounts.models import User
-from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room, WorkingHours
 
 
 def clinic_by_slug(*, slug: str) -> Clinic | None:
@@ -25,3 +31,110 @@ def memberships_of_clinic(*, clinic: Clinic) -> QuerySet[Membership]:
 def membership_of(*, clinic: Clinic, user: User) -> Membership | None:
     """The user's membership in the clinic, if they have one."""
     return Membership.objects.filter(clinic=clinic, user=user).first()
+
+
+def membership(clinic: Clinic, user: User | AnonymousUser | None) -> Membership | None:
+    """The user's membership in the clinic, or None (also for anonymous users)."""
+    if user is None or not user.is_authenticated:
+        return None
+    return Membership.objects.filter(clinic=clinic, user=user).first()
+
+
+def _time(text: str) -> time:
+    return time.fromisoformat(text)
+
+
+def clinic_hours(clinic: Clinic) -> dict[int, list[tuple[time, time]]]:
+    """The clinic's opening hours: weekday (0 = Monday) to its (open, close) spans."""
+    hours = clinic.opening_hours or {}
+    return {
+        day: [(_time(start), _time(end)) for start, end in hours.get(str(day), [])]
+        for day in range(7)
+    }
+
+
+def closed_weekdays(clinic: Clinic) -> frozenset[int]:
+    """The weekdays (0 = Monday) on which the clinic has no opening hours at all."""
+    return frozenset(day for day, spans in clinic_hours(clinic).items() if not spans)
+
+
+def closures_between(clinic: Clinic, start_date: date, end_date: date) -> frozenset[date]:
+    """The days from start_date to end_date (both included) the clinic is closed."""
+    return frozenset(
+        ClinicClosure.objects.filter(
+            clinic=clinic, date__gte=start_date, date__lte=end_date
+        ).values_list("date", flat=True)
+    )
+
+
+def closures(clinic: Clinic) -> QuerySet[ClinicClosure]:
+    """The clinic's closures, by date."""
+    return ClinicClosure.objects.filter(clinic=clinic).order_by("date")
+
+
+def practitioners(clinic: Clinic) -> QuerySet[Membership]:
+    """The clinic's practitioners' memberships, with their users, by e-mail address."""
+    return (
+        Membership.objects.filter(clinic=clinic, role=Role.PRACTITIONER)
+        .select_related("user")
+        .order_by("user__email")
+    )
+
+
+def working_hours(
+    clinic: Clinic, practitioner_ids: Iterable[int]
+) -> dict[int, dict[int, list[tuple[time, time]]]]:
+    """Practitioner id to weekday (0 = Monday) to their (start, end) spans, in order.
+
+    Every practitioner asked about is in the answer, with an empty week if they have no
+    working hours at this clinic.
+    """
+    ids = list(dict.fromkeys(practitioner_ids))
+    out: dict[int, dict[int, list[tuple[time, time]]]] = {
+        pid: {day: [] for day in range(7)} for pid in ids
+    }
+    rows = (
+        WorkingHours.objects.filter(clinic=clinic, practitioner_id__in=ids)
+        .order_by("practitioner_id", "weekday", "start")
+        .values_list("practitioner_id", "weekday", "start", "end")
+    )
+    for pid, weekday, start, end in rows:
+        out[pid][weekday].append((start, end))
+    return out
+
+
+def working_hours_of(clinic: Clinic, practitioner: User) -> QuerySet[WorkingHours]:
+    """One practitioner's working-hours rows at the clinic, by weekday and start."""
+    return WorkingHours.objects.filter(clinic=clinic, practitioner=practitioner).order_by(
+        "weekday", "start"
+    )
+
+
+def rooms(clinic: Clinic, *, include_inactive: bool = False) -> QuerySet[Room]:
+    """The clinic's rooms (only active ones unless asked), by name."""
+    qs = Room.objects.filter(clinic=clinic)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return qs.order_by("name")
+
+
+def devices(
+    clinic: Clinic, device_type: str | None = None, *, include_inactive: bool = False
+) -> QuerySet[Device]:
+    """The clinic's devices (only active ones unless asked), maybe of one type, by name."""
+    qs = Device.objects.filter(clinic=clinic)
+    if device_type is not None:
+        qs = qs.filter(device_type=device_type)
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    return qs.order_by("name")
+
+
+def get_room(clinic: Clinic, room_id: int) -> Room:
+    """The clinic's room with this id; Http404 for another clinic's room or no room."""
+    return get_object_or_404(Room, clinic=clinic, pk=room_id)
+
+
+def get_device(clinic: Clinic, device_id: int) -> Device:
+    """The clinic's device with this id; Http404 for another clinic's device or none."""
+    return get_object_or_404(Device, clinic=clinic, pk=device_id)

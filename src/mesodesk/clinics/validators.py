@@ -34,3 +34,66 @@ def validate_locale(value: str) -> None:
             code="invalid_locale",
             params={"value": value},
         )
+
+
+_HHMM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def validate_opening_hours(value: object) -> None:
+    """{"0": [["09:00", "18:00"]], ..., "6": []}: weekday 0=Monday to open/close pairs."""
+    if not isinstance(value, dict):
+        raise ValidationError(
+            "Opening hours must be an object of weekdays 0 to 6.", code="invalid_opening_hours"
+        )
+    expected = {str(d) for d in range(7)}
+    if set(value) != expected:
+        raise ValidationError(
+            "Opening hours must name each weekday 0 (Monday) to 6 (Sunday) exactly once.",
+            code="invalid_opening_hours",
+        )
+    for day in sorted(value):
+        spans = value[day]
+        if not isinstance(spans, list):
+            raise ValidationError(
+                "Weekday %(day)s: expected a list of [open, close] pairs.",
+                code="invalid_opening_hours",
+                params={"day": day},
+            )
+        previous_close = ""
+        for span in spans:
+            if (
+                not isinstance(span, list | tuple)
+                or len(span) != 2
+                or not all(isinstance(t, str) and _HHMM.fullmatch(t) for t in span)
+            ):
+                raise ValidationError(
+                    "Weekday %(day)s: %(span)r is not an [open, close] pair of HH:MM times.",
+                    code="invalid_opening_hours",
+                    params={"day": day, "span": span},
+                )
+            if span[0] >= span[1]:
+                raise ValidationError(
+                    "Weekday %(day)s: opening %(open)s is not before closing %(close)s.",
+                    code="invalid_opening_hours",
+                    params={"day": day, "open": span[0], "close": span[1]},
+                )
+            if previous_close and span[0] < previous_close:
+                raise ValidationError(
+                    "Weekday %(day)s: opening spans overlap or are out of order.",
+                    code="invalid_opening_hours",
+                    params={"day": day},
+                )
+            previous_close = span[1]
+
+
+def validate_device_type(value: str) -> None:
+    """A device type code of the protocol library, such as `meso_gun`."""
+    from mesodesk.core.library import load_library
+
+    known = load_library().device_types
+    if value not in known:
+        raise ValidationError(
+            "%(value)s is not a device type of the protocol library (one of %(known)s).",
+            code="invalid_device_type",
+            params={"value": value, "known": ", ".join(sorted(known))},
+        )

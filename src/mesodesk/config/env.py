@@ -146,6 +146,10 @@ def _sqlite_config(url: str, *, name: str, cwd: Path) -> dict[str, Any]:
         "NAME": str(path),
         "OPTIONS": dict(SQLITE_OPTIONS),
         "CONN_MAX_AGE": 0,
+        # A file, not shared-cache memory, for the test database: in memory a second
+        # writer fails at once with "table is locked" instead of waiting its turn, so
+        # concurrency tests would not see SQLite as production runs it.
+        "TEST": {"NAME": str(path.with_name(f"test_{path.name}"))},
     }
 
 

@@ -1,0 +1,49 @@
+"""Writes to the access log; it is only ever appended to."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+
+from mesodesk.accounts.models import User
+from mesodesk.audit.choices import AccessAction
+from mesodesk.audit.models import AccessEvent
+from mesodesk.clinics.models import Clinic
+
+
+@transaction.atomic
+def record_access(
+    *,
+    clinic: Clinic,
+    user: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model,
+    patient: models.Model | None = None,
+    ip: str | None = None,
+    path: str = "",
+) -> AccessEvent:
+    """Appends who did `action` (read, export, download) to which object, when, from where.
+
+    `patient` is whose data it is; when `obj` is a patient it is that patient.
+    """
+    if action not in AccessAction.values:
+        raise ValidationError({"action": f"Unknown access action {action!r}."})
+    if patient is None and obj._meta.label_lower == "patients.patient":
+        patient = obj
+    for thing in (obj, patient):
+        owner = getattr(thing, "clinic_id", clinic.pk)
+        if owner != clinic.pk:
+            raise ValidationError({"obj": "The object belongs to another clinic."})
+    event = AccessEvent(
+        clinic=clinic,
+        user=user if user is not None and user.is_authenticated else None,
+        patient=patient,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        ip=ip,
+        path=path[:2000],
+    )
+    event.save()
+    return event

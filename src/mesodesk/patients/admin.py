@@ -1,0 +1,50 @@
+"""Patient data in the admin is for looking, not editing: changes go through the services,
+which screen, number versions and keep the audit trail."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
+
+
+class ReadOnlyAdmin(SimpleHistoryAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Patient)
+class PatientAdmin(ReadOnlyAdmin):
+    list_display = ("last_name", "first_name", "clinic", "birth_date", "created_at")
+    list_filter = ("clinic",)
+    search_fields = ("last_name", "first_name", "email")
+    list_select_related = ("clinic",)
+
+
+@admin.register(IntakeVersion)
+class IntakeVersionAdmin(ReadOnlyAdmin):
+    list_display = ("patient", "number", "clinic", "created_by", "created_at")
+    list_filter = ("clinic",)
+    list_select_related = ("clinic", "patient", "created_by")
+
+
+@admin.register(ScreeningResult)
+class ScreeningResultAdmin(ReadOnlyAdmin):
+    list_display = ("patient", "verdict", "clinic", "computed_at", "signed_off_by")
+    list_filter = ("clinic", "verdict")
+    list_select_related = ("clinic", "patient", "signed_off_by")
+
+
+@admin.register(Consent)
+class ConsentAdmin(ReadOnlyAdmin):
+    list_display = ("patient", "kind", "text_version", "clinic", "signed_at")
+    list_filter = ("clinic", "kind")
+    list_select_related = ("clinic", "patient")

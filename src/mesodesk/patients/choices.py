@@ -1,0 +1,35 @@
+"""Fixed vocabularies of the patients app."""
+
+from django.db import models
+
+
+class Sex(models.TextChoices):
+    """The patient's sex as recorded (as in the intake document)."""
+
+    FEMALE = "female", "Female"
+    MALE = "male", "Male"
+    OTHER = "other", "Other"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Channel(models.TextChoices):
+    """How the patient prefers to be reminded."""
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"
+
+
+class Verdict(models.TextChoices):
+    """The screening engine's verdict (DESIGN 7.3)."""
+
+    ELIGIBLE = "eligible", "Eligible"
+    REVIEW = "review", "Needs review"
+    INELIGIBLE = "ineligible", "Ineligible"
+
+
+class ConsentKind(models.TextChoices):
+    """What a patient consented to."""
+
+    TREATMENT = "treatment", "Treatment"
+    PHOTOGRAPHY = "photography", "Photography"
+    MARKETING = "marketing", "Marketing"

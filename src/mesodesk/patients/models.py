@@ -1,0 +1,204 @@
+"""Patients, their intake versions, screening results and consents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients.choices import Channel, ConsentKind, Sex, Verdict
+from mesodesk.protocols.models import ProtocolVersion
+
+
+class IntakeVersionImmutableError(Exception):
+    """A stored intake version was about to be changed; a change is a new version."""
+
+
+class Patient(models.Model):
+    """A person treated (or to be treated) at one clinic."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="patients", db_index=False
+    )
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    birth_date = models.DateField(null=True, blank=True)
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    preferred_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    portal_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="patient_records",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("last_name", "first_name", "id")
+        indexes = [
+            models.Index(
+                fields=("clinic", "last_name", "first_name"), name="patients_patient_by_name"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sex__in=Sex.values), name="patients_patient_sex_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(preferred_channel__in=Channel.values),
+                name="patients_patient_channel_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.last_name}, {self.first_name}"
+
+
+class IntakeVersion(models.Model):
+    """One version of a patient's medical-history answers (DESIGN 7.1); never changed."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="intake_versions", db_index=False
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="intakes")
+    number = models.PositiveIntegerField()
+    answers = models.JSONField(help_text="The intake document as in DESIGN 7.1.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ("number",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("clinic", "patient", "number"), name="patients_intake_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="patients_intake_number_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Intake {self.number} of {self.patient}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise IntakeVersionImmutableError(
+                f"intake version {self.number} is stored already; record a new version instead"
+            )
+        super().save(*args, **kwargs)
+
+
+class ScreeningResult(models.Model):
+    """The screening engine's verdict on one intake version (and plan), as stored."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="screenings", db_index=False
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="screenings")
+    intake = models.ForeignKey(IntakeVersion, on_delete=models.PROTECT, related_name="screenings")
+    plan = models.ForeignKey(
+        "planning.TreatmentPlan",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="screenings",
+    )
+    verdict = models.CharField(max_length=10, choices=Verdict.choices)
+    findings = models.JSONField(default=list, help_text="The findings, as the engine gives them.")
+    protocol_version = models.ForeignKey(
+        ProtocolVersion, on_delete=models.PROTECT, related_name="+"
+    )
+    computed_at = models.DateTimeField(default=timezone.now)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    sign_off_reason = models.TextField(blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("computed_at", "id")
+        indexes = [
+            models.Index(
+                fields=("clinic", "patient", "computed_at"), name="patients_screening_latest"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(verdict__in=Verdict.values),
+                name="patients_screening_verdict_valid",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(
+                        signed_off_by__isnull=True, signed_off_at__isnull=True, sign_off_reason=""
+                    )
+                    | (
+                        models.Q(
+                            verdict=Verdict.REVIEW,
+                            signed_off_by__isnull=False,
+                            signed_off_at__isnull=False,
+                        )
+                        & ~models.Q(sign_off_reason="")
+                    )
+                ),
+                name="patients_screening_sign_off_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} for {self.patient} at {self.computed_at:%Y-%m-%d}"
+
+    @property
+    def signed_off(self) -> bool:
+        return self.signed_off_at is not None
+
+
+class Consent(models.Model):
+    """A patient's signed consent to one kind of use, with the text version they signed."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="consents", db_index=False
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    text_version = models.CharField(max_length=50)
+    signed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("signed_at", "id")
+        indexes = [
+            models.Index(fields=("clinic", "patient", "kind"), name="patients_consent_by_kind"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=ConsentKind.values), name="patients_consent_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} consent of {self.patient} ({self.text_version})"

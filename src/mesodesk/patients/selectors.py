@@ -1,0 +1,213 @@
+"""Reads of patients, their intakes, screenings and consents; always within one clinic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, NamedTuple
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+
+from mesodesk.accounts.models import User
+from mesodesk.audit.choices import AccessAction
+from mesodesk.audit.selectors import client_ip
+from mesodesk.audit.services import record_access
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients.choices import Verdict
+from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
+from mesodesk.planning.models import PlannedSession, TreatmentPlan
+
+# The fields of an intake in the order of DESIGN 7.1, which is the order changes are shown.
+INTAKE_FIELD_ORDER = (
+    "birth_date",
+    "sex",
+    "pregnant",
+    "breastfeeding",
+    "conditions",
+    "medications",
+    "allergies",
+    "recent_procedures",
+    "fitzpatrick",
+)
+
+
+class Change(NamedTuple):
+    """One answer that differs between two intake versions."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True)
+class Chart:
+    """Everything recorded about one patient, read in a fixed number of queries."""
+
+    patient: Patient
+    intakes: list[IntakeVersion]
+    # The changes each version brought, keyed by its number (version 1 has none).
+    changes: dict[int, list[Change]]
+    screenings: list[ScreeningResult]
+    consents: list[Consent]
+    plans: list[TreatmentPlan] = field(default_factory=list)
+
+    @property
+    def current_screening(self) -> ScreeningResult | None:
+        return self.screenings[-1] if self.screenings else None
+
+
+def patient_list(clinic: Clinic, search: str = "") -> QuerySet[Patient]:
+    """The clinic's patients by name; every word of `search` must match a name, e-mail or
+    phone number."""
+    qs = Patient.objects.filter(clinic=clinic)
+    for word in search.split():
+        qs = qs.filter(
+            Q(last_name__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(phone__icontains=word)
+        )
+    return qs.order_by("last_name", "first_name", "id")
+
+
+def get_patient(clinic: Clinic, patient_id: int) -> Patient:
+    """The clinic's patient with this id; Http404 for another clinic's patient or none."""
+    return get_object_or_404(Patient, clinic=clinic, pk=patient_id)
+
+
+def get_patient_for_read(
+    clinic: Clinic, patient_id: int, *, user: User | None, request: HttpRequest | None = None
+) -> Patient:
+    """The clinic's patient, as get_patient, and an AccessEvent saying who read it from where.
+
+    For views and API endpoints that show a patient's record.
+    """
+    patient = get_patient(clinic, patient_id)
+    record_access(
+        clinic=clinic,
+        user=user,
+        action=AccessAction.READ,
+        obj=patient,
+        patient=patient,
+        ip=client_ip(request) if request is not None else None,
+        path=request.get_full_path() if request is not None else "",
+    )
+    return patient
+
+
+def intake_versions(clinic: Clinic, patient: Patient) -> QuerySet[IntakeVersion]:
+    """The patient's intake versions, oldest first."""
+    return IntakeVersion.objects.filter(clinic=clinic, patient=patient).order_by("number")
+
+
+def get_intake(clinic: Clinic, intake_id: int) -> IntakeVersion:
+    """The clinic's intake version with this id; Http404 otherwise."""
+    return get_object_or_404(
+        IntakeVersion.objects.select_related("patient"), clinic=clinic, pk=intake_id
+    )
+
+
+def latest_intake(clinic: Clinic, patient: Patient) -> IntakeVersion | None:
+    """The patient's newest intake version, if they have one."""
+    return intake_versions(clinic, patient).last()
+
+
+def intake_changes(older: IntakeVersion, newer: IntakeVersion) -> list[Change]:
+    """The answers that differ from `older` to `newer`, in questionnaire order."""
+    before, after = older.answers, newer.answers
+    keys = [*INTAKE_FIELD_ORDER, *sorted((set(before) | set(after)) - set(INTAKE_FIELD_ORDER))]
+    return [
+        Change(key, before.get(key), after.get(key))
+        for key in keys
+        if before.get(key) != after.get(key)
+    ]
+
+
+def _screenings(clinic: Clinic) -> QuerySet[ScreeningResult]:
+    return (
+        ScreeningResult.objects.filter(clinic=clinic)
+        .select_related("protocol_version", "signed_off_by", "intake")
+        .defer("protocol_version__files", "protocol_version__data")
+    )
+
+
+def screenings(clinic: Clinic, patient: Patient) -> QuerySet[ScreeningResult]:
+    """The patient's screenings, oldest first, with their protocol version and sign-off."""
+    return _screenings(clinic).filter(patient=patient).order_by("computed_at", "id")
+
+
+def get_screening(clinic: Clinic, screening_id: int) -> ScreeningResult:
+    """The clinic's screening with this id; Http404 otherwise."""
+    return get_object_or_404(_screenings(clinic), pk=screening_id)
+
+
+def current_screening(clinic: Clinic, patient: Patient) -> ScreeningResult | None:
+    """The patient's latest screening (by when it was computed, then id), if any."""
+    return _screenings(clinic).filter(patient=patient).order_by("-computed_at", "-id").first()
+
+
+def consents(clinic: Clinic, patient: Patient) -> QuerySet[Consent]:
+    """The patient's consents, oldest first."""
+    return (
+        Consent.objects.filter(clinic=clinic, patient=patient)
+        .select_related("recorded_by")
+        .order_by("signed_at", "id")
+    )
+
+
+def has_consent(clinic: Clinic, patient: Patient, kind: str) -> bool:
+    """Whether the patient has signed a consent of this kind."""
+    return Consent.objects.filter(clinic=clinic, patient=patient, kind=kind).exists()
+
+
+def patient_chart(clinic: Clinic, patient_id: int) -> Chart:
+    """The patient's chart: intakes with what changed, screenings, consents, plans with
+    their planned sessions. Http404 for another clinic's patient. Six queries."""
+    patient = get_patient(clinic, patient_id)
+    intakes = list(intake_versions(clinic, patient).select_related("created_by"))
+    changes: dict[int, list[Change]] = {intakes[0].number: []} if intakes else {}
+    for older, newer in pairwise(intakes):
+        changes[newer.number] = intake_changes(older, newer)
+    plans = list(
+        TreatmentPlan.objects.filter(clinic=clinic, patient=patient)
+        .order_by("created_at", "id")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=PlannedSession.objects.filter(clinic=clinic).order_by("number"),
+            )
+        )
+    )
+    return Chart(
+        patient=patient,
+        intakes=intakes,
+        changes=changes,
+        screenings=list(screenings(clinic, patient)),
+        consents=list(consents(clinic, patient)),
+        plans=plans,
+    )
+
+
+def _readable(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def may_book_session(clinic: Clinic, patient: Patient) -> tuple[bool, str]:
+    """Whether the patient's current screening lets a treatment session be booked, and if
+    not, why ("not suitable: pregnancy (absolute)", "needs a practitioner's sign-off",
+    "no intake yet")."""
+    screening = current_screening(clinic, patient)
+    if screening is None:
+        return False, "no intake yet"
+    if screening.verdict == Verdict.INELIGIBLE:
+        reasons = [
+            f"{_readable(f['label'])} ({f['severity']})"
+            for f in screening.findings
+            if f["severity"] == "absolute"
+        ]
+        return False, "not suitable: " + ", ".join(reasons or ["ineligible"])
+    if screening.verdict == Verdict.REVIEW and screening.signed_off_at is None:
+        return False, "needs a practitioner's sign-off"
+    return True, ""

@@ -1,0 +1,53 @@
+"""Reads of treatment plans and their planned sessions; always within one clinic."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients.models import Patient
+from mesodesk.planning.choices import PlanStatus
+from mesodesk.planning.models import PlannedSession, TreatmentPlan
+
+
+def _plans(clinic: Clinic) -> QuerySet[TreatmentPlan]:
+    return (
+        TreatmentPlan.objects.filter(clinic=clinic)
+        .select_related("patient")
+        .prefetch_related(
+            Prefetch(
+                "sessions",
+                queryset=PlannedSession.objects.filter(clinic=clinic).order_by("number"),
+            )
+        )
+    )
+
+
+def plans_of_patient(clinic: Clinic, patient: Patient) -> QuerySet[TreatmentPlan]:
+    """The patient's plans, oldest first, with their planned sessions."""
+    return _plans(clinic).filter(patient=patient).order_by("created_at", "id")
+
+
+def get_plan(clinic: Clinic, plan_id: int) -> TreatmentPlan:
+    """The clinic's plan with this id, with its sessions; Http404 otherwise."""
+    return get_object_or_404(_plans(clinic), pk=plan_id)
+
+
+def active_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
+    """The patient's active plan, if they have one."""
+    return plans_of_patient(clinic, patient).filter(status=PlanStatus.ACTIVE).last()
+
+
+def planned_sessions(clinic: Clinic, plan: TreatmentPlan) -> QuerySet[PlannedSession]:
+    """The plan's sessions in order."""
+    return PlannedSession.objects.filter(clinic=clinic, plan=plan).order_by("number")
+
+
+def get_planned_session(clinic: Clinic, session_id: int) -> PlannedSession:
+    """The clinic's planned session with this id; Http404 otherwise."""
+    return get_object_or_404(
+        PlannedSession.objects.select_related("plan", "plan__patient"),
+        clinic=clinic,
+        pk=session_id,
+    )

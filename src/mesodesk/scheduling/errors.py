@@ -1,0 +1,30 @@
+"""The refusals of booking that callers treat specially (a conflict is HTTP 409)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.core.exceptions import ValidationError
+
+
+class BookingConflict(ValidationError):
+    """The practitioner, room or device is already booked at that time.
+
+    Keyed by the resource taken (`practitioner`, `room` or `device`), which is also in
+    `resource`; `session_number` says which session of a series could not be booked.
+    """
+
+    def __init__(self, resource: str, message: str, *, session_number: int | None = None):
+        super().__init__({resource: [ValidationError(message, code="booking_conflict")]})
+        self.resource = resource
+        self.session_number = session_number
+
+
+class WashoutNotMet(ValidationError):
+    """The session is too soon for the patient's preparation (a washout or patch test);
+    `earliest_start` is the earliest safe start, at the same wall time, in the clinic zone."""
+
+    def __init__(self, message: str, *, earliest_start: datetime, items: tuple[str, ...]):
+        super().__init__({"start": [ValidationError(message, code="washout_not_met")]})
+        self.earliest_start = earliest_start
+        self.items = items

@@ -1,0 +1,358 @@
+"""What a booking must satisfy before it is written: the checks of `services`, each
+raising ValidationError keyed by the field at fault, with the reason in plain words.
+
+The database has the last word on double booking (migration 0002); the overlap check here
+only turns the common case into a clear message before trying.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.core.inputs import InputError, Plan, parse_intake, parse_plan
+from mesodesk.core.library import Library
+from mesodesk.core.localtime import forward
+from mesodesk.core.timeline import build_timeline
+from mesodesk.patients import selectors as patients
+from mesodesk.patients.models import Patient
+from mesodesk.patients.services import clinic_overrides
+from mesodesk.planning.choices import PlanStatus
+from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.selectors import overlapping
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+RESOURCES = ("practitioner", "room", "device")
+# How the database names each refusal (migration 0002): PostgreSQL's exclusion constraint,
+# SQLite's trigger message.
+_DATABASE_NAMES = {
+    resource: (
+        f"scheduling_appointment_{resource}_not_double_booked",
+        f"double booking: {resource}",
+    )
+    for resource in RESOURCES
+}
+_WASHOUT_WARNINGS = frozenset({"washout_too_short", "patch_test_too_late"})
+
+
+@dataclass(frozen=True)
+class Booking:
+    """A checked request: the appointment's UTC times and the clinic's view of them."""
+
+    start: datetime
+    end: datetime
+    zone: ZoneInfo
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.email
+
+
+def _when(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+
+
+def _spans(spans: list[tuple[time, time]]) -> str:
+    return ", ".join(f"{a:%H:%M}–{b:%H:%M}" for a, b in spans) or "closed"
+
+
+def _fits(
+    start: datetime, end: datetime, day: date, spans: list[tuple[time, time]], zone: ZoneInfo
+) -> bool:
+    """Whether [start, end) lies inside one of the day's local spans (DST-aware)."""
+    for open_at, close_at in spans:
+        opens = forward(datetime.combine(day, open_at), zone)
+        closes = forward(datetime.combine(day, close_at), zone)
+        if opens <= start and end <= closes:
+            return True
+    return False
+
+
+def check_times(start: datetime, duration: timedelta, clinic: Clinic) -> Booking:
+    """The booking's UTC times; refuses a naive or past start."""
+    if timezone.is_naive(start):
+        raise ValidationError({"start": "Give the start with its time zone."}, code="naive")
+    if start < timezone.now():
+        raise ValidationError({"start": "The start is in the past."}, code="past")
+    start = start.astimezone(UTC)
+    return Booking(start=start, end=start + duration, zone=ZoneInfo(clinic.time_zone))
+
+
+def check_people_and_places(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    by: User,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+) -> dict[str, str]:
+    """The errors, by field, of who and what is booked: all of the clinic, all usable."""
+    errors: dict[str, str] = {}
+    if patient.clinic_id != clinic.pk:
+        errors["patient"] = "The patient is not a patient of this clinic."
+    # One query for both people: the practitioner's role and whether `by` is staff here.
+    roles = dict(
+        clinics.memberships_of_clinic(clinic=clinic)
+        .filter(user__in={practitioner.pk, by.pk})
+        .values_list("user_id", "role")
+    )
+    if roles.get(practitioner.pk) != Role.PRACTITIONER:
+        errors["practitioner"] = f"{_name(practitioner)} is not a practitioner of this clinic."
+    if room.clinic_id != clinic.pk:
+        errors["room"] = "The room is not one of this clinic's rooms."
+    elif not room.active:
+        errors["room"] = f"{room.name} is out of use."
+    if device is not None and device.clinic_id != clinic.pk:
+        errors["device"] = "The device is not one of this clinic's devices."
+    elif device is not None and not device.active:
+        errors["device"] = f"{device.name} is out of use."
+    if by.pk not in roles and patient.portal_user_id != by.pk:
+        errors["by"] = "Only the clinic's staff or the patient can book."
+    return errors
+
+
+def check_hours(
+    *, clinic: Clinic, practitioner: User, booking: Booking, errors: dict[str, str]
+) -> None:
+    """Adds an error unless the clinic is open and the practitioner works for the whole
+    appointment (a practitioner with no working hours recorded works opening hours)."""
+    zone = booking.zone
+    local = booking.start.astimezone(zone)
+    day = local.date()
+    weekday = WEEKDAYS[day.weekday()]
+    closures = clinics.closures_between(clinic, day, day)
+    if day in closures:
+        errors["start"] = f"The clinic is closed on {weekday} {day:%d %b %Y}."
+        return
+    opening = clinics.clinic_hours(clinic).get(day.weekday(), [])
+    if not _fits(booking.start, booking.end, day, opening, zone):
+        errors["start"] = (
+            f"{_when(booking.start, zone)}–{booking.end.astimezone(zone):%H:%M} is outside "
+            f"opening hours ({weekday}: {_spans(opening)})."
+        )
+        return
+    week = clinics.working_hours(clinic, [practitioner.pk]).get(practitioner.pk, {})
+    if any(week.values()):
+        spans = week.get(day.weekday(), [])
+        if not _fits(booking.start, booking.end, day, spans, zone):
+            errors.setdefault(
+                "practitioner",
+                f"{_name(practitioner)} does not work then ({weekday}: {_spans(spans)}).",
+            )
+
+
+def plan_input(plan: TreatmentPlan, library: Library) -> Plan:
+    """The stored plan as the clinical core takes it."""
+    return parse_plan(
+        {
+            "indication": plan.indication,
+            "areas": list(plan.areas),
+            "ingredients": list(plan.ingredients),
+            "technique": plan.technique,
+            "massage_approved": plan.massage_approved,
+        },
+        library,
+    )
+
+
+def needed_device_type(plan: TreatmentPlan | None, library: Library) -> str | None:
+    """The library's device type for the plan's technique (a meso gun for `meso_gun`)."""
+    if plan is None:
+        return None
+    for device_type in library.device_types.values():
+        if device_type.technique == plan.technique:
+            return device_type.code
+    return None
+
+
+def check_session(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    plan: TreatmentPlan | None,
+    device: Device | None,
+    booking: Booking,
+    library: Library,
+) -> None:
+    """Refuses a treatment session the patient may not have, or not at that time."""
+    allowed, reason = patients.may_book_session(clinic, patient)
+    if not allowed:
+        code = "not_signed_off" if "sign-off" in reason else "not_eligible"
+        raise ValidationError(
+            {"patient": ValidationError(f"No session can be booked: {reason}.", code=code)}
+        )
+    needed = needed_device_type(plan, library)
+    if needed is not None:
+        label = library.device_types[needed].label
+        if device is None:
+            raise ValidationError(
+                {"device": f"This plan's technique needs a device: {label.lower()}."},
+                code="device_needed",
+            )
+        if device.device_type != needed:
+            raise ValidationError(
+                {"device": f"{device.name} is not a {label.lower()}, which this plan needs."},
+                code="wrong_device",
+            )
+    check_washout(clinic=clinic, patient=patient, plan=plan, booking=booking, library=library)
+
+
+def check_washout(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    plan: TreatmentPlan | None,
+    booking: Booking,
+    library: Library,
+) -> None:
+    """Refuses a session that comes too soon for the patient's preparation, naming the
+    earliest safe start (the timeline engine's `washout_too_short`/`patch_test_too_late`)."""
+    version = patients.latest_intake(clinic, patient)
+    if version is None:  # may_book_session has refused already
+        return
+    try:
+        intake = parse_intake(version.answers, library)
+        core_plan = plan_input(plan, library) if plan is not None else None
+    except InputError as error:
+        raise ValidationError({"patient": f"The stored answers are invalid: {error}"}) from None
+    timeline = build_timeline(
+        intake,
+        core_plan,
+        start=booking.start.astimezone(booking.zone),
+        duration=booking.end - booking.start,
+        library=library,
+        overrides=clinic_overrides(clinic),
+        booked_at=timezone.now(),
+    )
+    warnings = [w for w in timeline.warnings if w.code in _WASHOUT_WARNINGS]
+    if not warnings:
+        return
+    earliest = max(w.earliest_start for w in warnings)
+    reasons = "; ".join(
+        f"{w.item.replace('_', ' ')}" + (f" ({', '.join(w.matched)})" if w.matched else "")
+        for w in warnings
+    )
+    raise WashoutNotMet(
+        f"Too soon for the patient's preparation: {reasons}. "
+        f"The earliest safe start is {_when(earliest, booking.zone)}.",
+        earliest_start=earliest,
+        items=tuple(w.item for w in warnings),
+    )
+
+
+def check_planned_session(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    kind: AppointmentKind,
+    planned_session: PlannedSession | None,
+    errors: dict[str, str],
+) -> None:
+    """Adds an error unless the planned session is of the patient's active plan."""
+    if planned_session is None:
+        return
+    if kind is not AppointmentKind.SESSION:
+        errors["planned_session"] = "Only a session can carry a planned session."
+        return
+    # Read from the database, not from `planned_session.plan`, which may be stale.
+    plan = (
+        TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id)
+        .values_list("patient_id", "status")
+        .first()
+    )
+    if planned_session.clinic_id != clinic.pk or plan is None or plan[0] != patient.pk:
+        errors["planned_session"] = "The planned session is not one of this patient's plan."
+    elif plan[1] != PlanStatus.ACTIVE:
+        errors["planned_session"] = "The planned session's plan is closed."
+
+
+def check_free(
+    *,
+    clinic: Clinic,
+    booking: Booking,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+    exclude: int | None = None,
+) -> None:
+    """Raises BookingConflict if a booked appointment already holds one of the resources."""
+    taken = overlapping(clinic, booking.start, booking.end).filter(status=AppointmentStatus.BOOKED)
+    if exclude is not None:
+        taken = taken.exclude(pk=exclude)
+    rows = taken.values_list("practitioner_id", "room_id", "device_id")
+    for practitioner_id, room_id, device_id in rows:
+        if practitioner_id == practitioner.pk:
+            raise conflict("practitioner", booking, practitioner=practitioner, room=room)
+        if room_id == room.pk:
+            raise conflict("room", booking, practitioner=practitioner, room=room)
+        if device is not None and device_id == device.pk:
+            raise conflict("device", booking, practitioner=practitioner, room=room, device=device)
+
+
+def conflict(
+    resource: str,
+    booking: Booking,
+    *,
+    practitioner: User,
+    room: Room,
+    device: Device | None = None,
+) -> BookingConflict:
+    """The BookingConflict saying which resource is taken then."""
+    what = {
+        "practitioner": _name(practitioner),
+        "room": room.name,
+        "device": device.name if device is not None else "The device",
+    }[resource]
+    return BookingConflict(
+        resource, f"{what} is already booked at {_when(booking.start, booking.zone)}."
+    )
+
+
+def conflicting_resource(error: IntegrityError) -> str | None:
+    """Which resource the database refused to double-book, or None for another error."""
+    text = str(error)
+    for resource, names in _DATABASE_NAMES.items():
+        if any(name in text for name in names):
+            return resource
+    return None
+
+
+def save_or_conflict(
+    appointment: Appointment, *, booking: Booking, device: Device | None
+) -> Appointment:
+    """Saves the appointment; the database's double-booking refusal (a concurrent booking
+    that got in first) becomes a BookingConflict, never a server error.
+
+    Call it inside the caller's `transaction.atomic` (the services are): the refusal
+    leaves the transaction unusable on PostgreSQL, and the BookingConflict raised through
+    that block rolls it back (to its savepoint, when nested).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("save_or_conflict needs an atomic block")
+    try:
+        appointment.save()
+    except IntegrityError as error:
+        resource = conflicting_resource(error)
+        if resource is None:
+            raise
+        raise conflict(
+            resource,
+            booking,
+            practitioner=appointment.practitioner,
+            room=appointment.room,
+            device=device,
+        ) from error
+    return appointment

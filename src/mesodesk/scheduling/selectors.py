@@ -1,0 +1,316 @@
+"""Reads of appointments: day and week schedules, one appointment, and slot search."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import connections
+from django.db.models import FloatField, Func, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.models import Clinic
+from mesodesk.core import slots as core
+from mesodesk.core.localtime import local_midnight
+from mesodesk.patients.models import Patient
+from mesodesk.planning.choices import PlanStatus
+from mesodesk.planning.models import TreatmentPlan
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.durations import LONGEST, SEARCH_CHUNK, SLOT_STEP, duration_of
+from mesodesk.scheduling.models import Appointment
+
+Slot = core.Slot
+MAX_SEARCH_DAYS = 366
+MAX_SLOTS = 1000
+
+
+def clinic_zone(clinic: Clinic) -> ZoneInfo:
+    """The clinic's time zone."""
+    return ZoneInfo(clinic.time_zone)
+
+
+def local_day_range(clinic: Clinic, first: date, days: int = 1) -> tuple[datetime, datetime]:
+    """The UTC instants from local midnight of `first` to local midnight `days` later."""
+    zone = clinic_zone(clinic)
+    return (
+        local_midnight(first, zone).astimezone(UTC),
+        local_midnight(first + timedelta(days=days), zone).astimezone(UTC),
+    )
+
+
+def overlapping(
+    clinic: Clinic, start: datetime, end: datetime, *, include_cancelled: bool = False
+) -> QuerySet[Appointment]:
+    """The clinic's appointments that overlap [start, end).
+
+    `start` is bounded below by the longest an appointment may last, so the query is a
+    range scan on an index that starts with (clinic, ..., start) whatever the table size.
+    """
+    qs = Appointment.objects.filter(
+        clinic=clinic, start__lt=end, start__gte=start - LONGEST, end__gt=start
+    )
+    if not include_cancelled:
+        qs = qs.exclude(status=AppointmentStatus.CANCELLED)
+    return qs
+
+
+def _schedule(
+    clinic: Clinic,
+    start: datetime,
+    end: datetime,
+    practitioner: User | None,
+    include_cancelled: bool,
+) -> QuerySet[Appointment]:
+    qs = overlapping(clinic, start, end, include_cancelled=include_cancelled)
+    if practitioner is not None:
+        qs = qs.filter(practitioner=practitioner)
+    return qs.select_related("patient", "practitioner", "room", "device").order_by("start", "id")
+
+
+def day_schedule(
+    clinic: Clinic,
+    day: date,
+    practitioner: User | None = None,
+    *,
+    include_cancelled: bool = False,
+) -> list[Appointment]:
+    """The appointments of the clinic's local `day` (of one practitioner, if given), in time
+    order, with patient, practitioner, room and device loaded: one query."""
+    start, end = local_day_range(clinic, day)
+    return list(_schedule(clinic, start, end, practitioner, include_cancelled))
+
+
+def week_schedule(
+    clinic: Clinic,
+    first_day: date,
+    practitioner: User | None = None,
+    *,
+    include_cancelled: bool = False,
+) -> dict[date, list[Appointment]]:
+    """Seven local days from `first_day`, each with its appointments in time order (an
+    appointment is listed on the local day it starts): one query."""
+    zone = clinic_zone(clinic)
+    start, end = local_day_range(clinic, first_day, days=7)
+    week: dict[date, list[Appointment]] = {first_day + timedelta(days=i): [] for i in range(7)}
+    for appointment in _schedule(clinic, start, end, practitioner, include_cancelled):
+        day = appointment.start.astimezone(zone).date()
+        # An appointment that began the evening before the week is shown on its first day.
+        week[day if day in week else first_day].append(appointment)
+    return week
+
+
+def get_appointment(clinic: Clinic, appointment_id: int) -> Appointment:
+    """The clinic's appointment with this id; Http404 for another clinic's or none."""
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "room", "device"),
+        clinic=clinic,
+        pk=appointment_id,
+    )
+
+
+def appointments_of_patient(clinic: Clinic, patient: Patient) -> QuerySet[Appointment]:
+    """The patient's appointments at the clinic, newest first."""
+    return (
+        Appointment.objects.filter(clinic=clinic, patient=patient)
+        .select_related("practitioner", "room", "device")
+        .order_by("-start", "-id")
+    )
+
+
+def session_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
+    """The patient's active plan, the one a session without a planned session follows.
+
+    As `planning.selectors.active_plan`, without loading the plan's sessions: booking
+    needs only the plan itself, and it is read on every booking.
+    """
+    return (
+        TreatmentPlan.objects.filter(clinic=clinic, patient=patient, status=PlanStatus.ACTIVE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+class _EpochSeconds(Func):
+    """A timestamptz as float seconds since 1970 (PostgreSQL): exact to the microsecond,
+    and several times cheaper to read than a timestamptz through Django's loader."""
+
+    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    output_field = FloatField()
+
+
+def busy_intervals(
+    clinic: Clinic, start: datetime, end: datetime
+) -> list[tuple[int, int, int | None, datetime, datetime]]:
+    """(practitioner, room, device, start, end) of the clinic's booked appointments that
+    overlap [start, end): what slot search must keep clear. One indexed range query."""
+    qs = Appointment.objects.filter(
+        clinic=clinic,
+        status=AppointmentStatus.BOOKED,
+        start__lt=end,
+        start__gte=start - LONGEST,
+        end__gt=start,
+    ).order_by()  # in no particular order: slot search sorts them
+    # A few hundred rows a week: reading the times is most of the cost, so they are read
+    # the cheapest way each database allows, straight from the cursor.
+    connection = connections[qs.db]
+    if connection.vendor == "postgresql":
+        qs = qs.annotate(s=_EpochSeconds("start"), e=_EpochSeconds("end"))
+        fields = ("practitioner_id", "room_id", "device_id", "s", "e")
+        convert = _from_epoch
+    else:
+        fields = ("practitioner_id", "room_id", "device_id", "start", "end")
+        convert = _as_utc
+    sql, params = qs.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in rows]
+
+
+def _from_epoch(seconds: float) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _as_utc(instant: datetime) -> datetime:
+    # SQLite's datetimes come back naive, in UTC.
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+
+
+def find_slots(
+    *,
+    clinic: Clinic,
+    kind: AppointmentKind | str,
+    start_date: date,
+    days: int = 56,
+    practitioner_ids: Iterable[int] | None = None,
+    device_type: str | None = None,
+    not_before: datetime | None = None,
+    limit: int = 20,
+) -> list[Slot]:
+    """The first `limit` free slots for an appointment of `kind` in the `days` local days
+    from `start_date`: a practitioner (of `practitioner_ids`, else any of the clinic's) in
+    their working hours, a free room and, with `device_type`, a free device of that type,
+    inside opening hours, off closures, not before `not_before` nor now. ValidationError
+    (by field) for a search too long or too big, an unknown kind or a naive `not_before`.
+
+    The clinic's settings are read once; the busy intervals are read a week at a time and
+    the search stops as soon as it has `limit` slots, so it costs the same with ten
+    thousand or a million appointments in the table.
+    """
+    errors = {}
+    if not 1 <= days <= MAX_SEARCH_DAYS:
+        errors["days"] = f"Search 1 to {MAX_SEARCH_DAYS} days."
+    if not 1 <= limit <= MAX_SLOTS:
+        errors["limit"] = f"Ask for 1 to {MAX_SLOTS} slots."
+    if kind not in AppointmentKind.values:
+        errors["kind"] = f"Choose one of {', '.join(AppointmentKind.values)}."
+    if not_before is not None and timezone.is_naive(not_before):
+        errors["not_before"] = "Give the time with its time zone."
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    zone = clinic_zone(clinic)
+    now = timezone.now()
+    earliest = max(not_before, now) if not_before is not None else now
+    members = list(clinics.practitioners(clinic).values_list("user_id", flat=True))
+    if practitioner_ids is not None:
+        wanted = set(practitioner_ids)
+        members = [pid for pid in members if pid in wanted]
+    room_ids = list(clinics.rooms(clinic).values_list("id", flat=True))
+    device_rows: list[tuple[int, str]] = []
+    if device_type is not None:
+        device_rows = list(clinics.devices(clinic, device_type).values_list("id", "device_type"))
+    if not members or not room_ids or (device_type is not None and not device_rows):
+        return []
+    hours = clinics.working_hours(clinic, members)
+    clinic_hours = clinics.clinic_hours(clinic)
+    duration = duration_of(kind)
+
+    found: list[Slot] = []
+    last = start_date + timedelta(days=days)
+    chunk_start = start_date
+    while chunk_start < last and len(found) < limit:
+        chunk_end = min(chunk_start + SEARCH_CHUNK, last)
+        window_start, window_end = local_day_range(
+            clinic, chunk_start, (chunk_end - chunk_start).days
+        )
+        if window_end > earliest:
+            found += _search_window(
+                window_start=window_start,
+                window_end=window_end,
+                zone=zone,
+                duration=duration,
+                clinic_hours=clinic_hours,
+                closures=clinics.closures_between(
+                    clinic, chunk_start, chunk_end - timedelta(days=1)
+                ),
+                busy=busy_intervals(clinic, window_start, window_end),
+                practitioner_hours={pid: hours.get(pid) for pid in members},
+                room_ids=room_ids,
+                device_rows=device_rows,
+                device_type=device_type,
+                not_before=earliest,
+                limit=limit - len(found),
+            )
+        chunk_start = chunk_end
+    return found
+
+
+def _search_window(
+    *,
+    window_start: datetime,
+    window_end: datetime,
+    zone: ZoneInfo,
+    duration: timedelta,
+    clinic_hours: core.WeeklyHours,
+    closures: frozenset[date],
+    busy: list[tuple[int, int, int | None, datetime, datetime]],
+    practitioner_hours: dict[int, core.WeeklyHours | None],
+    room_ids: list[int],
+    device_rows: list[tuple[int, str]],
+    device_type: str | None,
+    not_before: datetime,
+    limit: int,
+) -> list[Slot]:
+    by_practitioner: dict[int, list[core.Interval]] = {pid: [] for pid in practitioner_hours}
+    by_room: dict[int, list[core.Interval]] = {rid: [] for rid in room_ids}
+    by_device: dict[int, list[core.Interval]] = {did: [] for did, _ in device_rows}
+    for practitioner_id, room_id, device_id, start, end in busy:
+        interval = (start, end)
+        if practitioner_id in by_practitioner:
+            by_practitioner[practitioner_id].append(interval)
+        if room_id in by_room:
+            by_room[room_id].append(interval)
+        if device_id in by_device:
+            by_device[device_id].append(interval)
+    query = core.SlotQuery(
+        zone=zone,
+        duration=duration,
+        window_start=window_start,
+        window_end=window_end,
+        clinic_hours=clinic_hours,
+        closures=closures,
+        device_kind=device_type,
+        step=SLOT_STEP,
+        limit=limit,
+        not_before=not_before,
+        practitioners=tuple(
+            core.Resource(
+                id=pid,
+                busy=by_practitioner[pid],
+                # A practitioner with no working hours recorded works whenever the clinic
+                # is open; one with hours on some days works only then.
+                hours=week if week and any(week.values()) else None,
+            )
+            for pid, week in practitioner_hours.items()
+        ),
+        rooms=tuple(core.Resource(id=rid, busy=by_room[rid]) for rid in room_ids),
+        devices=tuple(
+            core.Resource(id=did, busy=by_device[did], kind=kind) for did, kind in device_rows
+        ),
+    )
+    return core.find_slots(query)

@@ -1,0 +1,127 @@
+"""Reads of a clinic's hours, closures, staff, rooms and devices; never another clinic's."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404
+from pytest_django import DjangoAssertNumQueries
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import create_user
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import (
+    clinic_hours,
+    closed_weekdays,
+    closures_between,
+    devices,
+    get_device,
+    get_room,
+    membership,
+    practitioners,
+    rooms,
+    working_hours,
+)
+from mesodesk.clinics.services import (
+    add_closure,
+    add_device,
+    add_member,
+    add_room,
+    add_working_hours,
+    set_active,
+    update_clinic_settings,
+)
+
+
+def test_clinic_hours_are_times_by_weekday(clinic: Clinic) -> None:
+    hours = clinic_hours(clinic)
+    assert hours[0] == [(time(9), time(18))]
+    assert hours[5] == [(time(9), time(13))]
+    assert hours[6] == []
+    assert closed_weekdays(clinic) == frozenset({6})
+
+
+def test_a_day_without_hours_is_a_closed_weekday(clinic: Clinic) -> None:
+    week = {str(d): [["10:00", "16:00"]] for d in range(5)} | {"5": [], "6": []}
+    update_clinic_settings(clinic=clinic, opening_hours=week)
+    assert closed_weekdays(clinic) == frozenset({5, 6})
+
+
+def test_closures_between_includes_both_ends_and_only_this_clinic(
+    clinic: Clinic, other_clinic: Clinic
+) -> None:
+    for day in (date(2027, 1, 1), date(2027, 1, 6), date(2027, 1, 7)):
+        add_closure(clinic=clinic, date=day)
+    add_closure(clinic=other_clinic, date=date(2027, 1, 2))
+    assert closures_between(clinic, date(2027, 1, 1), date(2027, 1, 6)) == {
+        date(2027, 1, 1),
+        date(2027, 1, 6),
+    }
+
+
+def test_practitioners_are_the_members_with_that_role(
+    clinic: Clinic, other_clinic: Clinic, alice: User, pedro: User, fiona: User
+) -> None:
+    elsewhere = create_user(email="paula@harbour.test", password="correct horse battery")
+    add_member(clinic=other_clinic, user=elsewhere, role=Role.PRACTITIONER)
+    assert [m.user for m in practitioners(clinic)] == [pedro]
+
+
+def test_working_hours_by_practitioner_and_weekday(
+    clinic: Clinic, other_clinic: Clinic, pedro: User, fiona: User
+) -> None:
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=0, start=time(14), end=time(18))
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=0, start=time(9), end=time(12))
+    add_member(clinic=other_clinic, user=pedro, role=Role.PRACTITIONER)
+    add_working_hours(
+        clinic=other_clinic, practitioner=pedro, weekday=1, start=time(9), end=time(12)
+    )
+    hours = working_hours(clinic, [pedro.pk, fiona.pk])
+    assert hours[pedro.pk][0] == [(time(9), time(12)), (time(14), time(18))]
+    assert hours[pedro.pk][1] == []
+    assert hours[fiona.pk] == {day: [] for day in range(7)}
+
+
+def test_working_hours_for_many_practitioners_take_one_query(
+    clinic: Clinic, pedro: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=3, start=time(9), end=time(12))
+    with django_assert_num_queries(1):
+        hours = working_hours(clinic, [pedro.pk, 999_999])
+    assert hours[pedro.pk][3] == [(time(9), time(12))]
+
+
+def test_rooms_and_devices_in_use_by_name(clinic: Clinic, other_clinic: Clinic) -> None:
+    add_room(clinic=clinic, name="Room B")
+    old = add_room(clinic=clinic, name="Room A")
+    add_room(clinic=other_clinic, name="Harbour room")
+    set_active(clinic=clinic, resource=old, active=False)
+    gun = add_device(clinic=clinic, name="Gun", device_type="meso_gun")
+    add_device(clinic=clinic, name="Kit", device_type="manual_needle_kit")
+    assert [r.name for r in rooms(clinic)] == ["Room B"]
+    assert [r.name for r in rooms(clinic, include_inactive=True)] == ["Room A", "Room B"]
+    assert [d.name for d in devices(clinic)] == ["Gun", "Kit"]
+    assert list(devices(clinic, "meso_gun")) == [gun]
+
+
+def test_membership_is_none_for_outsiders_and_anonymous_users(
+    clinic: Clinic, other_clinic: Clinic, pedro: User
+) -> None:
+    found = membership(clinic, pedro)
+    assert found is not None
+    assert found.role == Role.PRACTITIONER
+    assert membership(other_clinic, pedro) is None
+    assert membership(clinic, AnonymousUser()) is None
+
+
+def test_another_clinics_room_or_device_is_not_found(clinic: Clinic, other_clinic: Clinic) -> None:
+    room = add_room(clinic=other_clinic, name="Harbour room")
+    device = add_device(clinic=other_clinic, name="Harbour gun", device_type="meso_gun")
+    assert get_room(other_clinic, room.pk) == room
+    with pytest.raises(Http404):
+        get_room(clinic, room.pk)
+    with pytest.raises(Http404):
+        get_device(clinic, device.pk)

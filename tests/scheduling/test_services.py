@@ -1,0 +1,426 @@
+"""Booking, rescheduling, cancelling and booking a series, with every refusal and its reason."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import create_user
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.services import (
+    add_closure,
+    add_device,
+    add_member,
+    add_working_hours,
+    set_active,
+)
+from mesodesk.patients.models import Patient
+from mesodesk.patients.selectors import current_screening
+from mesodesk.patients.services import sign_off_screening
+from mesodesk.planning.models import TreatmentPlan
+from mesodesk.planning.services import close_plan, create_plan
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import (
+    book_appointment,
+    book_series,
+    cancel_appointment,
+    reschedule_appointment,
+)
+from tests.scheduling.conftest import BERLIN, make_patient
+
+At = Callable[..., datetime]
+
+
+@pytest.fixture
+def book(clinic: Clinic, fiona: User, pedro: User, room: Room) -> Callable[..., Appointment]:
+    """Books at Lindenhof as Fiona, with Pedro in Room 1 unless told otherwise."""
+
+    def make(patient: Patient, start: datetime, **options: Any) -> Appointment:
+        arguments: dict[str, Any] = {
+            "clinic": clinic,
+            "patient": patient,
+            "by": fiona,
+            "kind": AppointmentKind.SESSION,
+            "start": start,
+            "practitioner": pedro,
+            "room": room,
+        }
+        return book_appointment(**(arguments | options))
+
+    return make
+
+
+def refusal(call: Callable[[], object]) -> dict[str, list[str]]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.message_dict
+
+
+def meso_gun_plan(clinic: Clinic, patient: Patient, by: User, first: datetime) -> TreatmentPlan:
+    return create_plan(
+        clinic=clinic,
+        patient=patient,
+        by=by,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid", "amino_acids"],
+        technique="meso_gun",
+        schedule_template="monthly_starter",
+        first_session=first,
+    )
+
+
+def test_it_books_a_session_for_the_numbing_time_and_the_procedure(
+    book: Callable[..., Appointment], eligible: Patient, fiona: User, at: At
+) -> None:
+    appointment = book(eligible, at("10:00"))
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.BOOKED
+    assert appointment.start == at("10:00")
+    assert appointment.end - appointment.start == timedelta(minutes=50)
+    assert appointment.start.utcoffset() == timedelta(0)
+    assert appointment.history.get().history_user == fiona
+
+
+def test_consultations_and_follow_ups_have_their_own_lengths(
+    book: Callable[..., Appointment], pregnant: Patient, at: At
+) -> None:
+    # Not a treatment: an ineligible patient may still come to talk.
+    consultation = book(pregnant, at("10:00"), kind=AppointmentKind.CONSULTATION)
+    follow_up = book(pregnant, at("11:00"), kind="follow_up")
+    assert consultation.end - consultation.start == timedelta(minutes=30)
+    assert follow_up.end - follow_up.start == timedelta(minutes=15)
+
+
+def test_it_refuses_to_book_an_ineligible_patient(
+    book: Callable[..., Appointment], pregnant: Patient, at: At
+) -> None:
+    errors = refusal(lambda: book(pregnant, at("10:00")))
+    assert errors["patient"] == ["No session can be booked: not suitable: pregnancy (absolute)."]
+
+
+def test_it_refuses_a_review_verdict_until_a_practitioner_signs_it_off(
+    clinic: Clinic, book: Callable[..., Appointment], on_warfarin: Patient, pedro: User, at: At
+) -> None:
+    errors = refusal(lambda: book(on_warfarin, at("10:00")))
+    assert errors["patient"] == ["No session can be booked: needs a practitioner's sign-off."]
+    screening = current_screening(clinic, on_warfarin)
+    assert screening is not None
+    sign_off_screening(
+        clinic=clinic, screening=screening, by=pedro, reason="INR stable; prescriber agrees."
+    )
+    assert book(on_warfarin, at("10:00")).status == AppointmentStatus.BOOKED
+
+
+def test_it_refuses_a_session_before_a_washout_ends_and_names_the_earliest_safe_start(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User, at: At
+) -> None:
+    # A week too soon: the session a week later at 10:00 is the earliest safe one.
+    peel = at("10:00").date() - timedelta(days=22)
+    patient = make_patient(
+        clinic, fiona, "Peeled", recent_procedures=[{"name": "glycolic peel", "date": str(peel)}]
+    )
+    with pytest.raises(WashoutNotMet) as caught:
+        book(patient, at("10:00"))
+    # Four weeks clear of the peel, whose own day counts as exposure, at the same wall time.
+    earliest = datetime.combine(peel + timedelta(days=29), time(10), BERLIN)
+    assert earliest == at("10:00", days=7)
+    assert caught.value.earliest_start == earliest
+    assert caught.value.items == ("avoid_aha_peels",)
+    message = caught.value.message_dict["start"][0]
+    assert "avoid aha peels (glycolic peel)" in message
+    assert earliest.strftime("%a %d %b %Y 10:00") in message
+    assert book(patient, earliest).start == earliest
+
+
+def test_it_refuses_a_session_booked_too_late_to_stop_an_over_the_counter_painkiller(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User
+) -> None:
+    patient = make_patient(
+        clinic, fiona, "Advil", medications=[{"name": "Advil 200 mg", "prescribed": False}]
+    )
+    soon = (timezone.now() + timedelta(days=2)).astimezone(BERLIN).date()
+    while soon.weekday() > 4:  # a weekday, when Lindenhof is open all day
+        soon += timedelta(days=1)
+    with pytest.raises(WashoutNotMet) as caught:
+        book(patient, datetime.combine(soon, time(15), BERLIN))
+    assert "avoid nsaids (Advil 200 mg)" in caught.value.message_dict["start"][0]
+    assert caught.value.earliest_start > datetime.combine(soon, time(15), BERLIN)
+
+
+def test_it_refuses_times_outside_opening_hours(
+    book: Callable[..., Appointment], eligible: Patient, at: At
+) -> None:
+    late = refusal(lambda: book(eligible, at("17:30")))
+    sunday = refusal(lambda: book(eligible, at("10:00", days=6)))
+    assert late["start"] == [
+        f"{at('17:30'):%a %d %b %Y} 17:30–18:20 is outside opening hours (Monday: 09:00–18:00)."
+    ]
+    assert sunday["start"][0].endswith("is outside opening hours (Sunday: closed).")
+
+
+def test_it_refuses_a_closure_day(
+    clinic: Clinic, book: Callable[..., Appointment], eligible: Patient, at: At
+) -> None:
+    add_closure(clinic=clinic, date=at("10:00").date(), reason="Staff training")
+    errors = refusal(lambda: book(eligible, at("10:00")))
+    assert errors["start"] == [f"The clinic is closed on Monday {at('10:00'):%d %b %Y}."]
+
+
+def test_it_refuses_a_time_the_practitioner_does_not_work(
+    clinic: Clinic, book: Callable[..., Appointment], eligible: Patient, pedro: User, at: At
+) -> None:
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=0, start=time(13), end=time(17))
+    errors = refusal(lambda: book(eligible, at("10:00")))
+    assert errors["practitioner"] == ["Pedro does not work then (Monday: 13:00–17:00)."]
+    assert book(eligible, at("13:00")).practitioner == pedro
+
+
+def test_it_refuses_another_clinics_room_and_device_and_staff_who_are_not_practitioners(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    harbour_room: Room,
+    at: At,
+) -> None:
+    harbour_gun = add_device(clinic=other_clinic, name="Gun H", device_type="meso_gun")
+    errors = refusal(
+        lambda: book(
+            eligible, at("10:00"), practitioner=fiona, room=harbour_room, device=harbour_gun
+        )
+    )
+    assert errors == {
+        "practitioner": ["Fiona is not a practitioner of this clinic."],
+        "room": ["The room is not one of this clinic's rooms."],
+        "device": ["The device is not one of this clinic's devices."],
+    }
+
+
+def test_it_refuses_a_booking_by_someone_who_is_not_staff_of_the_clinic(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    at: At,
+) -> None:
+    outsider = create_user(email="hugo@harbour.test", password="correct horse battery")
+    add_member(clinic=other_clinic, user=outsider, role=Role.FRONT_DESK)
+    errors = refusal(lambda: book(eligible, at("10:00"), by=outsider))
+    assert errors == {"by": ["Only the clinic's staff or the patient can book."]}
+
+
+def test_it_refuses_a_room_out_of_use(
+    clinic: Clinic, book: Callable[..., Appointment], eligible: Patient, room: Room, at: At
+) -> None:
+    set_active(clinic=clinic, resource=room, active=False)
+    assert refusal(lambda: book(eligible, at("10:00")))["room"] == ["Room 1 is out of use."]
+
+
+def test_it_refuses_the_past_and_times_without_a_zone(
+    book: Callable[..., Appointment], eligible: Patient, at: At
+) -> None:
+    past = refusal(lambda: book(eligible, timezone.now() - timedelta(hours=1)))
+    naive = refusal(lambda: book(eligible, at("10:00").replace(tzinfo=None)))
+    assert past["start"] == ["The start is in the past."]
+    assert naive["start"] == ["Give the start with its time zone."]
+
+
+def test_it_refuses_a_session_without_the_device_its_plan_needs(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    pedro: User,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    rf = add_device(clinic=clinic, name="RF 1", device_type="rf_facial")
+    missing = refusal(lambda: book(eligible, at("10:00")))
+    wrong = refusal(lambda: book(eligible, at("10:00"), device=rf))
+    assert missing["device"] == ["This plan's technique needs a device: meso gun (injector gun)."]
+    assert wrong["device"] == ["RF 1 is not a meso gun (injector gun), which this plan needs."]
+    assert book(eligible, at("10:00"), device=meso_gun).device == meso_gun
+
+
+def test_it_refuses_a_device_already_booked_then(
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    petra: User,
+    room_2: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    book(eligible, at("10:00"), device=meso_gun)
+    with pytest.raises(BookingConflict) as caught:
+        book(eligible, at("10:30"), practitioner=petra, room=room_2, device=meso_gun)
+    assert caught.value.resource == "device"
+    assert caught.value.message_dict["device"] == [
+        f"Gun A is already booked at {at('10:30'):%a %d %b %Y %H:%M}."
+    ]
+
+
+def test_it_reschedules_with_the_same_checks_and_keeps_the_old_time_when_refused(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    petra: User,
+    room: Room,
+    room_2: Room,
+    at: At,
+) -> None:
+    appointment = book(eligible, at("10:00"))
+    moved = reschedule_appointment(
+        clinic=clinic, appointment=appointment, by=fiona, start=at("10:30")
+    )
+    assert (moved.start, moved.end) == (at("10:30"), at("11:20"))
+    book(eligible, at("14:00"), practitioner=petra, room=room_2)
+    with pytest.raises(BookingConflict):
+        reschedule_appointment(
+            clinic=clinic, appointment=appointment, by=fiona, start=at("14:30"), room=room_2
+        )
+    outside = refusal(
+        lambda: reschedule_appointment(
+            clinic=clinic, appointment=appointment, by=fiona, start=at("17:45")
+        )
+    )
+    assert "outside opening hours" in outside["start"][0]
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.room) == (at("10:30"), room)
+    assert appointment.history.count() == 2
+
+
+def test_it_cancels_with_a_reason_and_never_twice(
+    clinic: Clinic, book: Callable[..., Appointment], eligible: Patient, fiona: User, at: At
+) -> None:
+    appointment = book(eligible, at("10:00"))
+    no_reason = refusal(
+        lambda: cancel_appointment(clinic=clinic, appointment=appointment, by=fiona, reason=" ")
+    )
+    assert no_reason == {"reason": ["Say why the appointment is cancelled."]}
+    cancelled = cancel_appointment(
+        clinic=clinic, appointment=appointment, by=fiona, reason="Patient has a cold"
+    )
+    assert cancelled.status == AppointmentStatus.CANCELLED
+    assert cancelled.cancelled_at is not None
+    again = refusal(
+        lambda: cancel_appointment(clinic=clinic, appointment=appointment, by=fiona, reason="x")
+    )
+    assert again == {"appointment": ["The appointment is cancelled."]}
+    moved = refusal(
+        lambda: reschedule_appointment(
+            clinic=clinic, appointment=appointment, by=fiona, start=at("11:00")
+        )
+    )
+    assert moved == {"appointment": ["The appointment is cancelled."]}
+
+
+def test_another_clinic_cannot_touch_an_appointment(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    at: At,
+) -> None:
+    appointment = book(eligible, at("10:00"))
+    with pytest.raises(Appointment.DoesNotExist):
+        cancel_appointment(clinic=other_clinic, appointment=appointment, by=fiona, reason="x")
+
+
+def test_it_books_a_whole_series_in_one_step(
+    clinic: Clinic,
+    eligible: Patient,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    booked = book_series(
+        clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+    )
+    assert [a.planned_session.number for a in booked if a.planned_session] == [1, 2, 3]
+    assert [a.start for a in booked] == [s.starts_at for s in plan.sessions.order_by("number")]
+    # Booking the series again books nothing twice.
+    assert book_series(clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room) == []
+
+
+def test_a_series_is_booked_whole_or_not_at_all_and_the_conflict_names_the_session(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    pedro: User,
+    petra: User,
+    room: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    second = plan.sessions.get(number=2).starts_at
+    other = make_patient(clinic, fiona, "Other")
+    blocker = book(other, second, practitioner=petra, kind=AppointmentKind.CONSULTATION)
+    with pytest.raises(BookingConflict) as caught:
+        book_series(
+            clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+        )
+    assert caught.value.session_number == 2
+    assert caught.value.message_dict["room"][0].startswith("Session 2: Room 1 is already")
+    assert not Appointment.objects.filter(clinic=clinic, patient=eligible).exists()
+
+    cancel_appointment(clinic=clinic, appointment=blocker, by=fiona, reason="Moved")
+    booked = book_series(
+        clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+    )
+    assert len(booked) == 3
+
+
+def test_a_series_refusal_other_than_a_conflict_also_names_the_session(
+    clinic: Clinic,
+    eligible: Patient,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    third = plan.sessions.get(number=3).starts_at.astimezone(BERLIN).date()
+    add_closure(clinic=clinic, date=third, reason="Flooded")
+    errors = refusal(
+        lambda: book_series(
+            clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+        )
+    )
+    assert errors["start"] == [f"Session 3: The clinic is closed on {third:%A %d %b %Y}."]
+    assert not Appointment.objects.filter(clinic=clinic).exists()
+
+
+def test_a_planned_session_of_a_closed_plan_cannot_be_booked(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    pedro: User,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    close_plan(clinic=clinic, plan=plan, by=pedro)
+    session = plan.sessions.get(number=1)
+    errors = refusal(
+        lambda: book(eligible, session.starts_at, device=meso_gun, planned_session=session)
+    )
+    assert errors == {"planned_session": ["The planned session's plan is closed."]}
