@@ -1,9 +1,10 @@
-"""URL configuration: the home page and the Django admin."""
+"""URL configuration: the home page, the admin, sign-in and the JSON API."""
 
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from mesodesk.api.urls import api
 from mesodesk.web import views
 
 admin.site.site_header = "mesodesk administration"
@@ -16,4 +17,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("api/v1/", api.urls),
 ]

@@ -7,6 +7,7 @@ from datetime import date, time
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from mesodesk.accounts.models import User
@@ -138,3 +139,11 @@ def get_room(clinic: Clinic, room_id: int) -> Room:
 def get_device(clinic: Clinic, device_id: int) -> Device:
     """The clinic's device with this id; Http404 for another clinic's device or none."""
     return get_object_or_404(Device, clinic=clinic, pk=device_id)
+
+
+def get_practitioner(clinic: Clinic, user_id: int) -> User:
+    """A practitioner of the clinic by user id; Http404 for anyone else."""
+    member = practitioners(clinic).filter(user_id=user_id).first()
+    if member is None:
+        raise Http404("No such practitioner.")
+    return member.user

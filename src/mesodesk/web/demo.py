@@ -8,12 +8,14 @@ from typing import Any
 
 from django.db import transaction
 
+from mesodesk.accounts.models import User
 from mesodesk.accounts.selectors import user_by_email
 from mesodesk.accounts.services import create_user
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership_of
 from mesodesk.clinics.services import add_member, create_clinic
+from mesodesk.web.demo_records import seed_records
 
 # Documented in the README and printed by `mesodesk demo`: it is not a secret.
 DEMO_PASSWORD = "mesodesk-demo"  # noqa: S105
@@ -49,10 +51,11 @@ DEMO_STAFF = (
 
 @transaction.atomic
 def seed_demo() -> Clinic:
-    """Creates the demo clinic and its staff; what exists already is left as it is."""
+    """Creates the demo clinic, its staff and records; what exists already is left as it is."""
     clinic = clinic_by_slug(slug=DEMO_CLINIC_SLUG) or create_clinic(
         slug=DEMO_CLINIC_SLUG, name=DEMO_CLINIC_NAME, time_zone=DEMO_TIME_ZONE, locale="en"
     )
+    staff: dict[Role, User] = {}
     for login in DEMO_STAFF:
         user = user_by_email(email=login.email) or create_user(
             email=login.email,
@@ -65,6 +68,8 @@ def seed_demo() -> Clinic:
         )
         if membership_of(clinic=clinic, user=user) is None:
             add_member(clinic=clinic, user=user, role=login.role)
+        staff[login.role] = user
+    seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     return clinic
 
 

@@ -1,0 +1,34 @@
+"""What every endpoint does first: find the caller's membership of the clinic in the URL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest
+
+from mesodesk.accounts.access import staff_membership_by_slug
+from mesodesk.api.schemas import Error
+from mesodesk.clinics.models import Clinic, Membership
+
+
+def responses(ok: object, *extra: int, status: int = 200) -> dict[int, object]:
+    """The answers of an endpoint: its success and the documented 4xx (401, 403, 404,
+    422, and any `extra` such as 409), all as `Error`."""
+
+    out: dict[int, object] = {status: ok}
+    for code in (401, 403, 404, 422, *extra):
+        out[code] = Error
+    return out
+
+
+def member(request: HttpRequest, clinic: str) -> Membership:
+    """The caller's membership of the clinic `clinic` (a slug): 404 for outsiders and for
+    clinics that do not exist, 403 without MFA. Endpoints limited to some roles call
+    `require_role` after fetching their object, so another clinic's id stays a 404."""
+    return staff_membership_by_slug(request, clinic)
+
+
+def local(instant: datetime | None, clinic: Clinic) -> datetime | None:
+    """An instant in the clinic's zone, as people there read it."""
+    return None if instant is None else instant.astimezone(ZoneInfo(clinic.time_zone))

@@ -1,0 +1,199 @@
+"""Patients, their intake versions and screenings, and sign-off of review verdicts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from mesodesk.accounts.access import require_role
+from mesodesk.api.common import local, member, responses
+from mesodesk.api.schemas import (
+    IntakeIn,
+    IntakeOut,
+    PatientIn,
+    PatientOut,
+    ScreeningOut,
+    SignOffIn,
+)
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients import selectors, services
+from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
+
+router = Router(tags=["patients"])
+
+
+def patient_out(patient: Patient, clinic: Clinic) -> PatientOut:
+    return PatientOut(
+        id=patient.pk,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        birth_date=patient.birth_date,
+        sex=patient.sex,
+        email=patient.email,
+        phone=patient.phone,
+        preferred_channel=patient.preferred_channel,
+        created_at=local(patient.created_at, clinic),  # type: ignore[arg-type]
+    )
+
+
+def screening_out(
+    screening: ScreeningResult, booking: tuple[bool, str], clinic: Clinic
+) -> ScreeningOut:
+    return ScreeningOut(
+        id=screening.pk,
+        patient_id=screening.patient_id,
+        intake_id=screening.intake_id,
+        plan_id=screening.plan_id,
+        verdict=screening.verdict,
+        findings=screening.findings,
+        protocol_version=screening.protocol_version.version,
+        computed_at=local(screening.computed_at, clinic),  # type: ignore[arg-type]
+        signed_off_by=screening.signed_off_by.email if screening.signed_off_by else None,
+        signed_off_at=local(screening.signed_off_at, clinic),
+        sign_off_reason=screening.sign_off_reason,
+        may_book_session=booking[0],
+        booking_reason=booking[1],
+    )
+
+
+def intake_out(intake: IntakeVersion, screening: ScreeningOut | None, clinic: Clinic) -> IntakeOut:
+    return IntakeOut(
+        id=intake.pk,
+        patient_id=intake.patient_id,
+        number=intake.number,
+        answers=intake.answers,
+        created_by=intake.created_by.email,
+        created_at=local(intake.created_at, clinic),  # type: ignore[arg-type]
+        screening=screening,
+    )
+
+
+def _read_patient(request: HttpRequest, clinic: Clinic, patient_id: int) -> Patient:
+    # Every read of a patient's record leaves an access event (who, what, when, where).
+    return selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
+
+
+@router.get(
+    "/clinics/{clinic}/patients",
+    response=responses(list[PatientOut]),
+    summary="List or search patients",
+)
+def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[PatientOut]:
+    clinic_obj = member(request, clinic).clinic
+    return [patient_out(p, clinic_obj) for p in selectors.patient_list(clinic_obj, search)[:200]]
+
+
+@router.post(
+    "/clinics/{clinic}/patients",
+    response=responses(PatientOut, status=201),
+    summary="Register a patient",
+)
+def register_patient(request: HttpRequest, clinic: str, body: PatientIn) -> Status[PatientOut]:
+    clinic_obj = member(request, clinic).clinic
+    patient = services.register_patient(clinic=clinic_obj, by=request.user, **body.dict())  # type: ignore[arg-type]
+    return Status(201, patient_out(patient, clinic_obj))
+
+
+@router.get(
+    "/clinics/{clinic}/patients/{patient_id}",
+    response=responses(PatientOut),
+    summary="Read a patient",
+)
+def read_patient(request: HttpRequest, clinic: str, patient_id: int) -> PatientOut:
+    clinic_obj = member(request, clinic).clinic
+    return patient_out(_read_patient(request, clinic_obj, patient_id), clinic_obj)
+
+
+@router.get(
+    "/clinics/{clinic}/patients/{patient_id}/intakes",
+    response=responses(list[IntakeOut]),
+    summary="Every intake version, oldest first, each with its screening",
+)
+def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[IntakeOut]:
+    clinic_obj = member(request, clinic).clinic
+    patient = _read_patient(request, clinic_obj, patient_id)
+    booking = selectors.may_book_session(clinic_obj, patient)
+    by_intake: dict[int, ScreeningResult] = {}
+    for screening in selectors.screenings(clinic_obj, patient):
+        by_intake[screening.intake_id] = screening  # the latest screening of each version
+    return [
+        intake_out(
+            intake,
+            screening_out(by_intake[intake.pk], booking, clinic_obj)
+            if intake.pk in by_intake
+            else None,
+            clinic_obj,
+        )
+        for intake in selectors.intake_versions(clinic_obj, patient)
+    ]
+
+
+@router.post(
+    "/clinics/{clinic}/patients/{patient_id}/intakes",
+    response=responses(IntakeOut, status=201),
+    summary="Record a new intake version; it is screened at once",
+)
+def record_intake(
+    request: HttpRequest, clinic: str, patient_id: int, body: IntakeIn
+) -> Status[IntakeOut]:
+    clinic_obj = member(request, clinic).clinic
+    patient = selectors.get_patient(clinic_obj, patient_id)
+    intake = services.record_intake(
+        clinic=clinic_obj,
+        patient=patient,
+        by=request.user,
+        answers=body.answers,  # type: ignore[arg-type]
+    )
+    screening = selectors.current_screening(clinic_obj, patient)
+    booking = selectors.may_book_session(clinic_obj, patient)
+    screening_data = screening_out(screening, booking, clinic_obj) if screening else None
+    return Status(201, intake_out(intake, screening_data, clinic_obj))
+
+
+@router.get(
+    "/clinics/{clinic}/patients/{patient_id}/screenings",
+    response=responses(list[ScreeningOut]),
+    summary="Every screening of the patient, oldest first",
+)
+def list_screenings(request: HttpRequest, clinic: str, patient_id: int) -> list[ScreeningOut]:
+    clinic_obj = member(request, clinic).clinic
+    patient = _read_patient(request, clinic_obj, patient_id)
+    booking = selectors.may_book_session(clinic_obj, patient)
+    return [
+        screening_out(s, booking, clinic_obj) for s in selectors.screenings(clinic_obj, patient)
+    ]
+
+
+@router.get(
+    "/clinics/{clinic}/screenings/{screening_id}",
+    response=responses(ScreeningOut),
+    summary="Read a screening",
+)
+def read_screening(request: HttpRequest, clinic: str, screening_id: int) -> ScreeningOut:
+    clinic_obj = member(request, clinic).clinic
+    screening = selectors.get_screening(clinic_obj, screening_id)
+    _read_patient(request, clinic_obj, screening.patient_id)
+    return screening_out(
+        screening, selectors.may_book_session(clinic_obj, screening.patient), clinic_obj
+    )
+
+
+@router.post(
+    "/clinics/{clinic}/screenings/{screening_id}/sign-off",
+    response=responses(ScreeningOut),
+    summary="A practitioner signs off a review verdict, with a reason",
+)
+def sign_off(request: HttpRequest, clinic: str, screening_id: int, body: SignOffIn) -> ScreeningOut:
+    membership = member(request, clinic)
+    clinic_obj = membership.clinic
+    # The object first: another clinic's id is a 404 whatever the caller's role.
+    screening = selectors.get_screening(clinic_obj, screening_id)
+    require_role(membership, Role.PRACTITIONER)
+    signed = services.sign_off_screening(
+        clinic=clinic_obj,
+        screening=screening,
+        by=request.user,
+        reason=body.reason,  # type: ignore[arg-type]
+    )
+    return screening_out(signed, selectors.may_book_session(clinic_obj, signed.patient), clinic_obj)

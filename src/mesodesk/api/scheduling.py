@@ -1,0 +1,206 @@
+"""Slot search, appointments, and booking a whole series."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from mesodesk.api.common import local, member, responses
+from mesodesk.api.schemas import (
+    AppointmentIn,
+    AppointmentOut,
+    CancelIn,
+    RescheduleIn,
+    SeriesIn,
+    SlotOut,
+)
+from mesodesk.clinics import selectors as clinic_selectors
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients import selectors as patient_selectors
+from mesodesk.planning import selectors as plan_selectors
+from mesodesk.scheduling import selectors, services
+from mesodesk.scheduling.models import Appointment
+
+router = Router(tags=["scheduling"])
+
+
+class SlotQuery(Schema):
+    kind: str = "session"
+    start_date: date
+    days: int = 56
+    practitioner_id: int | None = None
+    device_type: str | None = None
+    limit: int = 20
+
+
+def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
+    return AppointmentOut(
+        id=appointment.pk,
+        patient_id=appointment.patient_id,
+        kind=appointment.kind,
+        practitioner_id=appointment.practitioner_id,
+        room_id=appointment.room_id,
+        device_id=appointment.device_id,
+        planned_session_id=appointment.planned_session_id,
+        start=local(appointment.start, clinic),  # type: ignore[arg-type]
+        end=local(appointment.end, clinic),  # type: ignore[arg-type]
+        status=appointment.status,
+    )
+
+
+def _device(clinic: Clinic, device_id: int | None):  # type: ignore[no-untyped-def]
+    return None if device_id is None else clinic_selectors.get_device(clinic, device_id)
+
+
+@router.get(
+    "/clinics/{clinic}/slots",
+    response=responses(list[SlotOut]),
+    summary="Free slots, earliest first",
+)
+def find_slots(request: HttpRequest, clinic: str, query: Query[SlotQuery]) -> list[SlotOut]:
+    clinic_obj = member(request, clinic).clinic
+    if not 1 <= query.days <= 366 or not 1 <= query.limit <= 200:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"days": ["1 to 366 days, 1 to 200 slots."]})
+    practitioners = None
+    if query.practitioner_id is not None:
+        practitioners = [clinic_selectors.get_practitioner(clinic_obj, query.practitioner_id).pk]
+    slots = selectors.find_slots(
+        clinic=clinic_obj,
+        kind=query.kind,
+        start_date=query.start_date,
+        days=query.days,
+        practitioner_ids=practitioners,
+        device_type=query.device_type,
+        limit=query.limit,
+    )
+    return [
+        SlotOut(
+            start=local(s.start, clinic_obj),  # type: ignore[arg-type]
+            end=local(s.end, clinic_obj),  # type: ignore[arg-type]
+            practitioner_id=s.practitioner,
+            room_id=s.room,
+            device_id=s.device,
+        )
+        for s in slots
+    ]
+
+
+@router.get(
+    "/clinics/{clinic}/appointments",
+    response=responses(list[AppointmentOut]),
+    summary="One day's appointments",
+)
+def day_schedule(
+    request: HttpRequest, clinic: str, day: date, practitioner_id: int | None = None
+) -> list[AppointmentOut]:
+    clinic_obj = member(request, clinic).clinic
+    practitioner = None
+    if practitioner_id is not None:
+        practitioner = clinic_selectors.get_practitioner(clinic_obj, practitioner_id)
+    return [
+        appointment_out(a, clinic_obj)
+        for a in selectors.day_schedule(clinic_obj, day, practitioner)
+    ]
+
+
+@router.post(
+    "/clinics/{clinic}/appointments",
+    response=responses(AppointmentOut, 409, status=201),
+    summary="Book an appointment (409 when the practitioner, room or device is taken)",
+)
+def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[AppointmentOut]:
+    clinic_obj = member(request, clinic).clinic
+    planned = None
+    if body.planned_session_id is not None:
+        planned = plan_selectors.get_planned_session(clinic_obj, body.planned_session_id)
+    appointment = services.book_appointment(
+        clinic=clinic_obj,
+        patient=patient_selectors.get_patient(clinic_obj, body.patient_id),
+        by=request.user,  # type: ignore[arg-type]
+        kind=body.kind,
+        start=body.start,
+        practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
+        room=clinic_selectors.get_room(clinic_obj, body.room_id),
+        device=_device(clinic_obj, body.device_id),
+        planned_session=planned,
+    )
+    return Status(201, appointment_out(appointment, clinic_obj))
+
+
+@router.get(
+    "/clinics/{clinic}/appointments/{appointment_id}",
+    response=responses(AppointmentOut),
+    summary="Read one",
+)
+def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> AppointmentOut:
+    clinic_obj = member(request, clinic).clinic
+    return appointment_out(selectors.get_appointment(clinic_obj, appointment_id), clinic_obj)
+
+
+@router.post(
+    "/clinics/{clinic}/appointments/{appointment_id}/reschedule",
+    response=responses(AppointmentOut, 409),
+    summary="Move an appointment (same checks as booking)",
+)
+def reschedule(
+    request: HttpRequest, clinic: str, appointment_id: int, body: RescheduleIn
+) -> AppointmentOut:
+    clinic_obj = member(request, clinic).clinic
+    appointment = selectors.get_appointment(clinic_obj, appointment_id)
+    practitioner = None
+    if body.practitioner_id is not None:
+        practitioner = clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id)
+    room = None if body.room_id is None else clinic_selectors.get_room(clinic_obj, body.room_id)
+    moved = services.reschedule_appointment(
+        clinic=clinic_obj,
+        appointment=appointment,
+        by=request.user,  # type: ignore[arg-type]
+        start=body.start,
+        practitioner=practitioner,
+        room=room,
+        device=_device(clinic_obj, body.device_id),
+    )
+    return appointment_out(moved, clinic_obj)
+
+
+@router.post(
+    "/clinics/{clinic}/appointments/{appointment_id}/cancel",
+    response=responses(AppointmentOut),
+    summary="Cancel an appointment, with a reason",
+)
+def cancel(
+    request: HttpRequest, clinic: str, appointment_id: int, body: CancelIn
+) -> AppointmentOut:
+    clinic_obj = member(request, clinic).clinic
+    appointment = selectors.get_appointment(clinic_obj, appointment_id)
+    cancelled = services.cancel_appointment(
+        clinic=clinic_obj,
+        appointment=appointment,
+        by=request.user,
+        reason=body.reason,  # type: ignore[arg-type]
+    )
+    return appointment_out(cancelled, clinic_obj)
+
+
+@router.post(
+    "/clinics/{clinic}/plans/{plan_id}/book-series",
+    response=responses(list[AppointmentOut], 409, status=201),
+    summary="Book every planned session of a plan at once (all or nothing)",
+)
+def book_series(
+    request: HttpRequest, clinic: str, plan_id: int, body: SeriesIn
+) -> Status[list[AppointmentOut]]:
+    clinic_obj = member(request, clinic).clinic
+    appointments = services.book_series(
+        clinic=clinic_obj,
+        plan=plan_selectors.get_plan(clinic_obj, plan_id),
+        by=request.user,  # type: ignore[arg-type]
+        practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
+        room=clinic_selectors.get_room(clinic_obj, body.room_id),
+        device=_device(clinic_obj, body.device_id),
+    )
+    return Status(201, [appointment_out(a, clinic_obj) for a in appointments])

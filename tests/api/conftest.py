@@ -1,0 +1,104 @@
+"""API callers: Lindenhof's staff signed in with TOTP, a token, and Harbour's outsiders."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import create_user, issue_api_token
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.services import add_device, add_member, add_room
+from tests.accounts.helpers import give_totp
+
+BERLIN = ZoneInfo("Europe/Berlin")
+API = "/api/v1/clinics"
+
+
+def intake(**changes: Any) -> dict[str, Any]:
+    """A healthy patient's intake (DESIGN 7.1), with `changes`."""
+    return {
+        "birth_date": "1988-06-15",
+        "sex": "female",
+        "pregnant": False,
+        "breastfeeding": False,
+        "conditions": [],
+        "medications": [],
+        "allergies": [],
+        "recent_procedures": [],
+        "fitzpatrick": 2,
+    } | changes
+
+
+def signed_in(user: User) -> Client:
+    """A browser session of `user`, who has activated TOTP."""
+    give_totp(user)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def desk(fiona: User) -> Client:
+    """Lindenhof's front desk, signed in."""
+    return signed_in(fiona)
+
+
+@pytest.fixture
+def doctor(pedro: User) -> Client:
+    """Lindenhof's practitioner, signed in."""
+    return signed_in(pedro)
+
+
+@pytest.fixture
+def token(clinic: Clinic, fiona: User) -> str:
+    """A Lindenhof API token of the front desk."""
+    return issue_api_token(clinic=clinic, user=fiona, name="tests")[1]
+
+
+@pytest.fixture
+def room(clinic: Clinic) -> Room:
+    return add_room(clinic=clinic, name="Room 1")
+
+
+@pytest.fixture
+def needle_kit(clinic: Clinic) -> Device:
+    return add_device(
+        clinic=clinic, name="Needles", device_type="manual_needle_kit", model_name="30G 4 mm"
+    )
+
+
+@pytest.fixture
+def monday() -> date:
+    """A Monday two to three weeks ahead (bookings refuse the past)."""
+    today = timezone.now().astimezone(BERLIN).date()
+    return today + timedelta(days=14 + (7 - today.weekday()))
+
+
+@pytest.fixture
+def at(monday: date) -> Callable[..., str]:
+    """at("10:00") is `monday` at 10:00 in Berlin, as ISO text with its offset."""
+
+    def make(hh_mm: str, *, days: int = 0) -> str:
+        moment = datetime.combine(monday + timedelta(days=days), time.fromisoformat(hh_mm), BERLIN)
+        return moment.isoformat()
+
+    return make
+
+
+@pytest.fixture
+def outsiders(other_clinic: Clinic) -> dict[str, Client]:
+    """Harbour's staff of every role, signed in with TOTP: strangers to Lindenhof."""
+    out = {}
+    for role in Role:
+        user = create_user(email=f"{role.value}@harbour.test", password="correct horse battery")
+        add_member(clinic=other_clinic, user=user, role=role)
+        out[role.value] = signed_in(user)
+    return out

@@ -1,0 +1,137 @@
+"""The outsider walk: every API path with an object id, called by staff of another clinic
+in every role, is a 404 — with Lindenhof's slug, and with their own slug and Lindenhof's
+ids. The paths come from the OpenAPI document, so a new endpoint is walked without anyone
+remembering to add it here."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from mesodesk.accounts.models import User
+from mesodesk.api.urls import api
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.planning.services import create_plan
+from mesodesk.scheduling.services import book_appointment
+from tests.api.conftest import intake
+
+
+@pytest.fixture
+def lindenhof_ids(
+    clinic: Clinic,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    needle_kit: Device,
+    at: Callable[..., str],
+) -> dict[str, int]:
+    """One of each of Lindenhof's objects that a URL can name."""
+    from datetime import datetime
+
+    patient = register_patient(clinic=clinic, by=fiona, first_name="Lena", last_name="Berg")
+    record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
+    plan = create_plan(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid"],
+        technique="manual_needle",
+        schedule_template="monthly_starter",
+        first_session=datetime.fromisoformat(at("10:00")),
+    )
+    appointment = book_appointment(
+        clinic=clinic,
+        patient=patient,
+        by=fiona,
+        kind="consultation",
+        start=datetime.fromisoformat(at("15:00", days=-7)),
+        practitioner=pedro,
+        room=room,
+    )
+    screening = patient.screenings.order_by("-id").first()
+    assert screening is not None
+    return {
+        "patient_id": patient.pk,
+        "screening_id": screening.pk,
+        "plan_id": plan.pk,
+        "appointment_id": appointment.pk,
+    }
+
+
+def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str]) -> dict[str, Any]:
+    """A valid body for each POST path, so that only the clinic decides the answer."""
+    booking = {"practitioner_id": pedro.pk, "room_id": room.pk}
+    return {
+        "/patients/{patient_id}/intakes": {"answers": intake()},
+        "/screenings/{screening_id}/sign-off": {"reason": "Looks fine."},
+        "/patients/{patient_id}/plans": {
+            "indication": "skin_rejuvenation",
+            "areas": ["face"],
+            "ingredients": ["hyaluronic_acid"],
+            "technique": "manual_needle",
+            "schedule_template": "monthly_starter",
+            "first_session": at("10:00"),
+        },
+        "/appointments/{appointment_id}/reschedule": {"start": at("16:00"), **booking},
+        "/appointments/{appointment_id}/cancel": {"reason": "Ill."},
+        "/plans/{plan_id}/book-series": booking,
+    }
+
+
+def operations() -> list[tuple[str, str]]:
+    schema = api.get_openapi_schema()
+    return [
+        (method, path)
+        for path, ops in schema["paths"].items()
+        for method in ops
+        if re.search(r"\{\w+_id\}", path)
+    ]
+
+
+def test_the_walk_covers_every_kind_of_object() -> None:
+    names = {name for _, path in operations() for name in re.findall(r"\{(\w+_id)\}", path)}
+    assert names == {"patient_id", "screening_id", "plan_id", "appointment_id"}
+
+
+@pytest.mark.parametrize(("method", "path"), operations())
+def test_staff_of_another_clinic_get_404_for_every_object_url(
+    method: str,
+    path: str,
+    lindenhof_ids: dict[str, int],
+    outsiders: dict[str, Client],
+    pedro: User,
+    room: Room,
+    at: Callable[..., str],
+) -> None:
+    suffix = path.removeprefix("/api/v1/clinics/{clinic}")
+    body = bodies(lindenhof_ids, pedro, room, at).get(suffix)
+    for role, client in outsiders.items():
+        for slug in ("lindenhof", "harbour"):
+            url = path.replace("{clinic}", slug)
+            for name, value in lindenhof_ids.items():
+                url = url.replace("{" + name + "}", str(value))
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, body or {}, content_type="application/json")
+            assert response.status_code == 404, (role, slug, method, url, response.content)
+            assert response.json()["code"] == "not_found"
+
+
+def test_the_same_urls_answer_lindenhof_s_own_staff(
+    lindenhof_ids: dict[str, int], desk: Client
+) -> None:
+    for method, path in operations():
+        if method != "get":
+            continue
+        url = path.replace("{clinic}", "lindenhof")
+        for name, value in lindenhof_ids.items():
+            url = url.replace("{" + name + "}", str(value))
+        assert desk.get(url).status_code == 200, url
