@@ -188,9 +188,9 @@ def test_reading_a_patient_leaves_an_access_event(clinic: Clinic, desk: Client, 
     assert (event.user, event.patient_id, event.action) == (fiona, patient_id, "read")
 
 
-# Token lookup, membership with TOTP check, the page of patients, and what the session,
+# Token lookup, membership with TOTP check, the page of patients, its access event, and what the session,
 # allauth and history middleware read per request: the same for 1 or 20 patients.
-QUERIES_FOR_THE_PATIENT_LIST = 9
+QUERIES_FOR_THE_PATIENT_LIST = 12
 
 
 @pytest.mark.parametrize("count", [1, 20])
@@ -205,3 +205,71 @@ def test_the_patient_list_takes_the_same_queries_for_1_or_20_patients(
     client = Client(headers={"Authorization": f"Bearer {token}"})
     with django_assert_num_queries(QUERIES_FOR_THE_PATIENT_LIST):
         assert len(client.get(f"{BASE}/patients").json()) == count
+
+
+def test_listing_patients_is_recorded_as_a_read(clinic: Clinic, desk: Client, fiona: Any) -> None:
+    register(desk, "Listed")
+    assert desk.get(f"{BASE}/patients").status_code == 200
+    event = AccessEvent.objects.order_by("-id").first()
+    assert event is not None
+    assert (event.user, event.action, event.path) == (fiona, "read", f"{BASE}/patients")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/slots?start_date=9999-12-30",
+        "/slots?start_date=0001-01-01",
+        "/appointments?day=9999-12-31",
+        "/slots?start_date=2026-01-01&days=5000",
+    ],
+)
+def test_dates_out_of_range_are_invalid_input_not_a_server_error(
+    clinic: Clinic, desk: Client, path: str
+) -> None:
+    response = desk.get(f"{BASE}{path}")
+    # Either no slot so far out (an empty list) or a refusal, but an answer in JSON.
+    assert response.status_code in {200, 422}
+    body = response.json()
+    assert body == [] if response.status_code == 200 else body["code"] == "invalid"
+
+
+def test_the_intake_and_plan_lists_take_a_fixed_number_of_queries(
+    clinic: Clinic,
+    token: str,
+    pedro: Any,
+    fiona: Any,
+    at: Callable[..., str],
+    django_assert_num_queries: Any,
+) -> None:
+    from datetime import datetime
+
+    from mesodesk.patients.services import record_intake, register_patient
+    from mesodesk.planning.services import close_plan, create_plan
+
+    patient = register_patient(clinic=clinic, by=fiona, first_name="Q", last_name="Count")
+    for n in range(4):
+        record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake(fitzpatrick=n + 1))
+    for _ in range(3):
+        plan = create_plan(
+            clinic=clinic,
+            patient=patient,
+            by=pedro,
+            indication="skin_rejuvenation",
+            areas=["face"],
+            ingredients=["hyaluronic_acid"],
+            technique="manual_needle",
+            schedule_template="monthly_starter",
+            first_session=datetime.fromisoformat(at("10:00")),
+        )
+        close_plan(clinic=clinic, plan=plan, by=pedro)
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    with django_assert_num_queries(QUERIES_FOR_THE_INTAKE_LIST):
+        assert len(client.get(f"{BASE}/patients/{patient.pk}/intakes").json()) == 4
+    with django_assert_num_queries(QUERIES_FOR_THE_PLAN_LIST):
+        assert len(client.get(f"{BASE}/patients/{patient.pk}/plans").json()) == 3
+
+
+# Measured once and pinned: they must not grow with the number of versions or plans.
+QUERIES_FOR_THE_INTAKE_LIST = 15
+QUERIES_FOR_THE_PLAN_LIST = 9

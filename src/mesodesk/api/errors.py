@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -24,10 +24,12 @@ def _messages(error: ValidationError) -> dict[str, list[str]]:
     return {"__all__": [str(m) for m in error.messages]}
 
 
-def _codes(error: ValidationError) -> set[str]:
+def _codes(error: ValidationError) -> list[str]:
+    """The codes the service gave its messages, in order (a service that cares builds
+    `ValidationError({field: ValidationError(message, code=...)})` so they survive)."""
     if hasattr(error, "error_dict"):
-        return {e.code or "" for errors in error.error_dict.values() for e in errors}
-    return {e.code or "" for e in error.error_list}
+        return [e.code for errors in error.error_dict.values() for e in errors if e.code]
+    return [e.code for e in error.error_list if e.code]
 
 
 def _answer(api: NinjaAPI, request: HttpRequest, status: int, body: dict[str, Any]) -> HttpResponse:
@@ -82,10 +84,23 @@ def install(api: NinjaAPI) -> None:
     def invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = _messages(exc)
         detail = "; ".join(f"{k}: {v[0]}" if k != "__all__" else v[0] for k, v in errors.items())
+        codes = _codes(exc)
         # A service refusing someone's role says so with this code: that is a 403.
-        if "permission_denied" in _codes(exc):
+        if "permission_denied" in codes:
             return _answer(api, request, 403, {"detail": detail, "code": "forbidden"})
-        return _answer(api, request, 422, {"detail": detail, "code": "invalid", "errors": errors})
+        # The service's own code ("ineligible", "not_signed_off", "stale" ...) lets a
+        # program tell a refusal from a typo; "invalid" when it gave none.
+        code = codes[0] if codes else "invalid"
+        return _answer(api, request, 422, {"detail": detail, "code": code, "errors": errors})
+
+    @handler(ObjectDoesNotExist)
+    def missing(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+        return _answer(api, request, 404, {"detail": "Not found.", "code": "not_found"})
+
+    @handler(OverflowError)
+    def out_of_range(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        body = {"detail": "A date is out of the range this system handles.", "code": "invalid"}
+        return _answer(api, request, 422, body)
 
     @handler(NinjaValidationError)
     def malformed(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Status
 
@@ -15,6 +16,9 @@ from mesodesk.api.schemas import (
     ScreeningOut,
     SignOffIn,
 )
+from mesodesk.audit.choices import AccessAction
+from mesodesk.audit.selectors import client_ip
+from mesodesk.audit.services import record_access
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors, services
@@ -69,6 +73,11 @@ def intake_out(intake: IntakeVersion, screening: ScreeningOut | None, clinic: Cl
     )
 
 
+def _with_people(screenings: QuerySet[ScreeningResult]) -> QuerySet[ScreeningResult]:
+    # What screening_out reads of each row, fetched with it rather than once per row.
+    return screenings.select_related("protocol_version", "signed_off_by")
+
+
 def _read_patient(request: HttpRequest, clinic: Clinic, patient_id: int) -> Patient:
     # Every read of a patient's record leaves an access event (who, what, when, where).
     return selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
@@ -81,7 +90,17 @@ def _read_patient(request: HttpRequest, clinic: Clinic, patient_id: int) -> Pati
 )
 def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[PatientOut]:
     clinic_obj = member(request, clinic).clinic
-    return [patient_out(p, clinic_obj) for p in selectors.patient_list(clinic_obj, search)[:200]]
+    patients = list(selectors.patient_list(clinic_obj, search)[:200])
+    # A list of names, birth dates and contacts is a read of patient data too.
+    record_access(
+        clinic=clinic_obj,
+        user=request.user,
+        action=AccessAction.READ,
+        obj=clinic_obj,
+        ip=client_ip(request),
+        path=request.path,
+    )
+    return [patient_out(p, clinic_obj) for p in patients]
 
 
 @router.post(
@@ -115,7 +134,7 @@ def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[Int
     patient = _read_patient(request, clinic_obj, patient_id)
     booking = selectors.may_book_session(clinic_obj, patient)
     by_intake: dict[int, ScreeningResult] = {}
-    for screening in selectors.screenings(clinic_obj, patient):
+    for screening in _with_people(selectors.screenings(clinic_obj, patient)):
         by_intake[screening.intake_id] = screening  # the latest screening of each version
     return [
         intake_out(
@@ -125,7 +144,7 @@ def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[Int
             else None,
             clinic_obj,
         )
-        for intake in selectors.intake_versions(clinic_obj, patient)
+        for intake in selectors.intake_versions(clinic_obj, patient).select_related("created_by")
     ]
 
 
@@ -160,9 +179,8 @@ def list_screenings(request: HttpRequest, clinic: str, patient_id: int) -> list[
     clinic_obj = member(request, clinic).clinic
     patient = _read_patient(request, clinic_obj, patient_id)
     booking = selectors.may_book_session(clinic_obj, patient)
-    return [
-        screening_out(s, booking, clinic_obj) for s in selectors.screenings(clinic_obj, patient)
-    ]
+    found = _with_people(selectors.screenings(clinic_obj, patient))
+    return [screening_out(s, booking, clinic_obj) for s in found]
 
 
 @router.get(

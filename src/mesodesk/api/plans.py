@@ -40,7 +40,7 @@ def plan_out(plan: TreatmentPlan, clinic: Clinic) -> PlanOut:
                 target_date=s.target_date,
                 starts_at=local(s.starts_at, clinic),  # type: ignore[arg-type]
             )
-            for s in selectors.planned_sessions(clinic, plan)
+            for s in plan.sessions.all()  # prefetched by the selectors, in number order
         ],
     )
 
@@ -55,7 +55,9 @@ def list_plans(request: HttpRequest, clinic: str, patient_id: int) -> list[PlanO
     patient = patient_selectors.get_patient_for_read(
         clinic_obj, patient_id, user=request.user, request=request
     )
-    return [plan_out(p, clinic_obj) for p in selectors.plans_of_patient(clinic_obj, patient)]
+    # The selector prefetches the sessions; plan_out also reads each plan's version.
+    plans = selectors.plans_of_patient(clinic_obj, patient).select_related("protocol_version")
+    return [plan_out(p, clinic_obj) for p in plans]
 
 
 @router.post(
@@ -72,7 +74,7 @@ def create_plan(
     patient = patient_selectors.get_patient(clinic_obj, patient_id)
     require_role(membership, *PLANNERS)
     plan = services.create_plan(clinic=clinic_obj, patient=patient, by=request.user, **body.dict())  # type: ignore[arg-type]
-    return Status(201, plan_out(plan, clinic_obj))
+    return Status(201, plan_out(selectors.get_plan(clinic_obj, plan.pk), clinic_obj))
 
 
 @router.get("/clinics/{clinic}/plans/{plan_id}", response=responses(PlanOut), summary="Read a plan")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from mesodesk.api.common import local, member, responses
 from mesodesk.api.schemas import (
@@ -29,10 +29,10 @@ router = Router(tags=["scheduling"])
 class SlotQuery(Schema):
     kind: str = "session"
     start_date: date
-    days: int = 56
+    days: int = Field(56, ge=1, le=366)
     practitioner_id: int | None = None
     device_type: str | None = None
-    limit: int = 20
+    limit: int = Field(20, ge=1, le=200)
 
 
 def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
@@ -61,10 +61,6 @@ def _device(clinic: Clinic, device_id: int | None):  # type: ignore[no-untyped-d
 )
 def find_slots(request: HttpRequest, clinic: str, query: Query[SlotQuery]) -> list[SlotOut]:
     clinic_obj = member(request, clinic).clinic
-    if not 1 <= query.days <= 366 or not 1 <= query.limit <= 200:
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"days": ["1 to 366 days, 1 to 200 slots."]})
     practitioners = None
     if query.practitioner_id is not None:
         practitioners = [clinic_selectors.get_practitioner(clinic_obj, query.practitioner_id).pk]
