@@ -8,7 +8,7 @@ half-open [start, end) in UTC; hours are local wall times in the clinic's zone.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -77,8 +77,24 @@ class _Busy:
         self.ends = [m[1] for m in merged]
 
     def free(self, start: datetime, end: datetime) -> bool:
-        i = bisect_left(self.ends, start + timedelta(microseconds=1))
+        # The first busy interval ending after `start` is the only one that can overlap.
+        i = bisect_right(self.ends, start)
         return i == len(self.starts) or self.starts[i] >= end
+
+
+class _BusyIndex(dict[tuple[str, int], _Busy]):
+    """Each resource's busy intervals, sorted and merged the first time it is asked about:
+    a search that finds its slots on the first morning never indexes the other weeks."""
+
+    def __init__(self, query: SlotQuery):
+        super().__init__()
+        self._raw = {("p", r.id): r.busy for r in query.practitioners}
+        self._raw |= {("r", r.id): r.busy for r in query.rooms}
+        self._raw |= {("d", r.id): r.busy for r in query.devices}
+
+    def __missing__(self, key: tuple[str, int]) -> _Busy:
+        busy = self[key] = _Busy(self._raw[key])
+        return busy
 
 
 def _day_intervals(day: date, hours: WeeklyHours, zone: ZoneInfo) -> list[Interval]:
@@ -110,11 +126,7 @@ def _aligned(instant: datetime, step: timedelta, origin: datetime) -> datetime:
 def find_slots(query: SlotQuery) -> list[Slot]:
     """The first `limit` slots in time order (ties: practitioner order, then room, device)."""
     zone = query.zone
-    busy = (
-        {("p", r.id): _Busy(r.busy) for r in query.practitioners}
-        | {("r", r.id): _Busy(r.busy) for r in query.rooms}
-        | {("d", r.id): _Busy(r.busy) for r in query.devices}
-    )
+    busy = _BusyIndex(query)
     devices = [d for d in query.devices if query.device_kind is None or d.kind == query.device_kind]
     if query.device_kind is not None and not devices:
         return []
@@ -135,7 +147,7 @@ def find_slots(query: SlotQuery) -> list[Slot]:
 def _slots_on(
     day: date,
     query: SlotQuery,
-    busy: dict[tuple[str, int], _Busy],
+    busy: _BusyIndex,
     devices: list[Resource],
     earliest: datetime,
 ) -> list[Slot]:
@@ -166,7 +178,7 @@ def _with_room_and_device(
     end: datetime,
     practitioner: int,
     query: SlotQuery,
-    busy: dict[tuple[str, int], _Busy],
+    busy: _BusyIndex,
     devices: list[Resource],
 ) -> Slot | None:
     room = next((r.id for r in query.rooms if busy[("r", r.id)].free(start, end)), None)
