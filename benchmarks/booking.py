@@ -215,6 +215,9 @@ def busy_window_rows(bench: Bench, rng: random.Random, weeks: int = 10) -> list[
         if day not in closed:
             room_busy: dict[int, list[tuple[datetime, datetime]]] = {r.pk: [] for r in bench.rooms}
             gun_busy: dict[int, list[tuple[datetime, datetime]]] = {g.pk: [] for g in bench.guns}
+            patient_busy: dict[int, list[tuple[datetime, datetime]]] = {
+                p.pk: [] for p in bench.patients
+            }
             for practitioner in bench.practitioners:
                 week = personal[practitioner.pk]
                 spans = week[day.weekday()] if any(week.values()) else hours[day.weekday()]
@@ -238,7 +241,12 @@ def busy_window_rows(bench: Bench, rng: random.Random, weeks: int = 10) -> list[
                             room_busy[room.pk].append((t, end))
                             if gun is not None:
                                 gun_busy[gun.pk].append((t, end))
-                            patient = rng.choice(bench.patients)
+                            # A patient free then: the database refuses a patient in two
+                            # booked appointments at once (migration 0003).
+                            patient = rng.choice(
+                                [p for p in bench.patients if _free(patient_busy[p.pk], t, end)]
+                            )
+                            patient_busy[patient.pk].append((t, end))
                             rows.append(
                                 (
                                     bench.clinic.pk,
@@ -273,6 +281,7 @@ class Staff:
     room_id: int
     patient_ids: list[int]
     base: datetime
+    patient_offset: int = 0
 
 
 def seed_other_clinics(bench: Bench, rng: random.Random) -> tuple[list[Staff], list[Staff]]:
@@ -315,6 +324,7 @@ def seed_other_clinics(bench: Bench, rng: random.Random) -> tuple[list[Staff], l
             room_id=rooms[k].pk,
             patient_ids=by_clinic[clinics[k // n].pk],
             base=datetime(rng.randint(2018, 2032), 1, 1, 8, tzinfo=UTC),
+            patient_offset=(k % n) * (PATIENTS_PER_CLINIC // n),
         )
         for k, user in enumerate(users)
     ]
@@ -327,6 +337,7 @@ def seed_other_clinics(bench: Bench, rng: random.Random) -> tuple[list[Staff], l
             room_id=bench.rooms[i % len(bench.rooms)].pk,
             patient_ids=[x.pk for x in bench.patients],
             base=end,
+            patient_offset=i * (PATIENTS_PER_CLINIC // len(bench.rooms)),
         )
         for i, p in enumerate(bench.practitioners[: len(bench.rooms)])
     ]
@@ -343,9 +354,11 @@ def filler(others: list[Staff], own: list[Staff], rng: random.Random) -> Iterato
         end = start + timedelta(minutes=minutes)
         roll = rng.random()
         status = "cancelled" if roll < 0.07 else ("completed" if start < now else "booked")
+        # Staff of one clinic whose streams start the same year book at the same times:
+        # each starts at its own patient, so no patient is booked twice at once.
         return (
             staff.clinic_id,
-            staff.patient_ids[n % len(staff.patient_ids)],
+            staff.patient_ids[(n + staff.patient_offset) % len(staff.patient_ids)],
             "session" if minutes == 50 else "consultation",
             staff.practitioner_id,
             staff.room_id,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
@@ -52,6 +53,15 @@ def pedro(clinic: Clinic) -> User:
 def fiona(clinic: Clinic) -> User:
     """Lindenhof's front desk."""
     return _staff(clinic, "fiona@lindenhof.test", Role.FRONT_DESK, "Fiona")
+
+
+@pytest.fixture
+def admin_client(client: Client, admin_user: User) -> Client:
+    """pytest-django's `admin_client`, in a session that passed MFA: the admin shows nothing
+    to a session without it (accounts.access.admin_has_permission)."""
+    from tests.accounts.helpers import sign_in_with_mfa
+
+    return sign_in_with_mfa(client, admin_user)
 
 
 RunMesodesk = Callable[..., subprocess.CompletedProcess[str]]

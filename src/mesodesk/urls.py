@@ -1,16 +1,20 @@
 """URL configuration: the home page, the admin, sign-in and the JSON API."""
 
-from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from mesodesk.accounts.access import admin_has_permission, mfa_admin_login
 from mesodesk.api.urls import api
 from mesodesk.web import views
 
 admin.site.site_header = "mesodesk administration"
 admin.site.site_title = "mesodesk"
-# The admin's own login would skip allauth's MFA step: send it through allauth instead.
-admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+# The admin's own login would skip allauth's MFA step: send it through allauth instead, and
+# let no admin page show anything to a session that has not passed MFA (accounts.access).
+admin.site.login = mfa_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.has_permission = admin_has_permission(  # type: ignore[method-assign]
+    admin.site.has_permission
+)
 admin.site.index_title = "Clinics, staff and protocols"
 
 urlpatterns = [

@@ -16,7 +16,7 @@ from mesodesk.accounts.services import create_user, issue_api_token
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
-from tests.accounts.helpers import give_totp
+from tests.accounts.helpers import sign_in_with_mfa
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -38,11 +38,13 @@ def intake(**changes: Any) -> dict[str, Any]:
 
 
 def signed_in(user: User) -> Client:
-    """A browser session of `user`, who has activated TOTP."""
-    give_totp(user)
-    client = Client()
-    client.force_login(user)
-    return client
+    """A browser session of `user`, who has activated TOTP and gave a code in this session.
+
+    Recorded the way allauth's sign-in does (tests.accounts.helpers.record_mfa), not by
+    walking the sign-in and TOTP pages: many tests need several such clients, and the real
+    pages are tested in tests/accounts.
+    """
+    return sign_in_with_mfa(Client(), user)
 
 
 @pytest.fixture

@@ -55,11 +55,9 @@ def test_staff_signed_in_with_totp_may_read(clinic: Clinic, desk: Client) -> Non
 
 
 def test_a_session_post_needs_the_csrf_token(clinic: Clinic, fiona: User) -> None:
-    from tests.accounts.helpers import give_totp
+    from tests.accounts.helpers import sign_in_with_mfa
 
-    give_totp(fiona)
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(fiona)
+    client = sign_in_with_mfa(Client(enforce_csrf_checks=True), fiona)
     response = client.post(
         PATIENTS, {"first_name": "Ann", "last_name": "Lee"}, content_type="application/json"
     )

@@ -188,8 +188,8 @@ def test_reading_a_patient_leaves_an_access_event(clinic: Clinic, desk: Client, 
     assert (event.user, event.patient_id, event.action) == (fiona, patient_id, "read")
 
 
-# Token lookup, membership with TOTP check, the page of patients, its access event, and what the session,
-# allauth and history middleware read per request: the same for 1 or 20 patients.
+# Token lookup, membership with TOTP check, the page of patients, its access event, and
+# what the session, allauth and history middleware read: the same for 1 or 20 patients.
 QUERIES_FOR_THE_PATIENT_LIST = 12
 
 

@@ -8,7 +8,7 @@ from pytest_django import DjangoAssertNumQueries
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
-from mesodesk.clinics.selectors import clinic_by_slug, membership_of, memberships_of_clinic
+from mesodesk.clinics.selectors import clinic_by_slug, membership, memberships_of_clinic
 from mesodesk.clinics.services import add_member, create_clinic
 
 
@@ -43,7 +43,7 @@ def test_it_refuses_a_second_clinic_with_the_same_slug(clinic: Clinic) -> None:
 def test_a_user_has_one_role_per_clinic(clinic: Clinic, alice: User) -> None:
     with pytest.raises(ValidationError):
         add_member(clinic=clinic, user=alice, role=Role.PRACTITIONER)
-    assert membership_of(clinic=clinic, user=alice).role == Role.ADMIN  # type: ignore[union-attr]
+    assert membership(clinic, alice).role == Role.ADMIN  # type: ignore[union-attr]
 
 
 def test_the_database_itself_refuses_a_second_membership(clinic: Clinic, alice: User) -> None:
@@ -55,8 +55,8 @@ def test_the_same_user_may_work_in_two_clinics(
     clinic: Clinic, other_clinic: Clinic, pedro: User
 ) -> None:
     add_member(clinic=other_clinic, user=pedro, role=Role.ADMIN)
-    assert membership_of(clinic=clinic, user=pedro).role == Role.PRACTITIONER  # type: ignore[union-attr]
-    assert membership_of(clinic=other_clinic, user=pedro).role == Role.ADMIN  # type: ignore[union-attr]
+    assert membership(clinic, pedro).role == Role.PRACTITIONER  # type: ignore[union-attr]
+    assert membership(other_clinic, pedro).role == Role.ADMIN  # type: ignore[union-attr]
 
 
 def test_a_clinic_lists_only_its_own_staff(

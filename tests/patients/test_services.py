@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -21,9 +23,11 @@ from mesodesk.patients.services import (
     record_consent,
     record_intake,
     register_patient,
+    rescreen_if_stale,
     screen_patient,
     sign_off_screening,
 )
+from mesodesk.planning.services import create_plan
 from mesodesk.protocols.models import ProtocolVersion
 from mesodesk.protocols.services import set_clinic_override
 from tests.patients.fixtures import ON_WARFARIN, answers
@@ -300,3 +304,102 @@ def test_another_clinics_patient_gets_no_intake_or_consent(
             signed_name="Olive Hart",
         )
     assert not IntakeVersion.objects.exists()
+
+
+def test_a_superseded_screening_cannot_be_signed_off(
+    clinic: Clinic, maria: Patient, fiona: User, pedro: User
+) -> None:
+    old = _screened(clinic, maria, fiona, **ON_WARFARIN)
+    new = _screened(clinic, maria, fiona, **ON_WARFARIN, fitzpatrick=4)
+    with pytest.raises(ValidationError) as error:
+        sign_off_screening(clinic=clinic, screening=old, by=pedro, reason="INR stable.")
+    assert error.value.error_dict["screening"][0].code == "stale"
+    old.refresh_from_db()
+    assert old.signed_off_at is None
+    assert sign_off_screening(clinic=clinic, screening=new, by=pedro, reason="INR stable.")
+
+
+def test_a_current_screening_is_not_done_again_for_a_session(
+    clinic: Clinic, maria: Patient, fiona: User
+) -> None:
+    screening = _screened(clinic, maria, fiona)
+    again = rescreen_if_stale(clinic=clinic, patient=maria, plan=None, by=fiona)
+    assert again == screening
+    assert ScreeningResult.objects.filter(patient=maria).count() == 1
+
+
+def test_a_screening_older_than_an_override_change_is_done_again_for_a_session(
+    clinic: Clinic, maria: Patient, fiona: User, alice: User
+) -> None:
+    screening = _screened(clinic, maria, fiona, conditions=["atopy"])
+    set_clinic_override(
+        clinic=clinic, rule_code="atopy", severity="relative", reason="Seen first.", by=alice
+    )
+    again = rescreen_if_stale(clinic=clinic, patient=maria, plan=None, by=fiona)
+    assert again is not None and again.pk != screening.pk
+    assert (screening.verdict, again.verdict) == ("eligible", "review")
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "code"),
+    [
+        ("front_desk_signs", "by", "permission_denied"),
+        ("superseded", "screening", "stale"),
+        ("eligible", "screening", "not_review"),
+        ("twice", "screening", "signed_off"),
+        ("no_reason", "reason", "required"),
+        ("screen_without_intake", "patient", "no_intake"),
+        ("screen_with_anothers_plan", "plan", "wrong_plan"),
+        ("bad_answers", "medications[0].prescribed", "invalid"),
+        ("sms_without_phone", "phone", "required"),
+    ],
+)
+def test_every_refusal_keeps_its_code(
+    case: str,
+    field: str,
+    code: str,
+    clinic: Clinic,
+    maria: Patient,
+    fiona: User,
+    pedro: User,
+) -> None:
+    def run() -> object:
+        if case == "screen_without_intake":
+            return screen_patient(clinic=clinic, patient=maria)
+        if case == "screen_with_anothers_plan":
+            other = register_patient(clinic=clinic, by=fiona, first_name="O", last_name="Ther")
+            plan = create_plan(
+                clinic=clinic,
+                patient=other,
+                by=pedro,
+                indication="skin_rejuvenation",
+                areas=["face"],
+                ingredients=["hyaluronic_acid"],
+                technique="manual_needle",
+                schedule_template="monthly_starter",
+                first_session=timezone.now() + timedelta(days=30),
+            )
+            _screened(clinic, maria, fiona)
+            return screen_patient(clinic=clinic, patient=maria, plan=plan)
+        if case == "bad_answers":
+            bad = answers(medications=[{"name": "warfarin", "prescribed": "yes"}])
+            return record_intake(clinic=clinic, patient=maria, by=fiona, answers=bad)
+        if case == "sms_without_phone":
+            return register_patient(
+                clinic=clinic, by=fiona, first_name="A", last_name="B", preferred_channel="sms"
+            )
+        screening = _screened(clinic, maria, fiona, **({} if case == "eligible" else ON_WARFARIN))
+        by, reason = pedro, "Prescriber agrees."
+        if case == "front_desk_signs":
+            by = fiona
+        if case == "superseded":
+            _screened(clinic, maria, fiona, **ON_WARFARIN)
+        if case == "twice":
+            sign_off_screening(clinic=clinic, screening=screening, by=pedro, reason=reason)
+        if case == "no_reason":
+            reason = " "
+        return sign_off_screening(clinic=clinic, screening=screening, by=by, reason=reason)
+
+    with pytest.raises(ValidationError) as error:
+        run()
+    assert error.value.error_dict[field][0].code == code

@@ -11,10 +11,12 @@ from pytest_django import DjangoAssertNumQueries
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import (
     active_plan,
+    core_plan,
     get_plan,
     get_planned_session,
     planned_sessions,
@@ -71,3 +73,24 @@ def test_another_clinics_plan_and_sessions_are_not_found(
     assert list(planned_sessions(clinic, harbour_plan)) == []
     assert list(plans_of_patient(clinic, harbour_patient)) == []
     assert active_plan(clinic, harbour_patient) is None
+
+
+def test_the_active_plan_is_read_alone_in_one_query(
+    clinic: Clinic, maria: Patient, pedro: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    close_plan(clinic=clinic, plan=_plan(clinic, maria, pedro), by=pedro)
+    new = _plan(clinic, maria, pedro)
+    with django_assert_num_queries(1):
+        assert active_plan(clinic, maria) == new
+
+
+def test_a_plan_is_given_to_the_clinical_core_as_stored(
+    clinic: Clinic, maria: Patient, pedro: User
+) -> None:
+    plan = _plan(clinic, maria, pedro)
+    given = core_plan(plan, load_library())
+    assert (given.indication, list(given.areas), given.technique) == (
+        plan.indication,
+        plan.areas,
+        plan.technique,
+    )

@@ -187,3 +187,48 @@ def test_another_clinics_plan_cannot_be_changed(
         update_plan(clinic=other_clinic, plan=plan, by=pedro, areas=["neck"])
     with pytest.raises(TreatmentPlan.DoesNotExist):
         close_plan(clinic=other_clinic, plan=plan, by=pedro)
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "code"),
+    [
+        ("unknown_area", "areas[0]", "invalid"),
+        ("unknown_template", "schedule_template", "unknown_template"),
+        ("naive_start", "first_session", "naive"),
+        ("second_active_plan", "patient", "active_plan"),
+        ("change_closed_plan", "plan", "closed"),
+        ("close_closed_plan", "plan", "closed"),
+    ],
+)
+def test_every_refusal_keeps_its_code(
+    case: str, field: str, code: str, clinic: Clinic, maria: Patient, pedro: User
+) -> None:
+    def run() -> object:
+        if case == "unknown_area":
+            return _plan(clinic, maria, pedro, areas=["elbow"])
+        if case == "unknown_template":
+            return _plan(clinic, maria, pedro, schedule_template="weekly_forever")
+        if case == "naive_start":
+            return _plan(clinic, maria, pedro, first_session=datetime(2027, 3, 1, 10))
+        plan = _plan(clinic, maria, pedro)
+        if case == "second_active_plan":
+            return _plan(clinic, maria, pedro)
+        close_plan(clinic=clinic, plan=plan, by=pedro)
+        if case == "change_closed_plan":
+            return update_plan(clinic=clinic, plan=plan, by=pedro, areas=["neck"])
+        return close_plan(clinic=clinic, plan=plan, by=pedro)
+
+    with pytest.raises(ValidationError) as error:
+        run()
+    assert error.value.error_dict[field][0].code == code
+
+
+def test_a_change_of_content_is_checked_like_a_new_plan(
+    clinic: Clinic, maria: Patient, pedro: User
+) -> None:
+    plan = _plan(clinic, maria, pedro)
+    with pytest.raises(ValidationError) as error:
+        update_plan(clinic=clinic, plan=plan, by=pedro, ingredients=["snake_venom"])
+    assert error.value.error_dict["ingredients[0]"][0].code == "invalid"
+    plan.refresh_from_db()
+    assert plan.ingredients == ["hyaluronic_acid", "vitamin_c"]

@@ -100,6 +100,12 @@ def eligible(clinic: Clinic, fiona: User) -> Patient:
 
 
 @pytest.fixture
+def another(clinic: Clinic, fiona: User) -> Patient:
+    """A second eligible patient, for bookings that must not clash over the patient."""
+    return make_patient(clinic, fiona, "Another")
+
+
+@pytest.fixture
 def pregnant(clinic: Clinic, fiona: User) -> Patient:
     """An ineligible patient."""
     return make_patient(clinic, fiona, "Pregnant", pregnant=True)

@@ -12,6 +12,8 @@ from django.db import IntegrityError, transaction
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.patients.models import Patient
+from mesodesk.planning.models import PlannedSession
+from mesodesk.planning.services import create_plan
 from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict
@@ -34,6 +36,7 @@ def insert(
     device: Device | None = None,
     length: timedelta = SESSION,
     status: str = AppointmentStatus.BOOKED,
+    planned_session: PlannedSession | None = None,
 ) -> Appointment:
     """An appointment written with the ORM directly, as a script would: no service checks."""
     with transaction.atomic():
@@ -47,6 +50,7 @@ def insert(
             start=start,
             end=start + length,
             status=status,
+            planned_session=planned_session,
             created_by=practitioner,
         )
 
@@ -59,24 +63,37 @@ def refused_for(call: Callable[[], object]) -> str | None:
 
 
 def test_the_database_refuses_a_second_booking_of_the_same_practitioner(
-    clinic: Clinic, eligible: Patient, pedro: User, room: Room, room_2: Room, at: At
+    clinic: Clinic,
+    eligible: Patient,
+    another: Patient,
+    pedro: User,
+    room: Room,
+    room_2: Room,
+    at: At,
 ) -> None:
     insert(clinic, eligible, pedro, room, at("10:00"))
-    resource = refused_for(lambda: insert(clinic, eligible, pedro, room_2, at("10:30")))
+    resource = refused_for(lambda: insert(clinic, another, pedro, room_2, at("10:30")))
     assert resource == "practitioner"
 
 
 def test_the_database_refuses_a_second_booking_of_the_same_room(
-    clinic: Clinic, eligible: Patient, pedro: User, petra: User, room: Room, at: At
+    clinic: Clinic,
+    eligible: Patient,
+    another: Patient,
+    pedro: User,
+    petra: User,
+    room: Room,
+    at: At,
 ) -> None:
     insert(clinic, eligible, pedro, room, at("10:00"))
-    resource = refused_for(lambda: insert(clinic, eligible, petra, room, at("09:20")))
+    resource = refused_for(lambda: insert(clinic, another, petra, room, at("09:20")))
     assert resource == "room"
 
 
 def test_the_database_refuses_a_second_booking_of_the_same_device(
     clinic: Clinic,
     eligible: Patient,
+    another: Patient,
     pedro: User,
     petra: User,
     room: Room,
@@ -86,9 +103,56 @@ def test_the_database_refuses_a_second_booking_of_the_same_device(
 ) -> None:
     insert(clinic, eligible, pedro, room, at("10:00"), device=meso_gun)
     resource = refused_for(
-        lambda: insert(clinic, eligible, petra, room_2, at("10:49"), device=meso_gun)
+        lambda: insert(clinic, another, petra, room_2, at("10:49"), device=meso_gun)
     )
     assert resource == "device"
+
+
+def test_the_database_refuses_a_patient_in_two_booked_appointments_at_once(
+    clinic: Clinic, eligible: Patient, pedro: User, petra: User, room: Room, room_2: Room, at: At
+) -> None:
+    insert(clinic, eligible, pedro, room, at("10:00"))
+    overlapping = refused_for(lambda: insert(clinic, eligible, petra, room_2, at("10:49")))
+    later = insert(clinic, eligible, petra, room_2, at("10:50"))
+    moved = refused_for(
+        lambda: Appointment.objects.filter(pk=later.pk).update(start=at("10:30"), end=at("11:20"))
+    )
+    assert (overlapping, moved) == ("patient", "patient")
+
+
+def test_the_database_books_a_planned_session_once_until_it_is_cancelled(
+    clinic: Clinic,
+    eligible: Patient,
+    pedro: User,
+    petra: User,
+    room: Room,
+    room_2: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = create_plan(
+        clinic=clinic,
+        patient=eligible,
+        by=pedro,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid"],
+        technique="manual_needle",
+        schedule_template="monthly_starter",
+        first_session=at("10:00"),
+    )
+    session = plan.sessions.get(number=1)
+    first = insert(clinic, eligible, pedro, room, at("10:00"), planned_session=session)
+    # Another day, so only the planned session is in the way.
+    twice = refused_for(
+        lambda: insert(
+            clinic, eligible, petra, room_2, at("10:00", days=1), planned_session=session
+        )
+    )
+    cancel_appointment(clinic=clinic, appointment=first, by=pedro, reason="Unwell")
+    again = insert(clinic, eligible, petra, room_2, at("10:00", days=1), planned_session=session)
+    assert twice == "planned_session"
+    assert again.planned_session == session
 
 
 def test_back_to_back_appointments_are_allowed(
@@ -110,15 +174,21 @@ def test_a_cancelled_appointment_frees_its_time_for_the_database(
 
 
 def test_the_database_refuses_to_move_or_reinstate_into_a_double_booking(
-    clinic: Clinic, eligible: Patient, pedro: User, room: Room, room_2: Room, at: At
+    clinic: Clinic,
+    eligible: Patient,
+    another: Patient,
+    pedro: User,
+    room: Room,
+    room_2: Room,
+    at: At,
 ) -> None:
     insert(clinic, eligible, pedro, room, at("10:00"))
-    later = insert(clinic, eligible, pedro, room_2, at("11:00"))
+    later = insert(clinic, another, pedro, room_2, at("11:00"))
     moved = refused_for(
         lambda: Appointment.objects.filter(pk=later.pk).update(start=at("10:30"), end=at("11:20"))
     )
     completed = insert(
-        clinic, eligible, pedro, room_2, at("10:00"), status=AppointmentStatus.COMPLETED
+        clinic, another, pedro, room_2, at("10:00"), status=AppointmentStatus.COMPLETED
     )
     reinstated = refused_for(
         lambda: Appointment.objects.filter(pk=completed.pk).update(status=AppointmentStatus.BOOKED)
@@ -156,10 +226,16 @@ def test_the_service_reports_a_taken_practitioner_as_a_booking_conflict(
 
 
 def test_the_service_reports_the_databases_refusal_as_a_booking_conflict(
-    clinic: Clinic, eligible: Patient, pedro: User, room: Room, room_2: Room, at: At
+    clinic: Clinic,
+    eligible: Patient,
+    another: Patient,
+    pedro: User,
+    room: Room,
+    room_2: Room,
+    at: At,
 ) -> None:
     # What a booking that lost a race meets: its own check saw nothing, the database did.
-    insert(clinic, eligible, pedro, room_2, at("10:00"))
+    insert(clinic, another, pedro, room_2, at("10:00"))
     appointment = Appointment(
         clinic=clinic,
         patient=eligible,

@@ -21,11 +21,13 @@ from mesodesk.clinics.services import (
     add_working_hours,
     set_active,
 )
-from mesodesk.patients.models import Patient
+from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 from mesodesk.patients.selectors import current_screening
-from mesodesk.patients.services import sign_off_screening
+from mesodesk.patients.services import register_patient, sign_off_screening
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.services import close_plan, create_plan
+from mesodesk.protocols.models import ProtocolVersion
+from mesodesk.protocols.services import set_clinic_override
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
@@ -35,7 +37,7 @@ from mesodesk.scheduling.services import (
     cancel_appointment,
     reschedule_appointment,
 )
-from tests.scheduling.conftest import BERLIN, make_patient
+from tests.scheduling.conftest import BERLIN, intake, make_patient
 
 At = Callable[..., datetime]
 
@@ -424,3 +426,333 @@ def test_a_planned_session_of_a_closed_plan_cannot_be_booked(
         lambda: book(eligible, session.starts_at, device=meso_gun, planned_session=session)
     )
     assert errors == {"planned_session": ["The planned session's plan is closed."]}
+
+
+def code_of(call: Callable[[], object], field: str) -> str | None:
+    """The code of the first refusal of `field`."""
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.error_dict[field][0].code
+
+
+# --- No patient and no planned session booked twice (review item 3) -------------------
+
+
+def test_a_planned_session_is_not_booked_twice_with_another_practitioner_and_room(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    pedro: User,
+    petra: User,
+    room_2: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    # The reviewer's reproduction: Pedro in Room 1 and Petra in Room 2, same instant,
+    # same planned session.
+    gun_b = add_device(clinic=clinic, name="Gun B", device_type="meso_gun")
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    session = plan.sessions.get(number=1)
+    book(eligible, session.starts_at, device=meso_gun, planned_session=session)
+    with pytest.raises(BookingConflict) as caught:
+        book(
+            eligible,
+            session.starts_at,
+            practitioner=petra,
+            room=room_2,
+            device=gun_b,
+            planned_session=session,
+        )
+    assert caught.value.resource == "planned_session"
+    assert caught.value.error_dict["planned_session"][0].code == "booking_conflict"
+    assert Appointment.objects.filter(clinic=clinic, patient=eligible).count() == 1
+
+
+def test_a_patient_is_not_booked_into_two_appointments_at_once(
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    petra: User,
+    room_2: Room,
+    at: At,
+) -> None:
+    book(eligible, at("10:00"), kind=AppointmentKind.CONSULTATION)
+    with pytest.raises(BookingConflict) as caught:
+        book(eligible, at("10:15"), practitioner=petra, room=room_2, kind="follow_up")
+    assert caught.value.resource == "patient"
+    assert caught.value.message_dict["patient"] == [
+        f"Pat Eligible already has an appointment at {at('10:15'):%a %d %b %Y %H:%M}."
+    ]
+    # Right after it is fine.
+    assert book(eligible, at("10:30"), practitioner=petra, room=room_2, kind="follow_up")
+
+
+# --- Screening brought up to date before a session (review item 4) --------------------
+
+
+def test_a_stricter_override_made_after_an_eligible_screening_refuses_the_session(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User, alice: User, at: At
+) -> None:
+    patient = make_patient(clinic, fiona, "Atopic", conditions=["atopy"])
+    before = current_screening(clinic, patient)
+    assert before is not None and before.verdict == "eligible"
+    set_clinic_override(
+        clinic=clinic,
+        rule_code="atopy",
+        severity="absolute",
+        reason="We do not treat atopic skin.",
+        by=alice,
+    )
+    assert code_of(lambda: book(patient, at("10:00")), "patient") == "ineligible"
+    # The screening done again stays, though the booking was refused.
+    after = current_screening(clinic, patient)
+    assert after is not None and after.pk != before.pk
+    assert (after.verdict, after.history.get().history_user) == ("ineligible", fiona)
+    assert not Appointment.objects.filter(clinic=clinic, patient=patient).exists()
+
+
+def test_a_new_intake_making_the_patient_ineligible_refuses_the_session(
+    clinic: Clinic, book: Callable[..., Appointment], eligible: Patient, fiona: User, at: At
+) -> None:
+    # Written as a script or an import would, without screening it.
+    IntakeVersion.objects.create(
+        clinic=clinic, patient=eligible, number=2, answers=intake(pregnant=True), created_by=fiona
+    )
+    errors = refusal(lambda: book(eligible, at("10:00")))
+    assert errors["patient"] == ["No session can be booked: not suitable: pregnancy (absolute)."]
+    screening = current_screening(clinic, eligible)
+    assert screening is not None and screening.intake.number == 2
+
+
+def test_a_signed_off_review_of_another_protocol_version_needs_a_new_sign_off(
+    clinic: Clinic, book: Callable[..., Appointment], on_warfarin: Patient, pedro: User, at: At
+) -> None:
+    signed = current_screening(clinic, on_warfarin)
+    assert signed is not None
+    sign_off_screening(clinic=clinic, screening=signed, by=pedro, reason="INR stable.")
+    older = ProtocolVersion.objects.create(
+        version="0.9-test", release="2025-01-01", content_hash="older", files={}, data={}
+    )
+    ScreeningResult.objects.filter(pk=signed.pk).update(protocol_version=older)
+
+    assert code_of(lambda: book(on_warfarin, at("10:00")), "patient") == "not_signed_off"
+    fresh = current_screening(clinic, on_warfarin)
+    assert fresh is not None and fresh.pk != signed.pk
+    assert (fresh.verdict, fresh.signed_off_at, fresh.findings) == (
+        "review",
+        None,
+        ScreeningResult.objects.get(pk=signed.pk).findings,
+    )
+    sign_off_screening(clinic=clinic, screening=fresh, by=pedro, reason="Still stable.")
+    assert book(on_warfarin, at("10:00")).status == AppointmentStatus.BOOKED
+
+
+# --- Series: skipped sessions (review item 6) -----------------------------------------
+
+
+def test_a_series_skips_sessions_already_held_or_past_and_says_so(
+    clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00") - timedelta(days=28))
+    first, second, third = plan.sessions.order_by("number")
+    assert first.starts_at < timezone.now() < second.starts_at
+    held = book(eligible, second.starts_at, device=meso_gun, planned_session=second)
+    series = book_series(
+        clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+    )
+    assert [a.planned_session for a in series] == [third]
+    assert [(s.number, s.reason) for s in series.skipped] == [(1, "past"), (2, "booked")]
+    assert series.skipped[1].planned_session == second
+    cancel_appointment(clinic=clinic, appointment=held, by=fiona, reason="Moved")
+    again = book_series(
+        clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
+    )
+    assert [a.planned_session for a in again] == [second]
+    assert [(s.number, s.reason) for s in again.skipped] == [(1, "past"), (3, "booked")]
+
+
+# --- The earliest safe start is on an open day (review item 13) -----------------------
+
+
+def test_the_earliest_safe_start_moves_off_a_closure_to_the_same_wall_time(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User, at: At
+) -> None:
+    # Computed: the Monday a week later at 10:00, which is a closure.
+    peel = at("10:00").date() - timedelta(days=22)
+    patient = make_patient(
+        clinic, fiona, "Peeled", recent_procedures=[{"name": "glycolic peel", "date": str(peel)}]
+    )
+    add_closure(clinic=clinic, date=at("10:00", days=7).date(), reason="Training")
+    with pytest.raises(WashoutNotMet) as caught:
+        book(patient, at("10:00"))
+    assert caught.value.earliest_start == at("10:00", days=8)
+    assert f"{at('10:00', days=8):%a %d %b %Y} 10:00" in caught.value.message_dict["start"][0]
+    assert book(patient, caught.value.earliest_start).start == at("10:00", days=8)
+
+
+def test_the_earliest_safe_start_after_closing_time_is_the_next_opening(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User, at: At
+) -> None:
+    # Computed: Saturday 15:00, after Lindenhof closes at 13:00; Sunday it is closed.
+    peel = at("15:00", days=5).date() - timedelta(days=29)
+    patient = make_patient(
+        clinic, fiona, "Late", recent_procedures=[{"name": "glycolic peel", "date": str(peel)}]
+    )
+    with pytest.raises(WashoutNotMet) as caught:
+        book(patient, at("15:00"))
+    assert caught.value.earliest_start == at("09:00", days=7)
+    assert f"{at('09:00', days=7):%a %d %b %Y} 09:00" in caught.value.message_dict["start"][0]
+
+
+# --- Every refusal keeps its code (review item 7) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("case", "field", "code"),
+    [
+        ("past", "start", "past"),
+        ("naive", "start", "naive"),
+        ("closure", "start", "closed"),
+        ("evening", "start", "outside_opening_hours"),
+        ("not_working", "practitioner", "not_working"),
+        ("not_practitioner", "practitioner", "not_practitioner"),
+        ("outsider", "by", "permission_denied"),
+        ("room_out_of_use", "room", "out_of_use"),
+        ("ineligible", "patient", "ineligible"),
+        ("not_signed_off", "patient", "not_signed_off"),
+        ("no_intake", "patient", "no_intake"),
+        ("device_needed", "device", "device_needed"),
+        ("wrong_device", "device", "wrong_device"),
+        ("closed_plan_session", "planned_session", "closed"),
+        ("series_of_closed_plan", "plan", "closed"),
+        ("washout", "start", "washout_not_met"),
+        ("unknown_kind", "kind", "invalid"),
+    ],
+)
+def test_every_booking_refusal_keeps_its_code(
+    case: str,
+    field: str,
+    code: str,
+    clinic: Clinic,
+    other_clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    pregnant: Patient,
+    on_warfarin: Patient,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    meso_gun: Device,
+    at: At,
+) -> None:
+    def run() -> object:
+        if case == "past":
+            return book(eligible, timezone.now() - timedelta(hours=1))
+        if case == "naive":
+            return book(eligible, at("10:00").replace(tzinfo=None))
+        if case == "closure":
+            add_closure(clinic=clinic, date=at("10:00").date(), reason="Training")
+            return book(eligible, at("10:00"))
+        if case == "evening":
+            return book(eligible, at("17:30"))
+        if case == "not_working":
+            add_working_hours(
+                clinic=clinic, practitioner=pedro, weekday=0, start=time(13), end=time(17)
+            )
+            return book(eligible, at("10:00"))
+        if case == "not_practitioner":
+            return book(eligible, at("10:00"), practitioner=fiona)
+        if case == "outsider":
+            outsider = create_user(email="hugo@harbour.test", password="correct horse battery")
+            add_member(clinic=other_clinic, user=outsider, role=Role.FRONT_DESK)
+            return book(eligible, at("10:00"), by=outsider)
+        if case == "room_out_of_use":
+            set_active(clinic=clinic, resource=room, active=False)
+            return book(eligible, at("10:00"))
+        if case == "ineligible":
+            return book(pregnant, at("10:00"))
+        if case == "not_signed_off":
+            return book(on_warfarin, at("10:00"))
+        if case == "no_intake":
+            patient = register_patient(clinic=clinic, by=fiona, first_name="No", last_name="Intake")
+            return book(patient, at("10:00"))
+        if case == "device_needed":
+            meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+            return book(eligible, at("10:00"))
+        if case == "wrong_device":
+            meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+            rf = add_device(clinic=clinic, name="RF 1", device_type="rf_facial")
+            return book(eligible, at("10:00"), device=rf)
+        if case == "closed_plan_session":
+            plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+            close_plan(clinic=clinic, plan=plan, by=pedro)
+            session = plan.sessions.get(number=1)
+            return book(eligible, session.starts_at, device=meso_gun, planned_session=session)
+        if case == "series_of_closed_plan":
+            plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+            close_plan(clinic=clinic, plan=plan, by=pedro)
+            return book_series(clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room)
+        if case == "washout":
+            peel = str(timezone.now().astimezone(BERLIN).date() - timedelta(days=1))
+            patient = make_patient(
+                clinic, fiona, "Peel", recent_procedures=[{"name": "glycolic peel", "date": peel}]
+            )
+            return book(patient, at("10:00"))
+        assert case == "unknown_kind"
+        return book(eligible, at("10:00"), kind="massage")
+
+    assert code_of(run, field) == code
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("cancel_by_outsider", "permission_denied"),
+        ("cancel_without_reason", "required"),
+        ("cancel_twice", "not_booked"),
+    ],
+)
+def test_every_change_refusal_keeps_its_code(
+    case: str,
+    code: str,
+    clinic: Clinic,
+    other_clinic: Clinic,
+    book: Callable[..., Appointment],
+    eligible: Patient,
+    fiona: User,
+    at: At,
+) -> None:
+    appointment = book(eligible, at("10:00"))
+    field = {"cancel_by_outsider": "by", "cancel_without_reason": "reason"}.get(case, "appointment")
+
+    def run() -> object:
+        by, reason = fiona, "Unwell"
+        if case == "cancel_by_outsider":
+            by = create_user(email="hugo@harbour.test", password="correct horse battery")
+            add_member(clinic=other_clinic, user=by, role=Role.FRONT_DESK)
+        if case == "cancel_without_reason":
+            reason = " "
+        if case == "cancel_twice":
+            cancel_appointment(clinic=clinic, appointment=appointment, by=fiona, reason="Moved")
+        return cancel_appointment(clinic=clinic, appointment=appointment, by=by, reason=reason)
+
+    assert code_of(run, field) == code
+
+
+def test_a_series_refusal_keeps_its_code(
+    clinic: Clinic, eligible: Patient, fiona: User, pedro: User, room: Room, at: At
+) -> None:
+    plan = meso_gun_plan(clinic, eligible, pedro, at("10:00"))
+    with pytest.raises(ValidationError) as caught:
+        book_series(clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room)
+    error = caught.value.error_dict["device"][0]
+    assert (error.code, error.message) == (
+        "device_needed",
+        "Session 1: This plan's technique needs a device: meso gun (injector gun).",
+    )

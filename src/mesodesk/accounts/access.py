@@ -4,15 +4,18 @@ Three answers, checked in this order:
 
 1. Not staff of the clinic → `Http404`, exactly as for a clinic that does not exist, so an
    outsider never learns which clinics there are.
-2. Staff without an activated TOTP authenticator → `MFARequired`: the page sends them to
-   allauth's set-up page; the API answers 403 with code "mfa_required".
+2. Staff whose session has not passed MFA → `MFARequired`: the page sends them to set up
+   TOTP (or, if they have it, to prove a code); the API answers 403 "mfa_required".
 3. Staff whose role may not do this → `PermissionDenied` (403), from `require_role`.
 
-A session is trusted to have passed MFA when its user has an authenticator: allauth's
-sign-in asks for the TOTP code (or a recovery code) whenever one exists, and someone who
-activates TOTP mid-session has just proved a code. That holds only while every sign-in
-goes through allauth: the admin's own login form must be routed there too (urls.py:
-`admin.site.login = secure_admin_login(admin.site.login)`).
+"Passed MFA" is about THIS session, not the user: allauth writes an authentication record
+with method "mfa" into the session when the sign-in (or a re-authentication) asks for the
+TOTP or a recovery code, and `services.start_mfa_session` writes one when the user
+activates TOTP in the session. And the user must still have TOTP. Owning an authenticator
+is not enough: a session opened before TOTP was set up never gave a code (it is signed out
+when TOTP is activated anyway: `User.session_generation`).
+
+The admin asks the same (`admin_has_permission`, `mfa_admin_login`, wired in urls.py).
 
 Requests authenticated by an API token (`attach_api_token`) need no TOTP of their own:
 the token is a credential that an operator issued on the server (`mesodesk api-token`), and
@@ -25,14 +28,18 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TYPE_CHECKING, Concatenate, ParamSpec, cast
 
+from allauth.account.authentication import get_authentication_records
+from allauth.account.decorators import secure_admin_login
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
@@ -44,7 +51,7 @@ MFA_REQUIRED_CODE = "mfa_required"
 
 
 class MFARequired(PermissionDenied):
-    """A staff member must activate a TOTP authenticator before seeing clinic data.
+    """A staff member's session must pass MFA (TOTP) before seeing clinic data.
 
     A PermissionDenied, so that a caller that forgets to handle it still answers 403.
     """
@@ -75,8 +82,48 @@ def attach_api_token(request: HttpRequest, token: ApiToken) -> None:
     request.api_token = token  # type: ignore[attr-defined]
 
 
+MFA_METHOD = "mfa"  # allauth's authentication record of a TOTP or recovery code
+
+
+def session_records_mfa(request: HttpRequest) -> bool:
+    """Whether this session's user gave a second factor in this session (allauth's
+    authentication records, which belong to the session and are dropped at sign-out)."""
+    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    return any(record.get("method") == MFA_METHOD for record in records)
+
+
+def _has_totp(user_id: object) -> QuerySet[Authenticator]:
+    return Authenticator.objects.filter(user=user_id, type=Authenticator.Type.TOTP)
+
+
+def session_passed_mfa(request: HttpRequest) -> bool:
+    """Whether the signed-in user has TOTP and gave a second factor in this session.
+
+    For the admin; a query at most once per request (the answer is kept on the request).
+    """
+    user = request.user
+    if not user.is_authenticated:
+        return False
+    cached: bool | None = getattr(request, "_mesodesk_passed_mfa", None)
+    if cached is None:
+        cached = session_records_mfa(request) and _has_totp(user.pk).exists()
+        request._mesodesk_passed_mfa = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def mfa_url(request: HttpRequest, *, next_url: str | None = None) -> str:
+    """Where a user whose session has not passed MFA goes: to set up TOTP, or, if they have
+    it (a session that never asked for it), to prove a code; then back to `next_url`."""
+    if _has_totp(request.user.pk).exists():
+        url = reverse("mfa_reauthenticate")
+        if next_url:
+            url += "?" + urlencode({REDIRECT_FIELD_NAME: next_url})
+        return url
+    return reverse("mfa_activate_totp")
+
+
 def _memberships(request: HttpRequest) -> QuerySet[Membership]:
-    has_totp = Authenticator.objects.filter(user=OuterRef("user"), type=Authenticator.Type.TOTP)
+    has_totp = _has_totp(OuterRef("user"))
     return Membership.objects.filter(user_id=request.user.pk).annotate(has_totp=Exists(has_totp))
 
 
@@ -84,14 +131,18 @@ def _admit(request: HttpRequest, membership: Membership | None) -> Membership:
     token: ApiToken | None = getattr(request, "api_token", None)
     if membership is None or (token is not None and token.clinic_id != membership.clinic_id):
         raise Http404("No such clinic.")
-    if token is None and not membership.has_totp:  # type: ignore[attr-defined]
+    if token is None and not (
+        membership.has_totp  # type: ignore[attr-defined]
+        and session_records_mfa(request)
+    ):
         raise MFARequired
     return membership
 
 
 def staff_membership(request: HttpRequest, clinic: Clinic) -> Membership:
     """The signed-in user's membership of `clinic`: Http404 if they are not staff there,
-    MFARequired if they have no TOTP authenticator. One query."""
+    MFARequired unless they have TOTP and this session passed MFA (API tokens excepted).
+    One query."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         raise Http404("No such clinic.")
@@ -124,8 +175,9 @@ View = Callable[Concatenate[HttpRequest, str, P], HttpResponse]
 
 def staff_view(*, roles: tuple[Role, ...] | None = None) -> Callable[[StaffView[P]], View[P]]:
     """Decorates a function view that takes `clinic_slug`: signs in anonymous visitors,
-    404s outsiders, sends staff without TOTP to set it up, 403s other roles than `roles`
-    (all roles when None), and sets `request.membership` and `request.clinic`."""
+    404s outsiders, sends staff whose session has not passed MFA to set up TOTP (or give a
+    code), 403s other roles than `roles` (all roles when None), and sets
+    `request.membership` and `request.clinic`."""
 
     def decorate(view: StaffView[P]) -> View[P]:
         @wraps(view)
@@ -138,7 +190,7 @@ def staff_view(*, roles: tuple[Role, ...] | None = None) -> Callable[[StaffView[
                 membership = staff_membership_by_slug(request, clinic_slug)
             except MFARequired as refusal:
                 messages.warning(request, refusal.message, fail_silently=True)
-                return redirect(refusal.setup_url)
+                return redirect(mfa_url(request, next_url=request.get_full_path()))
             if roles is not None:
                 require_role(membership, *roles)
             staff_request = cast(StaffRequest, request)
@@ -149,3 +201,44 @@ def staff_view(*, roles: tuple[Role, ...] | None = None) -> Callable[[StaffView[
         return wrapper
 
     return decorate
+
+
+# --- the admin ---------------------------------------------------------------------------
+
+
+def admin_has_permission(
+    has_permission: Callable[[HttpRequest], bool],
+) -> Callable[[HttpRequest], bool]:
+    """Wraps `AdminSite.has_permission`: an active staff user, AND a session that passed
+    MFA. Every admin page but the login asks this, so no admin page shows anything to a
+    session without the second factor."""
+
+    @wraps(has_permission)
+    def wrapper(request: HttpRequest) -> bool:
+        return has_permission(request) and session_passed_mfa(request)
+
+    return wrapper
+
+
+def mfa_admin_login(login: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Wraps `AdminSite.login`: sign-in goes through allauth (which asks for the TOTP code
+    when the user has TOTP: `secure_admin_login`), and a signed-in staff member whose
+    session has not passed MFA is sent to set up TOTP or give a code, not to the admin's
+    own login form."""
+    secured = secure_admin_login(login)
+
+    @wraps(login)
+    def wrapper(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        user = request.user
+        staff = user.is_authenticated and user.is_active and user.is_staff
+        if staff and not session_passed_mfa(request):
+            next_url = request.GET.get(REDIRECT_FIELD_NAME, "")
+            if not url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
+                next_url = reverse("admin:index")
+            messages.warning(request, MFARequired.message, fail_silently=True)
+            return HttpResponseRedirect(mfa_url(request, next_url=next_url))
+        return secured(request, extra_context)
+
+    return wrapper

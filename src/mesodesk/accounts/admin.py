@@ -10,6 +10,7 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.accounts.services import record_verified_email, revoke_api_token
@@ -62,8 +63,9 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    """Tokens are issued with `mesodesk api-token`; here they can be seen and revoked."""
+class ApiTokenAdmin(SimpleHistoryAdmin):
+    """Tokens are issued with `mesodesk api-token`; here they can be seen and revoked, and
+    their history says who issued and who revoked them."""
 
     list_display = ("prefix", "name", "clinic", "user", "created_at", "last_used_at", "revoked_at")
     list_filter = ("clinic",)

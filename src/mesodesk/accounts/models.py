@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 
 class UserManager(BaseUserManager["User"]):
@@ -36,6 +39,11 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("e-mail address", unique=True)
+    # Raised to end every session of the user at once (as a password change does): it is
+    # part of the session hash that Django's AuthenticationMiddleware checks on every
+    # request, so a session signed in under an older generation is signed out. Raised when
+    # the user activates TOTP (services.start_mfa_session).
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -44,6 +52,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    def _with_generation(self, password_hash: str) -> str:
+        # Generation 0 leaves Django's hash as it is: sessions from before this field
+        # existed stay valid. The password hash is already an HMAC with the secret key.
+        if not self.session_generation:
+            return password_hash
+        mixed = f"{password_hash}:{self.session_generation}".encode()
+        return hashlib.sha256(mixed).hexdigest()
+
+    def get_session_auth_hash(self) -> str:
+        return self._with_generation(super().get_session_auth_hash())
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for password_hash in super().get_session_auth_fallback_hash():
+            yield self._with_generation(password_hash)
 
 
 class ApiToken(models.Model):
@@ -72,6 +95,10 @@ class ApiToken(models.Model):
         related_name="+",
         db_index=False,
     )
+
+    # Who issued and who revoked a token, and when. Not the digest (no copies of anything
+    # derived from the secret) nor the time of last use (noted by UPDATE, not history).
+    history = HistoricalRecords(excluded_fields=["digest", "last_used_at"])
 
     class Meta:
         indexes = [models.Index(fields=("clinic", "user"), name="accounts_apitoken_clinic_user")]

@@ -7,10 +7,14 @@ import hmac
 import secrets
 from datetime import timedelta
 
+from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
+from django.http import HttpRequest
 from django.utils import timezone
 
 from mesodesk.accounts.models import ApiToken, User
@@ -100,10 +104,13 @@ def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
     )
     if not may_revoke:
         raise PermissionDenied("Only the token's owner or a clinic admin may revoke it.")
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
-    token.refresh_from_db(fields=["revoked_at", "revoked_by"])
+    locked = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if locked.revoked_at is None:
+        locked.revoked_at = timezone.now()
+        locked.revoked_by = by
+        locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
+        locked.save(update_fields=["revoked_at", "revoked_by"])
+    token.revoked_at, token.revoked_by = locked.revoked_at, locked.revoked_by
     return token
 
 
@@ -133,3 +140,29 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+@transaction.atomic
+def start_mfa_session(*, request: HttpRequest, user: User, authenticator: Authenticator) -> None:
+    """After `user` activated `authenticator` (TOTP) in `request`'s session: records in that
+    session that it passed MFA, and signs the user out of every other session.
+
+    The activation proved a code from the new authenticator, so this session has passed
+    MFA; allauth's activation records nothing, and without the record the session would
+    be sent to set up TOTP again (accounts.access.session_passed_mfa). The record is the one
+    allauth's own sign-in stage writes (`record_authentication`, method "mfa").
+
+    Other sessions of the user were opened without the second factor (the user had none),
+    so they end: raising `session_generation` changes the session hash that Django checks
+    on every request. This session gets the new hash (and a new key).
+    """
+    if authenticator.type != Authenticator.Type.TOTP or user.pk != request.user.pk:
+        return
+    User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
+    if request.user is not user:
+        request.user.session_generation = user.session_generation  # type: ignore[union-attr]
+    record_authentication(
+        request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True
+    )
+    update_session_auth_hash(request, user)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.validators import (
@@ -49,6 +50,9 @@ class Clinic(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Who changed the settings (the idle timeout is a security setting), and when.
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ("name",)
         constraints = [
@@ -74,6 +78,9 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    # Who gave whom which role, changed or removed it, and when.
+    history = HistoricalRecords()
 
     class Meta:
         constraints = [

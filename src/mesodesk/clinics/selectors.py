@@ -29,11 +29,6 @@ def memberships_of_clinic(*, clinic: Clinic) -> QuerySet[Membership]:
     )
 
 
-def membership_of(*, clinic: Clinic, user: User) -> Membership | None:
-    """The user's membership in the clinic, if they have one."""
-    return Membership.objects.filter(clinic=clinic, user=user).first()
-
-
 def membership(clinic: Clinic, user: User | AnonymousUser | None) -> Membership | None:
     """The user's membership in the clinic, or None (also for anonymous users)."""
     if user is None or not user.is_authenticated:

@@ -1,5 +1,6 @@
 """Patient data in the admin is for looking, not editing: changes go through the services,
-which screen, number versions and keep the audit trail."""
+which screen, number versions and keep the audit trail. Every page that shows patient data
+writes to the access log (audit.admin.AccessLoggedAdmin)."""
 
 from typing import Any
 
@@ -7,10 +8,13 @@ from django.contrib import admin
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from mesodesk.audit.admin import AccessLoggedAdmin
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+    """Patient data: shown with its history, never changed here; every view is logged."""
+
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -23,6 +27,7 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
 
 @admin.register(Patient)
 class PatientAdmin(ReadOnlyAdmin):
+    patient_field = None  # the row is the patient
     list_display = ("last_name", "first_name", "clinic", "birth_date", "created_at")
     list_filter = ("clinic",)
     search_fields = ("last_name", "first_name", "email")

@@ -18,6 +18,8 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.protocols.models import ProtocolVersion
+from mesodesk.protocols.selectors import overrides_changed_at
 
 # The fields of an intake in the order of DESIGN 7.1, which is the order changes are shown.
 INTAKE_FIELD_ORDER = (
@@ -194,20 +196,60 @@ def _readable(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def may_book_session(clinic: Clinic, patient: Patient) -> tuple[bool, str]:
-    """Whether the patient's current screening lets a treatment session be booked, and if
-    not, why ("not suitable: pregnancy (absolute)", "needs a practitioner's sign-off",
-    "no intake yet")."""
-    screening = current_screening(clinic, patient)
+def stale_reason(
+    clinic: Clinic,
+    patient: Patient,
+    screening: ScreeningResult,
+    *,
+    plan: TreatmentPlan | None,
+    protocol_version: ProtocolVersion | None,
+) -> str | None:
+    """Why `screening` no longer says what the rules say for a session under `plan`, or
+    None while it does: it must be of the patient's latest intake, of that plan (None: no
+    plan), of `protocol_version` (the stored version of the library screening runs on now;
+    None if not stored yet) and no older than the last change of the clinic's overrides.
+    Three small queries at most."""
+    latest = (
+        IntakeVersion.objects.filter(clinic=clinic, patient=patient)
+        .order_by("-number")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if screening.intake_id != latest:
+        return "a newer intake"
+    if screening.plan_id != (plan.pk if plan is not None else None):
+        return "another plan"
+    if protocol_version is None or screening.protocol_version_id != protocol_version.pk:
+        return "another protocol version"
+    changed = overrides_changed_at(clinic=clinic)
+    if changed is not None and screening.computed_at < changed:
+        return "the clinic's overrides changed"
+    return None
+
+
+def session_refusal(screening: ScreeningResult | None) -> tuple[str, str] | None:
+    """Why this screening lets no treatment session be booked, as (code, reason) — codes
+    "no_intake", "ineligible", "not_signed_off" — or None if it allows one."""
     if screening is None:
-        return False, "no intake yet"
+        return "no_intake", "no intake yet"
     if screening.verdict == Verdict.INELIGIBLE:
         reasons = [
             f"{_readable(f['label'])} ({f['severity']})"
             for f in screening.findings
             if f["severity"] == "absolute"
         ]
-        return False, "not suitable: " + ", ".join(reasons or ["ineligible"])
+        return "ineligible", "not suitable: " + ", ".join(reasons or ["ineligible"])
     if screening.verdict == Verdict.REVIEW and screening.signed_off_at is None:
-        return False, "needs a practitioner's sign-off"
-    return True, ""
+        return "not_signed_off", "needs a practitioner's sign-off"
+    return None
+
+
+def may_book_session(clinic: Clinic, patient: Patient) -> tuple[bool, str]:
+    """Whether the patient's current screening lets a treatment session be booked, and if
+    not, why ("not suitable: pregnancy (absolute)", "needs a practitioner's sign-off",
+    "no intake yet").
+
+    Judges the screening as stored, in one query: booking screens again first when it is
+    stale (`services.rescreen_if_stale`), and may then refuse what this allowed."""
+    refusal = session_refusal(current_screening(clinic, patient))
+    return (True, "") if refusal is None else (False, refusal[1])

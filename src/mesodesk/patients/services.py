@@ -15,16 +15,15 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
-from mesodesk.core.inputs import InputError, Intake, Plan, parse_intake, parse_plan
+from mesodesk.core.inputs import InputError, Intake, parse_intake
 from mesodesk.core.library import Library, load_library
-from mesodesk.core.library.model import Severity
-from mesodesk.core.overrides import Override
 from mesodesk.core.screening import screen
+from mesodesk.patients import selectors
 from mesodesk.patients.choices import Channel, Sex, Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
-from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import TreatmentPlan
-from mesodesk.protocols.models import ClinicOverride
+from mesodesk.planning.selectors import active_plan, core_plan
+from mesodesk.protocols.selectors import engine_overrides, protocol_version_of
 from mesodesk.protocols.services import load_protocol_library
 
 
@@ -34,11 +33,22 @@ def _check_patient(clinic: Clinic, patient: Patient) -> None:
         raise Patient.DoesNotExist("patient not found")
 
 
+def _refusal(field: str, message: str, code: str) -> ValidationError:
+    # Built this way so the code survives: Django drops `code=` given with a dict.
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
 def _as_validation_error(error: InputError, prefix: str = "") -> ValidationError:
     field = error.field
     if prefix and field.startswith(prefix):
         field = field[len(prefix) :]
-    return ValidationError({field: error.message}, code="invalid")
+    return _refusal(field, error.message, "invalid")
+
+
+def _lock(patient: Patient) -> None:
+    """Locks the patient's row until the transaction ends: intakes, screenings, sign-offs
+    and session bookings of one patient happen one after another."""
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
 
 
 @transaction.atomic
@@ -67,9 +77,9 @@ def register_patient(
     )
     patient.full_clean()
     if preferred_channel == Channel.SMS and not patient.phone:
-        raise ValidationError({"phone": "Give a phone number to be reminded by SMS."})
+        raise _refusal("phone", "Give a phone number to be reminded by SMS.", "required")
     if birth_date is not None and birth_date > _today(clinic):
-        raise ValidationError({"birth_date": "The birth date is in the future."})
+        raise _refusal("birth_date", "The birth date is in the future.", "future")
     patient._history_user = by  # type: ignore[attr-defined] # read by simple-history
     patient.save()
     return patient
@@ -77,33 +87,6 @@ def register_patient(
 
 def _today(clinic: Clinic) -> date:
     return timezone.now().astimezone(zoneinfo.ZoneInfo(clinic.time_zone)).date()
-
-
-def clinic_overrides(clinic: Clinic) -> dict[str, Override]:
-    """The clinic's overrides of library rules, as the screening engine takes them."""
-    return {
-        o.rule_code: Override(
-            severity=Severity(o.severity) if o.severity else None,
-            value=o.value,
-            reason=o.reason,
-        )
-        for o in ClinicOverride.objects.filter(clinic=clinic).only(
-            "rule_code", "severity", "value", "reason"
-        )
-    }
-
-
-def _plan_input(plan: TreatmentPlan, library: Library) -> Plan:
-    return parse_plan(
-        {
-            "indication": plan.indication,
-            "areas": list(plan.areas),
-            "ingredients": list(plan.ingredients),
-            "technique": plan.technique,
-            "massage_approved": plan.massage_approved,
-        },
-        library,
-    )
 
 
 def _store_screening(
@@ -118,10 +101,10 @@ def _store_screening(
 ) -> ScreeningResult:
     protocol_version = load_protocol_library(library=library)
     try:
-        plan_input = _plan_input(plan, library) if plan is not None else None
+        plan_input = core_plan(plan, library) if plan is not None else None
     except InputError as error:
         raise _as_validation_error(error, "plan.") from None
-    result = screen(intake, plan_input, library=library, overrides=clinic_overrides(clinic))
+    result = screen(intake, plan_input, library=library, overrides=engine_overrides(clinic=clinic))
     screening = ScreeningResult(
         clinic=clinic,
         patient=patient,
@@ -136,14 +119,6 @@ def _store_screening(
         screening._history_user = by  # type: ignore[attr-defined] # read by simple-history
     screening.save()
     return screening
-
-
-def _active_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
-    return (
-        TreatmentPlan.objects.filter(clinic=clinic, patient=patient, status=PlanStatus.ACTIVE)
-        .order_by("-created_at", "-id")
-        .first()
-    )
 
 
 @transaction.atomic
@@ -162,8 +137,8 @@ def record_intake(
         intake = parse_intake(answers, library, today=_today(clinic))
     except InputError as error:
         raise _as_validation_error(error) from None
-    # Lock the patient row so two intakes recorded at once get numbers n+1 and n+2.
-    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    # Two intakes recorded at once get numbers n+1 and n+2.
+    _lock(patient)
     last = IntakeVersion.objects.filter(clinic=clinic, patient=patient).aggregate(n=Max("number"))[
         "n"
     ]
@@ -181,7 +156,7 @@ def record_intake(
         patient=patient,
         intake_version=version,
         intake=intake,
-        plan=_active_plan(clinic, patient),
+        plan=active_plan(clinic, patient),
         library=library,
         by=by,
     )
@@ -198,16 +173,17 @@ def screen_patient(
 ) -> ScreeningResult:
     """Screens the patient's latest intake again (with `plan`, if given) and stores the result.
 
-    ValidationError if the patient has no intake yet or the plan is another patient's.
+    ValidationError if the patient has no intake yet (code "no_intake") or the plan is
+    another patient's ("wrong_plan"). The patient's row is locked, so a screening and a
+    new intake, sign-off or session booking of the same patient never interleave.
     """
     _check_patient(clinic, patient)
     if plan is not None and (plan.clinic_id != clinic.pk or plan.patient_id != patient.pk):
-        raise ValidationError({"plan": "The plan is not this patient's."})
-    version = (
-        IntakeVersion.objects.filter(clinic=clinic, patient=patient).order_by("-number").first()
-    )
+        raise _refusal("plan", "The plan is not this patient's.", "wrong_plan")
+    _lock(patient)
+    version = selectors.latest_intake(clinic, patient)
     if version is None:
-        raise ValidationError({"patient": "The patient has no intake yet."}, code="no_intake")
+        raise _refusal("patient", "The patient has no intake yet.", "no_intake")
     library = load_library()
     try:
         # Stored answers were valid when recorded; no `today` so an old intake stays valid.
@@ -226,37 +202,83 @@ def screen_patient(
 
 
 @transaction.atomic
+def rescreen_if_stale(
+    *, clinic: Clinic, patient: Patient, plan: TreatmentPlan | None, by: User | None
+) -> ScreeningResult | None:
+    """The patient's current screening for a session under `plan` (None: no plan), screened
+    again first when it is stale (`selectors.stale_reason`: not of the latest intake, of
+    another plan or protocol version, or older than a change of the clinic's overrides).
+
+    Locks the patient's row. A screening done again is a new, unsigned ScreeningResult:
+    a sign-off is never carried over, even to an identical verdict, because it was given
+    on the facts and rules of its day (a changed dose, override reason or protocol text
+    can leave the findings' codes alike while the judgement they rest on is not), so a
+    `review` needs a practitioner again. None if the patient has no intake yet.
+    """
+    _check_patient(clinic, patient)
+    if plan is not None and (plan.clinic_id != clinic.pk or plan.patient_id != patient.pk):
+        raise _refusal("plan", "The plan is not this patient's.", "wrong_plan")
+    _lock(patient)
+    screening = selectors.current_screening(clinic, patient)
+    if screening is None:
+        return None
+    stale = selectors.stale_reason(
+        clinic,
+        patient,
+        screening,
+        plan=plan,
+        protocol_version=protocol_version_of(load_library()),
+    )
+    if stale is None:
+        return screening
+    return screen_patient(clinic=clinic, patient=patient, plan=plan, by=by)
+
+
+@transaction.atomic
 def sign_off_screening(
     *, clinic: Clinic, screening: ScreeningResult, by: User, reason: str
 ) -> ScreeningResult:
     """A practitioner of the clinic accepts a `review` verdict, saying why.
 
-    ValidationError (code "permission_denied", keyed "by") unless `by` is a practitioner of
-    this clinic; keyed "screening" unless the verdict is review and not yet signed off;
-    keyed "reason" for an empty reason.
+    ValidationError, each with its code: keyed "by" ("permission_denied") unless `by` is a
+    practitioner of this clinic; keyed "screening" when it is no longer the patient's
+    current screening ("stale"), not a review ("not_review") or signed off already
+    ("signed_off"); keyed "reason" for an empty reason ("required"). The patient's row is
+    locked, so no new screening slips in between the check and the sign-off.
     """
-    locked = (
-        ScreeningResult.objects.select_for_update().filter(clinic=clinic, pk=screening.pk).first()
+    patient_id = (
+        ScreeningResult.objects.filter(clinic=clinic, pk=screening.pk)
+        .values_list("patient_id", flat=True)
+        .first()
     )
-    if locked is None:
+    if patient_id is None:
         raise ScreeningResult.DoesNotExist("screening not found")
+    patient = Patient.objects.select_for_update().get(clinic=clinic, pk=patient_id)
+    locked = ScreeningResult.objects.select_for_update().get(clinic=clinic, pk=screening.pk)
     member = membership(clinic, by)
     if member is None or member.role != Role.PRACTITIONER:
-        raise ValidationError(
-            {"by": "Only a practitioner of this clinic can sign off a screening."},
-            code="permission_denied",
+        raise _refusal(
+            "by",
+            "Only a practitioner of this clinic can sign off a screening.",
+            "permission_denied",
+        )
+    current = selectors.current_screening(clinic, patient)
+    if current is None or current.pk != locked.pk:
+        raise _refusal(
+            "screening",
+            "This screening has been superseded; sign off the patient's current one.",
+            "stale",
         )
     if locked.verdict != Verdict.REVIEW:
-        raise ValidationError(
-            {"screening": f"Only a review verdict is signed off; this one is {locked.verdict}."},
-            code="not_review",
+        raise _refusal(
+            "screening",
+            f"Only a review verdict is signed off; this one is {locked.verdict}.",
+            "not_review",
         )
     if locked.signed_off_at is not None:
-        raise ValidationError(
-            {"screening": "This screening is signed off already."}, code="signed_off"
-        )
+        raise _refusal("screening", "This screening is signed off already.", "signed_off")
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the patient may be treated."}, code="required")
+        raise _refusal("reason", "Say why the patient may be treated.", "required")
     locked.signed_off_by = by
     locked.signed_off_at = timezone.now()
     locked.sign_off_reason = reason.strip()

@@ -6,6 +6,8 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.inputs import Plan, parse_plan
+from mesodesk.core.library import Library
 from mesodesk.patients.models import Patient
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
@@ -35,8 +37,29 @@ def get_plan(clinic: Clinic, plan_id: int) -> TreatmentPlan:
 
 
 def active_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
-    """The patient's active plan, if they have one."""
-    return plans_of_patient(clinic, patient).filter(status=PlanStatus.ACTIVE).last()
+    """The patient's active plan, if they have one: the plan alone, one query (screening
+    and booking read it often and need neither its sessions nor its patient)."""
+    return (
+        TreatmentPlan.objects.filter(clinic=clinic, patient=patient, status=PlanStatus.ACTIVE)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def core_plan(plan: TreatmentPlan, library: Library) -> Plan:
+    """The plan as the clinical core takes it (`parse_plan`); raises `InputError` (fields
+    "plan.areas" ...) for content the library does not know. Works on an unsaved plan too,
+    which is how a new or changed plan is checked before it is stored."""
+    return parse_plan(
+        {
+            "indication": plan.indication,
+            "areas": list(plan.areas),
+            "ingredients": list(plan.ingredients),
+            "technique": plan.technique,
+            "massage_approved": plan.massage_approved,
+        },
+        library,
+    )
 
 
 def planned_sessions(clinic: Clinic, plan: TreatmentPlan) -> QuerySet[PlannedSession]:

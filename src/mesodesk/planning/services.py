@@ -12,13 +12,14 @@ from django.utils import timezone
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import closed_weekdays, closures_between
-from mesodesk.core.inputs import InputError, parse_plan
+from mesodesk.core.inputs import InputError
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.planner import plan_series
 from mesodesk.patients.models import IntakeVersion, Patient
 from mesodesk.patients.services import screen_patient
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.planning.selectors import active_plan, core_plan
 from mesodesk.protocols.services import load_protocol_library
 
 # The planner's flags, as the fields of create_plan they come from.
@@ -27,29 +28,18 @@ _PLANNER_FIELDS = {"--sessions": "sessions", "--closed": "first_session"}
 _HORIZON = timedelta(days=5 * 366)
 
 
-def _check_content(
-    library: Library,
-    *,
-    indication: str,
-    areas: list[str],
-    ingredients: list[str],
-    technique: str,
-    massage_approved: bool,
-) -> None:
+def _check_content(plan: TreatmentPlan, library: Library) -> None:
+    """Refuses (ValidationError keyed by field) content the library does not know."""
     try:
-        parse_plan(
-            {
-                "indication": indication,
-                "areas": areas,
-                "ingredients": ingredients,
-                "technique": technique,
-                "massage_approved": massage_approved,
-            },
-            library,
-        )
+        core_plan(plan, library)
     except InputError as error:
         field = error.field.removeprefix("plan.")
-        raise ValidationError({field: error.message}, code="invalid") from None
+        raise ValidationError({field: ValidationError(error.message, code="invalid")}) from None
+
+
+def _refusal(field: str, message: str, code: str) -> ValidationError:
+    # Built this way so the code survives: Django drops `code=` given with a dict.
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _rescreen(clinic: Clinic, patient: Patient, plan: TreatmentPlan, by: User) -> None:
@@ -83,22 +73,26 @@ def create_plan(
     if patient.clinic_id != clinic.pk:
         raise Patient.DoesNotExist("patient not found")
     library = load_library()
-    _check_content(
-        library,
+    plan = TreatmentPlan(
+        clinic=clinic,
+        patient=patient,
         indication=indication,
-        areas=areas,
-        ingredients=ingredients,
+        areas=list(areas),
+        ingredients=list(ingredients),
         technique=technique,
         massage_approved=massage_approved,
     )
+    _check_content(plan, library)
     schedule = library.schedules.get(schedule_template)
     if schedule is None:
         known = ", ".join(sorted(library.schedules))
-        raise ValidationError(
-            {"schedule_template": f"Unknown schedule template {schedule_template!r} ({known})."}
+        raise _refusal(
+            "schedule_template",
+            f"Unknown schedule template {schedule_template!r} ({known}).",
+            "unknown_template",
         )
     if timezone.is_naive(first_session):
-        raise ValidationError({"first_session": "Give a date and time with its time zone."})
+        raise _refusal("first_session", "Give a date and time with its time zone.", "naive")
     first = first_session.astimezone(zoneinfo.ZoneInfo(clinic.time_zone))
     holidays = closures_between(clinic, first.date(), first.date() + _HORIZON)
     try:
@@ -110,33 +104,22 @@ def create_plan(
             holidays=holidays,
         )
     except InputError as error:
-        raise ValidationError(
-            {_PLANNER_FIELDS.get(error.field, error.field): error.message}
+        raise _refusal(
+            _PLANNER_FIELDS.get(error.field, error.field), error.message, "invalid"
         ) from None
     # Lock the patient so two plans created at once cannot both be active.
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
-    if TreatmentPlan.objects.filter(
-        clinic=clinic, patient=patient, status=PlanStatus.ACTIVE
-    ).exists():
-        raise ValidationError(
-            {"patient": "The patient has an active plan; close it first."}, code="active_plan"
-        )
-    plan = TreatmentPlan(
-        clinic=clinic,
-        patient=patient,
-        indication=indication,
-        areas=list(dict.fromkeys(areas)),
-        ingredients=list(dict.fromkeys(ingredients)),
-        technique=technique,
-        massage_approved=massage_approved,
-        schedule_template=schedule.code,
-        session_count=len(series.sessions),
-        first_session_date=series.sessions[0].starts_at.date(),
-        status=PlanStatus.ACTIVE,
-        protocol_version=load_protocol_library(library=library),
-        created_by=by,
-        created_at=timezone.now(),
-    )
+    if active_plan(clinic, patient) is not None:
+        raise _refusal("patient", "The patient has an active plan; close it first.", "active_plan")
+    plan.areas = list(dict.fromkeys(plan.areas))
+    plan.ingredients = list(dict.fromkeys(plan.ingredients))
+    plan.schedule_template = schedule.code
+    plan.session_count = len(series.sessions)
+    plan.first_session_date = series.sessions[0].starts_at.date()
+    plan.status = PlanStatus.ACTIVE
+    plan.protocol_version = load_protocol_library(library=library)
+    plan.created_by = by
+    plan.created_at = timezone.now()
     plan._history_user = by  # type: ignore[attr-defined] # read by simple-history
     plan.save()
     PlannedSession.objects.bulk_create(
@@ -158,7 +141,7 @@ def _locked_active(clinic: Clinic, plan: TreatmentPlan) -> TreatmentPlan:
     if locked is None:
         raise TreatmentPlan.DoesNotExist("plan not found")
     if locked.status != PlanStatus.ACTIVE:
-        raise ValidationError({"plan": "The plan is closed."}, code="closed")
+        raise _refusal("plan", "The plan is closed.", "closed")
     return locked
 
 
@@ -180,21 +163,19 @@ def update_plan(
     """
     locked = _locked_active(clinic, plan)
     library = load_library()
-    new = {
-        "indication": locked.indication if indication is None else indication,
-        "areas": list(locked.areas) if areas is None else list(areas),
-        "ingredients": list(locked.ingredients) if ingredients is None else list(ingredients),
-        "technique": locked.technique if technique is None else technique,
-        "massage_approved": (
-            locked.massage_approved if massage_approved is None else massage_approved
-        ),
-    }
-    _check_content(library, **new)
-    locked.indication = new["indication"]
-    locked.areas = list(dict.fromkeys(new["areas"]))
-    locked.ingredients = list(dict.fromkeys(new["ingredients"]))
-    locked.technique = new["technique"]
-    locked.massage_approved = new["massage_approved"]
+    if indication is not None:
+        locked.indication = indication
+    if areas is not None:
+        locked.areas = list(areas)
+    if ingredients is not None:
+        locked.ingredients = list(ingredients)
+    if technique is not None:
+        locked.technique = technique
+    if massage_approved is not None:
+        locked.massage_approved = massage_approved
+    _check_content(locked, library)
+    locked.areas = list(dict.fromkeys(locked.areas))
+    locked.ingredients = list(dict.fromkeys(locked.ingredients))
     locked.protocol_version = load_protocol_library(library=library)
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     locked.save()

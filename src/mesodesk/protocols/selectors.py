@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.library import Library
 from mesodesk.core.library.model import Severity as CoreSeverity
 from mesodesk.core.overrides import Override
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
@@ -16,6 +18,16 @@ def latest_protocol_version() -> ProtocolVersion | None:
     """The protocol version loaded most recently, if any has been."""
     return (
         ProtocolVersion.objects.order_by("-loaded_at", "-id")
+        .only("version", "release", "loaded_at")
+        .first()
+    )
+
+
+def protocol_version_of(library: Library) -> ProtocolVersion | None:
+    """The stored protocol version of this library (by content), if it has been loaded:
+    what a screening done now is stored with. A read; `load_protocol_library` stores it."""
+    return (
+        ProtocolVersion.objects.filter(content_hash=library.hash)
         .only("version", "release", "loaded_at")
         .first()
     )
@@ -41,3 +53,15 @@ def engine_overrides(*, clinic: Clinic) -> dict[str, Override]:
         severity = CoreSeverity(row.severity) if row.severity else None
         out[row.rule_code] = Override(severity=severity, value=value, reason=row.reason)
     return out
+
+
+def overrides_changed_at(*, clinic: Clinic) -> datetime | None:
+    """When the clinic's overrides last changed: the newest `updated_at`, or the removal of
+    one (kept in the history), whichever is later; None if it never had any.
+
+    A screening computed before this instant may no longer be what the rules say."""
+    updated = ClinicOverride.objects.filter(clinic=clinic).aggregate(at=Max("updated_at"))["at"]
+    removed = ClinicOverride.history.filter(clinic=clinic, history_type="-").aggregate(
+        at=Max("history_date")
+    )["at"]
+    return max((at for at in (updated, removed) if at is not None), default=None)

@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 
 
 class BookingConflict(ValidationError):
-    """The practitioner, room or device is already booked at that time.
+    """The practitioner, room or device is already booked at that time, the patient
+    already has an appointment then, or the planned session is booked already.
 
-    Keyed by the resource taken (`practitioner`, `room` or `device`), which is also in
-    `resource`; `session_number` says which session of a series could not be booked.
+    Keyed by what is taken (`practitioner`, `room`, `device`, `patient` or
+    `planned_session`), which is also in `resource`, with the code "booking_conflict";
+    `session_number` says which session of a series could not be booked.
     """
 
     def __init__(self, resource: str, message: str, *, session_number: int | None = None):

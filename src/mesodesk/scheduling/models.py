@@ -17,11 +17,12 @@ class Appointment(models.Model):
     """A consultation, session or follow-up of one patient with a practitioner in a room.
 
     The database itself refuses two `booked` appointments that overlap for the same
-    practitioner, room or device of a clinic (migration 0002: exclusion constraints on
-    PostgreSQL, triggers on SQLite); cancelling one frees its time. A later migration that
-    makes SQLite rebuild this table (most AlterField operations do) drops the triggers:
-    it must create them again (0002's `forwards`); tests/scheduling/test_double_booking.py
-    fails if it does not.
+    practitioner, room or device of a clinic (migration 0002) or for the same patient
+    (migration 0003): exclusion constraints on PostgreSQL, triggers on SQLite; cancelling
+    one frees its time. A planned session has at most one `booked` appointment (below).
+    A later migration that makes SQLite rebuild this table (most AlterField operations
+    do) drops the triggers: it must create them again (0002's and 0003's `forwards`);
+    tests/scheduling/test_double_booking.py fails if it does not.
     """
 
     # The foreign keys below have no index of their own: every query goes through one of
@@ -111,6 +112,12 @@ class Appointment(models.Model):
                     )
                 ),
                 name="scheduling_appointment_cancelled_at_iff_cancelled",
+            ),
+            # A planned session is booked once; a cancelled booking frees it again.
+            models.UniqueConstraint(
+                fields=("clinic", "planned_session"),
+                condition=models.Q(status=AppointmentStatus.BOOKED),
+                name="scheduling_appointment_planned_session_booked_once",
             ),
         ]
 

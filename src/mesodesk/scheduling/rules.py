@@ -1,8 +1,11 @@
 """What a booking must satisfy before it is written: the checks of `services`, each
 raising ValidationError keyed by the field at fault, with the reason in plain words.
 
-The database has the last word on double booking (migration 0002); the overlap check here
-only turns the common case into a clear message before trying.
+The database has the last word on double booking (migrations 0002 and 0003); the overlap
+check here only turns the common case into a clear message before trying. Every refusal
+is built as `ValidationError({field: ValidationError(message, code=...)})`, so its code
+("past", "closed", "device_needed", ...) reaches the caller (Django drops `code=` given
+with a dict).
 """
 
 from __future__ import annotations
@@ -19,32 +22,43 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
-from mesodesk.core.inputs import InputError, Plan, parse_intake, parse_plan
+from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library
 from mesodesk.core.localtime import forward
 from mesodesk.core.timeline import build_timeline
 from mesodesk.patients import selectors as patients
-from mesodesk.patients.models import Patient
-from mesodesk.patients.services import clinic_overrides
+from mesodesk.patients.models import Patient, ScreeningResult
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.planning.selectors import core_plan
+from mesodesk.protocols.selectors import engine_overrides
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.selectors import overlapping
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-RESOURCES = ("practitioner", "room", "device")
-# How the database names each refusal (migration 0002): PostgreSQL's exclusion constraint,
-# SQLite's trigger message.
+RESOURCES = ("practitioner", "room", "device", "patient")
+# How the database names each refusal (migrations 0002 and 0003): PostgreSQL's exclusion
+# constraint, SQLite's trigger message; for a planned session booked twice, the partial
+# unique index as each database reports it.
 _DATABASE_NAMES = {
-    resource: (
-        f"scheduling_appointment_{resource}_not_double_booked",
-        f"double booking: {resource}",
-    )
-    for resource in RESOURCES
+    **{
+        resource: (
+            f"scheduling_appointment_{resource}_not_double_booked",
+            f"double booking: {resource}",
+        )
+        for resource in RESOURCES
+    },
+    "planned_session": (
+        "scheduling_appointment_planned_session_booked_once",
+        "UNIQUE constraint failed: scheduling_appointment.clinic_id, "
+        "scheduling_appointment.planned_session_id",
+    ),
 }
 _WASHOUT_WARNINGS = frozenset({"washout_too_short", "patch_test_too_late"})
+# How far ahead the earliest safe start looks for a day the clinic is open.
+_OPEN_DAY_HORIZON = 366
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,14 @@ class Booking:
 
 def _name(user: User) -> str:
     return user.get_full_name() or user.email
+
+
+def refusal(field: str, message: str, code: str) -> ValidationError:
+    """A refusal keyed by `field` whose `code` survives (`error.error_dict[field][0].code`)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+Errors = dict[str, ValidationError]
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:
@@ -83,9 +105,9 @@ def _fits(
 def check_times(start: datetime, duration: timedelta, clinic: Clinic) -> Booking:
     """The booking's UTC times; refuses a naive or past start."""
     if timezone.is_naive(start):
-        raise ValidationError({"start": "Give the start with its time zone."}, code="naive")
+        raise refusal("start", "Give the start with its time zone.", "naive")
     if start < timezone.now():
-        raise ValidationError({"start": "The start is in the past."}, code="past")
+        raise refusal("start", "The start is in the past.", "past")
     start = start.astimezone(UTC)
     return Booking(start=start, end=start + duration, zone=ZoneInfo(clinic.time_zone))
 
@@ -98,11 +120,11 @@ def check_people_and_places(
     practitioner: User,
     room: Room,
     device: Device | None,
-) -> dict[str, str]:
+) -> Errors:
     """The errors, by field, of who and what is booked: all of the clinic, all usable."""
-    errors: dict[str, str] = {}
+    errors: Errors = {}
     if patient.clinic_id != clinic.pk:
-        errors["patient"] = "The patient is not a patient of this clinic."
+        errors["patient"] = _error("The patient is not a patient of this clinic.", "wrong_clinic")
     # One query for both people: the practitioner's role and whether `by` is staff here.
     roles = dict(
         clinics.memberships_of_clinic(clinic=clinic)
@@ -110,23 +132,29 @@ def check_people_and_places(
         .values_list("user_id", "role")
     )
     if roles.get(practitioner.pk) != Role.PRACTITIONER:
-        errors["practitioner"] = f"{_name(practitioner)} is not a practitioner of this clinic."
+        errors["practitioner"] = _error(
+            f"{_name(practitioner)} is not a practitioner of this clinic.", "not_practitioner"
+        )
     if room.clinic_id != clinic.pk:
-        errors["room"] = "The room is not one of this clinic's rooms."
+        errors["room"] = _error("The room is not one of this clinic's rooms.", "wrong_clinic")
     elif not room.active:
-        errors["room"] = f"{room.name} is out of use."
+        errors["room"] = _error(f"{room.name} is out of use.", "out_of_use")
     if device is not None and device.clinic_id != clinic.pk:
-        errors["device"] = "The device is not one of this clinic's devices."
+        errors["device"] = _error("The device is not one of this clinic's devices.", "wrong_clinic")
     elif device is not None and not device.active:
-        errors["device"] = f"{device.name} is out of use."
+        errors["device"] = _error(f"{device.name} is out of use.", "out_of_use")
     if by.pk not in roles and patient.portal_user_id != by.pk:
-        errors["by"] = "Only the clinic's staff or the patient can book."
+        errors["by"] = _error(
+            "Only the clinic's staff or the patient can book.", "permission_denied"
+        )
     return errors
 
 
-def check_hours(
-    *, clinic: Clinic, practitioner: User, booking: Booking, errors: dict[str, str]
-) -> None:
+def _error(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def check_hours(*, clinic: Clinic, practitioner: User, booking: Booking, errors: Errors) -> None:
     """Adds an error unless the clinic is open and the practitioner works for the whole
     appointment (a practitioner with no working hours recorded works opening hours)."""
     zone = booking.zone
@@ -135,13 +163,14 @@ def check_hours(
     weekday = WEEKDAYS[day.weekday()]
     closures = clinics.closures_between(clinic, day, day)
     if day in closures:
-        errors["start"] = f"The clinic is closed on {weekday} {day:%d %b %Y}."
+        errors["start"] = _error(f"The clinic is closed on {weekday} {day:%d %b %Y}.", "closed")
         return
     opening = clinics.clinic_hours(clinic).get(day.weekday(), [])
     if not _fits(booking.start, booking.end, day, opening, zone):
-        errors["start"] = (
+        errors["start"] = _error(
             f"{_when(booking.start, zone)}–{booking.end.astimezone(zone):%H:%M} is outside "
-            f"opening hours ({weekday}: {_spans(opening)})."
+            f"opening hours ({weekday}: {_spans(opening)}).",
+            "outside_opening_hours",
         )
         return
     week = clinics.working_hours(clinic, [practitioner.pk]).get(practitioner.pk, {})
@@ -150,22 +179,11 @@ def check_hours(
         if not _fits(booking.start, booking.end, day, spans, zone):
             errors.setdefault(
                 "practitioner",
-                f"{_name(practitioner)} does not work then ({weekday}: {_spans(spans)}).",
+                _error(
+                    f"{_name(practitioner)} does not work then ({weekday}: {_spans(spans)}).",
+                    "not_working",
+                ),
             )
-
-
-def plan_input(plan: TreatmentPlan, library: Library) -> Plan:
-    """The stored plan as the clinical core takes it."""
-    return parse_plan(
-        {
-            "indication": plan.indication,
-            "areas": list(plan.areas),
-            "ingredients": list(plan.ingredients),
-            "technique": plan.technique,
-            "massage_approved": plan.massage_approved,
-        },
-        library,
-    )
 
 
 def needed_device_type(plan: TreatmentPlan | None, library: Library) -> str | None:
@@ -182,30 +200,30 @@ def check_session(
     *,
     clinic: Clinic,
     patient: Patient,
+    screening: ScreeningResult | None,
     plan: TreatmentPlan | None,
     device: Device | None,
     booking: Booking,
     library: Library,
 ) -> None:
-    """Refuses a treatment session the patient may not have, or not at that time."""
-    allowed, reason = patients.may_book_session(clinic, patient)
-    if not allowed:
-        code = "not_signed_off" if "sign-off" in reason else "not_eligible"
-        raise ValidationError(
-            {"patient": ValidationError(f"No session can be booked: {reason}.", code=code)}
-        )
+    """Refuses a treatment session the patient may not have, or not at that time;
+    `screening` is the patient's current one, up to date (`rescreen_if_stale`)."""
+    refused = patients.session_refusal(screening)
+    if refused is not None:
+        code, reason = refused
+        raise refusal("patient", f"No session can be booked: {reason}.", code)
     needed = needed_device_type(plan, library)
     if needed is not None:
         label = library.device_types[needed].label
         if device is None:
-            raise ValidationError(
-                {"device": f"This plan's technique needs a device: {label.lower()}."},
-                code="device_needed",
+            raise refusal(
+                "device", f"This plan's technique needs a device: {label.lower()}.", "device_needed"
             )
         if device.device_type != needed:
-            raise ValidationError(
-                {"device": f"{device.name} is not a {label.lower()}, which this plan needs."},
-                code="wrong_device",
+            raise refusal(
+                "device",
+                f"{device.name} is not a {label.lower()}, which this plan needs.",
+                "wrong_device",
             )
     check_washout(clinic=clinic, patient=patient, plan=plan, booking=booking, library=library)
 
@@ -225,22 +243,24 @@ def check_washout(
         return
     try:
         intake = parse_intake(version.answers, library)
-        core_plan = plan_input(plan, library) if plan is not None else None
+        plan_input = core_plan(plan, library) if plan is not None else None
     except InputError as error:
-        raise ValidationError({"patient": f"The stored answers are invalid: {error}"}) from None
+        raise refusal("patient", f"The stored answers are invalid: {error}", "invalid") from None
     timeline = build_timeline(
         intake,
-        core_plan,
+        plan_input,
         start=booking.start.astimezone(booking.zone),
         duration=booking.end - booking.start,
         library=library,
-        overrides=clinic_overrides(clinic),
+        overrides=engine_overrides(clinic=clinic),
         booked_at=timezone.now(),
     )
     warnings = [w for w in timeline.warnings if w.code in _WASHOUT_WARNINGS]
     if not warnings:
         return
-    earliest = max(w.earliest_start for w in warnings)
+    earliest = first_open_start(
+        clinic, max(w.earliest_start for w in warnings), booking.end - booking.start, booking.zone
+    )
     reasons = "; ".join(
         f"{w.item.replace('_', ' ')}" + (f" ({', '.join(w.matched)})" if w.matched else "")
         for w in warnings
@@ -253,19 +273,52 @@ def check_washout(
     )
 
 
+def first_open_start(
+    clinic: Clinic, earliest: datetime, duration: timedelta, zone: ZoneInfo
+) -> datetime:
+    """The first start at or after `earliest` on a day the clinic is open (opening hours,
+    closures): at the same wall time when an appointment of `duration` fits in the opening
+    hours then, else at the next opening. `earliest` itself if the clinic opens on none of
+    the next 366 days."""
+    local = earliest.astimezone(zone)
+    wall = local.time()
+    hours = clinics.clinic_hours(clinic)
+    first_day = local.date()
+    closed = clinics.closures_between(
+        clinic, first_day, first_day + timedelta(days=_OPEN_DAY_HORIZON)
+    )
+    for offset in range(_OPEN_DAY_HORIZON + 1):
+        day = first_day + timedelta(days=offset)
+        spans = hours.get(day.weekday(), [])
+        if day in closed or not spans:
+            continue
+        at_wall = forward(datetime.combine(day, wall), zone)
+        if at_wall >= earliest and _fits(at_wall, at_wall + duration, day, spans, zone):
+            return at_wall
+        for open_at, _ in spans:
+            opens = forward(datetime.combine(day, open_at), zone)
+            if opens >= max(at_wall, earliest) and _fits(opens, opens + duration, day, spans, zone):
+                return opens
+        # Nothing left on this open day: from here on, a day's first opening will do.
+        wall = time.min
+    return earliest
+
+
 def check_planned_session(
     *,
     clinic: Clinic,
     patient: Patient,
     kind: AppointmentKind,
     planned_session: PlannedSession | None,
-    errors: dict[str, str],
+    errors: Errors,
 ) -> None:
     """Adds an error unless the planned session is of the patient's active plan."""
     if planned_session is None:
         return
     if kind is not AppointmentKind.SESSION:
-        errors["planned_session"] = "Only a session can carry a planned session."
+        errors["planned_session"] = _error(
+            "Only a session can carry a planned session.", "not_a_session"
+        )
         return
     # Read from the database, not from `planned_session.plan`, which may be stale.
     plan = (
@@ -274,32 +327,48 @@ def check_planned_session(
         .first()
     )
     if planned_session.clinic_id != clinic.pk or plan is None or plan[0] != patient.pk:
-        errors["planned_session"] = "The planned session is not one of this patient's plan."
+        errors["planned_session"] = _error(
+            "The planned session is not one of this patient's plan.", "wrong_plan"
+        )
     elif plan[1] != PlanStatus.ACTIVE:
-        errors["planned_session"] = "The planned session's plan is closed."
+        errors["planned_session"] = _error("The planned session's plan is closed.", "closed")
 
 
 def check_free(
     *,
     clinic: Clinic,
     booking: Booking,
+    patient: Patient,
     practitioner: User,
     room: Room,
     device: Device | None,
+    planned_session: PlannedSession | None = None,
     exclude: int | None = None,
 ) -> None:
-    """Raises BookingConflict if a booked appointment already holds one of the resources."""
+    """Raises BookingConflict if the planned session is booked already, or if a booked
+    appointment then already holds the practitioner, room, device or the patient."""
+    people = {"practitioner": practitioner, "room": room, "device": device, "patient": patient}
+    if planned_session is not None:
+        booked = Appointment.objects.filter(
+            clinic=clinic, planned_session=planned_session, status=AppointmentStatus.BOOKED
+        )
+        if exclude is not None:
+            booked = booked.exclude(pk=exclude)
+        if booked.exists():
+            raise conflict("planned_session", booking, **people)
     taken = overlapping(clinic, booking.start, booking.end).filter(status=AppointmentStatus.BOOKED)
     if exclude is not None:
         taken = taken.exclude(pk=exclude)
-    rows = taken.values_list("practitioner_id", "room_id", "device_id")
-    for practitioner_id, room_id, device_id in rows:
+    rows = taken.values_list("practitioner_id", "room_id", "device_id", "patient_id")
+    for practitioner_id, room_id, device_id, patient_id in rows:
         if practitioner_id == practitioner.pk:
-            raise conflict("practitioner", booking, practitioner=practitioner, room=room)
+            raise conflict("practitioner", booking, **people)
         if room_id == room.pk:
-            raise conflict("room", booking, practitioner=practitioner, room=room)
+            raise conflict("room", booking, **people)
         if device is not None and device_id == device.pk:
-            raise conflict("device", booking, practitioner=practitioner, room=room, device=device)
+            raise conflict("device", booking, **people)
+        if patient_id == patient.pk:
+            raise conflict("patient", booking, **people)
 
 
 def conflict(
@@ -309,16 +378,22 @@ def conflict(
     practitioner: User,
     room: Room,
     device: Device | None = None,
+    patient: Patient | None = None,
 ) -> BookingConflict:
-    """The BookingConflict saying which resource is taken then."""
+    """The BookingConflict saying which resource (or the patient, or the planned session)
+    is taken then."""
+    when = _when(booking.start, booking.zone)
+    if resource == "planned_session":
+        return BookingConflict(resource, "This planned session is booked already.")
+    if resource == "patient":
+        who = f"{patient.first_name} {patient.last_name}" if patient is not None else "The patient"
+        return BookingConflict(resource, f"{who} already has an appointment at {when}.")
     what = {
         "practitioner": _name(practitioner),
         "room": room.name,
         "device": device.name if device is not None else "The device",
     }[resource]
-    return BookingConflict(
-        resource, f"{what} is already booked at {_when(booking.start, booking.zone)}."
-    )
+    return BookingConflict(resource, f"{what} is already booked at {when}.")
 
 
 def conflicting_resource(error: IntegrityError) -> str | None:
@@ -354,5 +429,6 @@ def save_or_conflict(
             practitioner=appointment.practitioner,
             room=appointment.room,
             device=device,
+            patient=appointment.patient,
         ) from error
     return appointment

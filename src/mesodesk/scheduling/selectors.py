@@ -18,8 +18,6 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.core import slots as core
 from mesodesk.core.localtime import local_midnight
 from mesodesk.patients.models import Patient
-from mesodesk.planning.choices import PlanStatus
-from mesodesk.planning.models import TreatmentPlan
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import LONGEST, SEARCH_CHUNK, SLOT_STEP, duration_of
 from mesodesk.scheduling.models import Appointment
@@ -119,19 +117,6 @@ def appointments_of_patient(clinic: Clinic, patient: Patient) -> QuerySet[Appoin
         Appointment.objects.filter(clinic=clinic, patient=patient)
         .select_related("practitioner", "room", "device")
         .order_by("-start", "-id")
-    )
-
-
-def session_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
-    """The patient's active plan, the one a session without a planned session follows.
-
-    As `planning.selectors.active_plan`, without loading the plan's sessions: booking
-    needs only the plan itself, and it is read on every booking.
-    """
-    return (
-        TreatmentPlan.objects.filter(clinic=clinic, patient=patient, status=PlanStatus.ACTIVE)
-        .order_by("-created_at", "-id")
-        .first()
     )
 
 

@@ -1,13 +1,15 @@
 """Every change to appointments goes through these functions: book, reschedule, cancel,
 and book a whole series.
 
-Each refuses with a ValidationError keyed by the field at fault and the reason in plain
-words; a resource already taken is a `BookingConflict` (HTTP 409), a session too soon for
-the patient's preparation a `WashoutNotMet` carrying the earliest safe start.
+Each refuses with a ValidationError keyed by the field at fault, the reason in plain
+words and a code (`error.error_dict[field][0].code`); a resource, the patient or a planned
+session already taken is a `BookingConflict` (HTTP 409), a session too soon for the
+patient's preparation a `WashoutNotMet` carrying the earliest safe start.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
@@ -18,10 +20,14 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.library import load_library
+from mesodesk.patients import selectors as patient_selectors
 from mesodesk.patients.models import Patient
+from mesodesk.patients.services import rescreen_if_stale
+from mesodesk.planning import selectors as plans
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
-from mesodesk.scheduling import rules, selectors
+from mesodesk.protocols.selectors import protocol_version_of
+from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
@@ -33,7 +39,7 @@ def _kind(kind: AppointmentKind | str) -> AppointmentKind:
         return AppointmentKind(kind)
     except ValueError:
         choices = ", ".join(AppointmentKind.values)
-        raise ValidationError({"kind": f"Choose one of {choices}."}, code="invalid") from None
+        raise rules.refusal("kind", f"Choose one of {choices}.", "invalid") from None
 
 
 def _check(
@@ -64,16 +70,21 @@ def _check(
     )
     rules.check_hours(clinic=clinic, practitioner=practitioner, booking=booking, errors=errors)
     if errors:
-        raise ValidationError(errors, code="invalid")
+        raise ValidationError(errors)
     if kind is AppointmentKind.SESSION:
         plan = (
             planned_session.plan
             if planned_session is not None
-            else selectors.session_plan(clinic, patient)
+            else plans.active_plan(clinic, patient)
         )
+        # Locks the patient until the booking is written, and screens again if a new
+        # intake, plan, protocol version or override has come since (rarely: the booking
+        # services have done so already, in a transaction of its own).
+        screening = rescreen_if_stale(clinic=clinic, patient=patient, plan=plan, by=by)
         rules.check_session(
             clinic=clinic,
             patient=patient,
+            screening=screening,
             plan=plan,
             device=device,
             booking=booking,
@@ -82,15 +93,59 @@ def _check(
     rules.check_free(
         clinic=clinic,
         booking=booking,
+        patient=patient,
         practitioner=practitioner,
         room=room,
         device=device,
+        planned_session=planned_session,
         exclude=exclude,
     )
     return booking
 
 
-@transaction.atomic
+def _screen_first(
+    *, clinic: Clinic, patient: Patient, by: User, plan: TreatmentPlan | None
+) -> None:
+    """Brings the patient's screening up to date for a session under `plan`, committed on
+    its own: a screening done again is the patient's current one even if the booking is
+    then refused (a `review` needs a sign-off, and there must be something to sign).
+
+    Only for a request that is plausibly allowed; anything else is left to the booking's
+    own checks, which refuse it with the reason."""
+    if patient.clinic_id != clinic.pk:
+        return
+    if plan is not None and (
+        plan.clinic_id != clinic.pk
+        or plan.patient_id != patient.pk
+        or plan.status != PlanStatus.ACTIVE
+    ):
+        return
+    screening = patient_selectors.current_screening(clinic, patient)
+    if screening is None:
+        return
+    # Most of the time the screening is current: found by reads alone, no transaction.
+    stale = patient_selectors.stale_reason(
+        clinic,
+        patient,
+        screening,
+        plan=plan,
+        protocol_version=protocol_version_of(load_library()),
+    )
+    if stale is None:
+        return
+    if clinics.membership(clinic, by) is None and patient.portal_user_id != by.pk:
+        return
+    rescreen_if_stale(clinic=clinic, patient=patient, plan=plan, by=by)
+
+
+def _plan_of(
+    clinic: Clinic, patient: Patient, planned_session: PlannedSession | None
+) -> TreatmentPlan | None:
+    if planned_session is None:
+        return plans.active_plan(clinic, patient)
+    return TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id).first()
+
+
 def book_appointment(
     *,
     clinic: Clinic,
@@ -110,10 +165,49 @@ def book_appointment(
     clinic's or not usable, outside opening or working hours or on a closure day; for a
     session also when the screening does not allow it ("not suitable: ...", or a review
     not signed off), the plan's device is missing, or a washout cannot be met
-    (`WashoutNotMet`, with `earliest_start`). `BookingConflict` if a resource is taken,
-    also when a concurrent booking got there first.
+    (`WashoutNotMet`, with `earliest_start` on a day the clinic is open).
+    `BookingConflict` if a resource or the patient is taken then, or the planned session
+    is booked already — also when a concurrent booking got there first.
+
+    For a session the patient's screening is first brought up to date (screened again
+    when a new intake, plan, protocol version or clinic override has come since it was
+    computed) and committed in a transaction of its own, which stays even when the
+    booking is refused; the booking itself is one transaction, holding the patient's row.
     """
     kind = _kind(kind)
+    if kind is AppointmentKind.SESSION:
+        _screen_first(
+            clinic=clinic,
+            patient=patient,
+            by=by,
+            plan=_plan_of(clinic, patient, planned_session),
+        )
+    return _book(
+        clinic=clinic,
+        patient=patient,
+        by=by,
+        kind=kind,
+        start=start,
+        practitioner=practitioner,
+        room=room,
+        device=device,
+        planned_session=planned_session,
+    )
+
+
+@transaction.atomic
+def _book(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    by: User,
+    kind: AppointmentKind,
+    start: datetime,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+    planned_session: PlannedSession | None,
+) -> Appointment:
     booking = _check(
         clinic=clinic,
         patient=patient,
@@ -150,18 +244,20 @@ def _locked(clinic: Clinic, appointment: Appointment) -> Appointment:
     if locked is None:
         raise Appointment.DoesNotExist("appointment not found")
     if locked.status != AppointmentStatus.BOOKED:
-        raise ValidationError(
-            {"appointment": f"The appointment is {locked.get_status_display().lower()}."},
-            code="not_booked",
+        raise rules.refusal(
+            "appointment",
+            f"The appointment is {locked.get_status_display().lower()}.",
+            "not_booked",
         )
     return locked
 
 
 def _may_change(clinic: Clinic, appointment: Appointment, by: User) -> None:
     if clinics.membership(clinic, by) is None and appointment.patient.portal_user_id != by.pk:
-        raise ValidationError(
-            {"by": "Only the clinic's staff or the patient can change an appointment."},
-            code="permission_denied",
+        raise rules.refusal(
+            "by",
+            "Only the clinic's staff or the patient can change an appointment.",
+            "permission_denied",
         )
 
 
@@ -177,7 +273,9 @@ def reschedule_appointment(
     device: Device | None = None,
 ) -> Appointment:
     """Moves a booked appointment to `start` (and to another practitioner, room or device
-    if given), with every check of booking; nothing changes if any fails."""
+    if given), with every check of booking; nothing changes if any fails. (A session's
+    screening is brought up to date inside this transaction: a refusal undoes that too,
+    and the next booking of the patient does it again.)"""
     locked = _locked(clinic, appointment)
     practitioner = practitioner if practitioner is not None else locked.practitioner
     room = room if room is not None else locked.room
@@ -208,7 +306,7 @@ def cancel_appointment(
     locked = _locked(clinic, appointment)
     _may_change(clinic, locked, by)
     if not reason.strip():
-        raise ValidationError({"reason": "Say why the appointment is cancelled."}, code="required")
+        raise rules.refusal("reason", "Say why the appointment is cancelled.", "required")
     locked.status = AppointmentStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.cancel_reason = reason.strip()
@@ -218,7 +316,7 @@ def cancel_appointment(
 
 
 def _in_session(error: ValidationError, session: PlannedSession) -> ValidationError:
-    """The same refusal, saying which session of the series it is about."""
+    """The same refusal, with its codes, saying which session of the series it is about."""
     prefix = f"Session {session.number}"
     if isinstance(error, BookingConflict):
         message = error.message_dict[error.resource][0]
@@ -233,15 +331,37 @@ def _in_session(error: ValidationError, session: PlannedSession) -> ValidationEr
         )
     prefixed = ValidationError(
         {
-            field: [f"{prefix}: {message}" for message in messages]
-            for field, messages in error.message_dict.items()
+            field: [
+                ValidationError(f"{prefix}: {message}", code=item.code)
+                for item in items
+                for message in item
+            ]
+            for field, items in error.error_dict.items()
         }
     )
     prefixed.session_number = session.number  # type: ignore[attr-defined]
     return prefixed
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class SkippedSession:
+    """A planned session book_series left alone: `reason` is "past" (its start has passed)
+    or the status of the appointment it has already ("booked", "completed", "no_show")."""
+
+    number: int
+    planned_session: PlannedSession
+    reason: str
+
+
+class SeriesBooking(list[Appointment]):
+    """What book_series booked: a list of the new appointments in session order, and in
+    `skipped` the planned sessions it did not book, with why."""
+
+    def __init__(self, booked: list[Appointment], skipped: list[SkippedSession]) -> None:
+        super().__init__(booked)
+        self.skipped = skipped
+
+
 def book_series(
     *,
     clinic: Clinic,
@@ -250,35 +370,71 @@ def book_series(
     practitioner: User,
     room: Room,
     device: Device | None = None,
-) -> list[Appointment]:
-    """Books every planned session of the plan that is not booked yet, at its planned
-    start, with one practitioner, room (and device): all of them or none. A refusal names
-    the session ("Session 3: Room 1 is already booked at ...")."""
+) -> SeriesBooking:
+    """Books every planned session of the plan that has no appointment yet (a cancelled
+    one does not count) and has not started, at its planned start, with one practitioner,
+    room (and device): all of them or none. A refusal names the session ("Session 3: Room
+    1 is already booked at ..."). The result is a list of the new appointments whose
+    `skipped` says which sessions were left alone and why (`SkippedSession`).
+
+    The patient's screening is first brought up to date, committed on its own (as in
+    `book_appointment`); then plan and patient are locked, so two series bookings of one
+    plan, or a series and a single booking of its patient, happen one after the other.
+    """
     if plan.clinic_id != clinic.pk:
         raise TreatmentPlan.DoesNotExist("plan not found")
-    if plan.status != PlanStatus.ACTIVE:
-        raise ValidationError({"plan": "The plan is closed."}, code="closed")
-    sessions = list(
-        PlannedSession.objects.filter(clinic=clinic, plan=plan)
-        .select_related("plan")
-        .order_by("number")
+    if plan.status == PlanStatus.ACTIVE:
+        _screen_first(clinic=clinic, patient=plan.patient, by=by, plan=plan)
+    return _book_series(
+        clinic=clinic, plan=plan, by=by, practitioner=practitioner, room=room, device=device
     )
-    already = set(
-        Appointment.objects.filter(
-            clinic=clinic,
-            planned_session__in=sessions,
-            status=AppointmentStatus.BOOKED,
-        ).values_list("planned_session_id", flat=True)
+
+
+@transaction.atomic
+def _book_series(
+    *,
+    clinic: Clinic,
+    plan: TreatmentPlan,
+    by: User,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+) -> SeriesBooking:
+    # Plan, then patient: the order update_plan locks them in.
+    locked = (
+        TreatmentPlan.objects.select_for_update()
+        .select_related("patient")
+        .filter(clinic=clinic, pk=plan.pk)
+        .first()
     )
-    booked = []
+    if locked is None:
+        raise TreatmentPlan.DoesNotExist("plan not found")
+    if locked.status != PlanStatus.ACTIVE:
+        raise rules.refusal("plan", "The plan is closed.", "closed")
+    Patient.objects.select_for_update().filter(clinic=clinic, pk=locked.patient_id).first()
+    sessions = list(plans.planned_sessions(clinic, locked))
+    # Read under the locks: a concurrent series or session booking has committed by now.
+    held = dict(
+        Appointment.objects.filter(clinic=clinic, planned_session__in=sessions)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .values_list("planned_session_id", "status")
+    )
+    now = timezone.now()
+    booked: list[Appointment] = []
+    skipped: list[SkippedSession] = []
     for session in sessions:
-        if session.pk in already:
+        session.plan = locked
+        if session.pk in held:
+            skipped.append(SkippedSession(session.number, session, held[session.pk]))
+            continue
+        if session.starts_at <= now:
+            skipped.append(SkippedSession(session.number, session, "past"))
             continue
         try:
             booked.append(
-                book_appointment(
+                _book(
                     clinic=clinic,
-                    patient=plan.patient,
+                    patient=locked.patient,
                     by=by,
                     kind=AppointmentKind.SESSION,
                     start=session.starts_at,
@@ -290,4 +446,4 @@ def book_series(
             )
         except ValidationError as error:
             raise _in_session(error, session) from error
-    return booked
+    return SeriesBooking(booked, skipped)

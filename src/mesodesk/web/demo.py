@@ -13,7 +13,7 @@ from mesodesk.accounts.selectors import user_by_email
 from mesodesk.accounts.services import create_user
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
-from mesodesk.clinics.selectors import clinic_by_slug, membership_of
+from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic
 from mesodesk.web.demo_records import seed_records
 
@@ -66,7 +66,7 @@ def seed_demo() -> Clinic:
             is_staff=login.can_use_admin,
             is_superuser=login.can_use_admin,
         )
-        if membership_of(clinic=clinic, user=user) is None:
+        if membership(clinic, user) is None:
             add_member(clinic=clinic, user=user, role=login.role)
         staff[login.role] = user
     seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
