@@ -15,24 +15,12 @@ from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.protocols.models import ProtocolVersion
 from mesodesk.protocols.selectors import overrides_changed_at
-
-# The fields of an intake in the order of DESIGN 7.1, which is the order changes are shown.
-INTAKE_FIELD_ORDER = (
-    "birth_date",
-    "sex",
-    "pregnant",
-    "breastfeeding",
-    "conditions",
-    "medications",
-    "allergies",
-    "recent_procedures",
-    "fitzpatrick",
-)
 
 
 class Change(NamedTuple):
@@ -119,7 +107,7 @@ def latest_intake(clinic: Clinic, patient: Patient) -> IntakeVersion | None:
 def intake_changes(older: IntakeVersion, newer: IntakeVersion) -> list[Change]:
     """The answers that differ from `older` to `newer`, in questionnaire order."""
     before, after = older.answers, newer.answers
-    keys = [*INTAKE_FIELD_ORDER, *sorted((set(before) | set(after)) - set(INTAKE_FIELD_ORDER))]
+    keys = [*INTAKE_FIELDS, *sorted((set(before) | set(after)) - set(INTAKE_FIELDS))]
     return [
         Change(key, before.get(key), after.get(key))
         for key in keys
