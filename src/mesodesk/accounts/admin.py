@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
@@ -14,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.accounts.services import record_verified_email, revoke_api_token
+from mesodesk.admin_mixins import ViewOnlyAdmin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -63,9 +62,10 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(SimpleHistoryAdmin):
+class ApiTokenAdmin(ViewOnlyAdmin, SimpleHistoryAdmin):
     """Tokens are issued with `mesodesk api-token`; here they can be seen and revoked, and
-    their history says who issued and who revoked them."""
+    their history says who issued and who revoked them. A revoked token is never deleted:
+    it stays as the record of who could use the API, and until when."""
 
     list_display = ("prefix", "name", "clinic", "user", "created_at", "last_used_at", "revoked_at")
     list_filter = ("clinic",)
@@ -74,16 +74,6 @@ class ApiTokenAdmin(SimpleHistoryAdmin):
     fields = (*list_display, "revoked_by")
     readonly_fields = fields
     actions = ("revoke",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A revoked token stays as the record of who could use the API, and until when.
-        return False
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.change_apitoken")

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest, HttpResponse
 
+from mesodesk.admin_mixins import ViewOnlyAdmin
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
@@ -95,17 +96,8 @@ class AccessLoggedAdmin(admin.ModelAdmin):
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     list_display = ("at", "clinic", "user", "action", "object_type", "object_id", "ip")
     list_filter = ("clinic", "action")
     date_hierarchy = "at"
     list_select_related = ("clinic", "user")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

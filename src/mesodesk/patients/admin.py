@@ -2,27 +2,16 @@
 which screen, number versions and keep the audit trail. Every page that shows patient data
 writes to the access log (audit.admin.AccessLoggedAdmin)."""
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from mesodesk.admin_mixins import ViewOnlyAdmin
 from mesodesk.audit.admin import AccessLoggedAdmin
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 
 
-class ReadOnlyAdmin(AccessLoggedAdmin, SimpleHistoryAdmin):
+class ReadOnlyAdmin(ViewOnlyAdmin, AccessLoggedAdmin, SimpleHistoryAdmin):
     """Patient data: shown with its history, never changed here; every view is logged."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Patient)

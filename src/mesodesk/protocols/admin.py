@@ -8,27 +8,19 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from mesodesk.admin_mixins import ViewOnlyAdmin
 from mesodesk.core.library import load_library
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 from mesodesk.protocols.services import check_override, set_clinic_override
 
 
 @admin.register(ProtocolVersion)
-class ProtocolVersionAdmin(admin.ModelAdmin):
+class ProtocolVersionAdmin(ViewOnlyAdmin, admin.ModelAdmin):
     """Read-only: versions are loaded by `migrate` and `demo`, never edited."""
 
     list_display = ("version", "release", "loaded_at")
     fields = ("version", "release", "content_hash", "loaded_at", "files")
     readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class ClinicOverrideForm(forms.ModelForm):
