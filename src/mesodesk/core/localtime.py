@@ -6,7 +6,7 @@ is done on dates and turned into an instant here.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from mesodesk.core.inputs import InputError
@@ -76,11 +76,3 @@ def parse_wall_time(text: str, tz: ZoneInfo, field: str) -> datetime:
             f"{text} happens twice in {tz.key} (clocks fall back); add the UTC offset to say which",
         )
     return parsed.replace(tzinfo=tz)
-
-
-def in_zone(instant: datetime, tz: ZoneInfo) -> datetime:
-    return instant.astimezone(tz)
-
-
-def days(n: int) -> timedelta:
-    return timedelta(days=n)

@@ -67,6 +67,3 @@ class Vocabulary:
             else:
                 i += 1
         return frozenset(found)
-
-    def __contains__(self, name: str) -> bool:
-        return words(name) in self._index

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
 
 
 class Severity(StrEnum):
@@ -363,6 +362,3 @@ class SessionDefaults:
 def frozen_map[K, V](items: dict[K, V]) -> MappingProxyType[K, V]:
     """A read-only view, so a loaded library cannot be changed by accident."""
     return MappingProxyType(dict(items))
-
-
-JSON = dict[str, Any]
