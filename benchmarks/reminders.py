@@ -1,0 +1,304 @@
+"""Reminder worker throughput: N due reminders sent through a real SMTP server on loopback.
+
+    uv run python benchmarks/reminders.py [--count 5000] [--workers 2] [--batch 200] [--keep]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/mesodesk_bench \
+        uv run python benchmarks/reminders.py
+
+Runs on the database named by DATABASE_URL; without one, on SQLite in a temporary folder.
+On PostgreSQL it creates the database if it is missing and works in a schema of its own
+(`bench_<pid>`), dropped at the end (unless --keep), so nothing else in it is touched.
+
+It queues N appointment reminders due now (bulk insert; 200 patients, each with a booked
+appointment and e-mail chosen), starts aiosmtpd in a process of its own (so it does not
+compete with the workers for the GIL), runs W worker processes (forked, each a `Worker`
+doing `run_once` until the outbox has nothing left to send), and counts: rows sent,
+Message-IDs received, lost (rows whose Message-ID never arrived) and duplicates (receipts
+beyond the first). Target (issue 5): >= 1,000 msg/s, 0 lost, 0 duplicates, on SQLite and
+on PostgreSQL. The last line is the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+PATIENTS = 200
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+FORK = mp.get_context("fork")
+
+
+# --- The SMTP server, in its own process ------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class _Collect:
+    """Keeps each message's Message-ID (found in the raw bytes: parsing costs time)."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        found = MESSAGE_ID.search(envelope.original_content)
+        self.ids.append(found.group(1).decode() if found else "")
+        return "250 OK"
+
+
+def smtp_server(port: int, ready: Event, stop: Event, results: Connection) -> None:
+    """aiosmtpd on 127.0.0.1:port until `stop`; then sends back the Message-IDs received."""
+    import logging
+
+    from aiosmtpd.controller import Controller
+
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    handler = _Collect()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    stop.wait()
+    controller.stop()
+    results.send((handler.ids, time.process_time()))
+    results.close()
+
+
+# --- Database set-up ------------------------------------------------------------------
+
+
+def configure(keep: bool, smtp_port: int) -> tuple[str, Any]:
+    """Points Django at the benchmark database and the SMTP server; returns the vendor and
+    a clean-up function."""
+    folder = tempfile.mkdtemp(prefix="mesodesk-bench-")
+    os.environ["MESODESK_VAR_DIR"] = folder
+    os.environ["CACHE_URL"] = "locmemcache://"
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_port}"
+    os.environ["LOG_LEVEL"] = "warning"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesodesk.settings")
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+    schema = f"bench_{os.getpid()}"
+    if url.startswith(("postgres://", "postgresql://")):
+        _create_postgres_database(url, schema)
+
+    import django
+    from django.conf import settings
+
+    if url.startswith(("postgres://", "postgresql://")):
+        settings.DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+            f"-c search_path={schema},public"
+        )
+    django.setup()
+
+    def clean_up() -> None:
+        from django.db import connection
+
+        if connection.vendor == "postgresql" and not keep:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+        connection.close()
+        if keep:
+            print(f"kept: {settings.DATABASES['default']['NAME']} (schema {schema})")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    from django.db import connection
+
+    return connection.vendor, clean_up
+
+
+def _create_postgres_database(url: str, schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    target = urlunsplit(parts._replace(scheme="postgresql"))
+    with psycopg.connect(target, autocommit=True) as conn:
+        # In `public`, not in the benchmark's schema: dropping that schema must not take
+        # the extension (and every other schema's exclusion constraints) with it.
+        conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
+        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+
+
+def queue_reminders(count: int) -> list[str]:
+    """`count` appointment reminders due now, over PATIENTS patients; their Message-IDs."""
+    from mesodesk.accounts.models import User
+    from mesodesk.clinics.choices import Role
+    from mesodesk.clinics.models import Clinic, Membership, Room
+    from mesodesk.messaging.models import ContactPreferences, Reminder
+    from mesodesk.messaging.render import message_id
+    from mesodesk.patients.models import Patient
+    from mesodesk.scheduling.models import Appointment
+
+    now = datetime.now(UTC)
+    clinic = Clinic.objects.create(slug="bench", name="Bench Clinic", time_zone="Europe/Berlin")
+    doctor = User.objects.create(email="doctor@bench.test", password="!")  # noqa: S106
+    Membership.objects.create(clinic=clinic, user=doctor, role=Role.PRACTITIONER)
+    room = Room.objects.create(clinic=clinic, name="Room 1")
+    patients = Patient.objects.bulk_create(
+        Patient(clinic=clinic, first_name=f"Pat{i}", last_name="Bench", email=f"p{i}@bench.test")
+        for i in range(PATIENTS)
+    )
+    ContactPreferences.objects.bulk_create(
+        ContactPreferences(clinic=clinic, patient=p, email=True, sms=False) for p in patients
+    )
+    first = now + timedelta(days=30)
+    appointments = Appointment.objects.bulk_create(
+        Appointment(
+            clinic=clinic,
+            patient=p,
+            kind="consultation",
+            practitioner=doctor,
+            room=room,
+            start=first + timedelta(hours=i),
+            end=first + timedelta(hours=i, minutes=30),
+            created_by=doctor,
+        )
+        for i, p in enumerate(patients)
+    )
+    rows = Reminder.objects.bulk_create(
+        (
+            Reminder(
+                clinic=clinic,
+                patient=patients[i % PATIENTS],
+                appointment=appointments[i % PATIENTS],
+                kind="appointment",
+                channel="email",
+                moment=appointments[i % PATIENTS].start,
+                send_at=now - timedelta(milliseconds=count - i),
+                expires_at=now + timedelta(hours=1),
+                next_attempt_at=now - timedelta(milliseconds=count - i),
+                idempotency_key=f"bench:{i:08d}",
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(count)
+        ),
+        batch_size=2000,
+    )
+    return [message_id(r) for r in rows]
+
+
+# --- The workers ----------------------------------------------------------------------
+
+
+def work(batch: int, index: int, cpu: Any) -> None:
+    """One worker process: passes until nothing is left to send (none pending or in flight)."""
+    from django.db import connections
+
+    from mesodesk.messaging.choices import ReminderStatus
+    from mesodesk.messaging.models import Reminder
+    from mesodesk.messaging.worker import Worker, WorkerSettings
+
+    worker = Worker(WorkerSettings(batch=batch), name=f"bench-{index}")
+    left = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+    while True:
+        result = worker.run_once()
+        if result.claimed == 0:
+            if not Reminder.objects.filter(status__in=left).exists():
+                break
+            time.sleep(0.01)
+    connections.close_all()
+    cpu[index] = time.process_time()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=5000, help="reminders to send (5000)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (2)")
+    parser.add_argument("--batch", type=int, default=200, help="rows claimed at a time (200)")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    port = free_port()
+    ready, stop = FORK.Event(), FORK.Event()
+    receive, send = FORK.Pipe(duplex=False)
+    server = FORK.Process(target=smtp_server, args=(port, ready, stop, send), daemon=True)
+    server.start()
+    if not ready.wait(30):
+        sys.exit("the SMTP server did not start")
+
+    vendor, clean_up = configure(args.keep, port)
+    try:
+        from django.core.management import call_command
+        from django.db import connections
+
+        from mesodesk.messaging.models import Reminder
+
+        call_command("migrate", verbosity=0)
+        t = time.perf_counter()
+        expected = queue_reminders(args.count)
+        queued = time.perf_counter() - t
+        # Forked workers open their own connections; none may share the parent's.
+        connections.close_all()
+
+        cpu = FORK.Array("d", args.workers)
+        started = time.perf_counter()
+        workers = [
+            FORK.Process(target=work, args=(args.batch, i, cpu)) for i in range(args.workers)
+        ]
+        for process in workers:
+            process.start()
+        for process in workers:
+            process.join()
+        elapsed = time.perf_counter() - started
+        if any(process.exitcode != 0 for process in workers):
+            sys.exit("a worker failed")
+
+        stop.set()
+        ids, server_cpu = receive.recv()
+        received = Counter(ids)
+        server.join(timeout=30)
+        statuses = Counter(Reminder.objects.values_list("status", flat=True))
+        sent = statuses["sent"]
+        lost = sum(1 for mid in expected if mid not in received)
+        duplicates = sum(n - 1 for n in received.values())
+        rate = sent / elapsed
+
+        print()
+        print(f"{'database':<12} {vendor}")
+        print(f"{'queued':<12} {args.count:,} reminders in {queued:.2f} s")
+        print(f"{'workers':<12} {args.workers} processes, batch {args.batch}")
+        print(f"{'statuses':<12} {', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))}")
+        print(f"{'received':<12} {received.total():,} messages, {len(received):,} Message-IDs")
+        print(f"{'elapsed':<12} {elapsed:.2f} s")
+        per = 1000 / max(sent, 1)
+        print(
+            f"{'cpu':<12} workers {sum(cpu) * per:.2f} ms/msg, SMTP server "
+            f"{server_cpu * per:.2f} ms/msg ({os.cpu_count()} cores; load "
+            f"{os.getloadavg()[0]:.1f})"
+        )
+        print(
+            f"target: >= 1,000 msg/s, 0 lost, 0 duplicates: "
+            f"{'met' if rate >= 1000 and not lost and not duplicates else 'NOT met'}"
+        )
+        print(f"reminders: {sent} sent, {lost} lost, {duplicates} duplicates, {rate:.0f} msg/s")
+    finally:
+        stop.set()
+        clean_up()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

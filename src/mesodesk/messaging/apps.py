@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    name = "mesodesk.messaging"
+    verbose_name = "Messaging"

@@ -1,0 +1,36 @@
+"""Fixed vocabularies of the messaging app."""
+
+from django.db import models
+
+
+class ReminderKind(models.TextChoices):
+    """What a reminder is about (DESIGN §8)."""
+
+    PREPARATION = "preparation", "Preparation starts"
+    APPOINTMENT = "appointment", "Appointment reminder"
+    AFTERCARE = "aftercare", "Aftercare milestone"
+    CHECK_IN = "check_in", "48-hour check-in"
+    RECALL = "recall", "Maintenance recall"
+
+
+class ReminderStatus(models.TextChoices):
+    """Where a reminder row is in its life.
+
+    pending → sending (claimed by a worker) → sent; back to pending for a retry or when a
+    dead worker's claim is swept; expired when its moment passed unsent; cancelled when the
+    appointment was cancelled or moved (or the patient opted out) before it was sent;
+    failed when retries ran out."""
+
+    PENDING = "pending", "Pending"
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    FAILED = "failed", "Failed"
+
+
+class MessageChannel(models.TextChoices):
+    """How a message travels (the same values as a patient's preferred channel)."""
+
+    EMAIL = "email", "E-mail"
+    SMS = "sms", "SMS"

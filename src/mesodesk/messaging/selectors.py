@@ -1,0 +1,57 @@
+"""Reads of the messaging app, always scoped to one clinic."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from django.db.models import QuerySet
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.patients.models import Patient
+from mesodesk.scheduling.models import Appointment
+
+
+def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """The patient's contact preferences; the defaults (unsaved) if they never chose."""
+    found = ContactPreferences.objects.filter(clinic=clinic, patient=patient).first()
+    if found is not None:
+        return found
+    return ContactPreferences(
+        clinic=clinic,
+        patient=patient,
+        email=patient.preferred_channel == "email",
+        sms=patient.preferred_channel == "sms",
+    )
+
+
+def preferences_by_token(token: str) -> ContactPreferences | None:
+    """The preferences a message's link points at (the token is the only key it carries)."""
+    if not token:
+        return None
+    return (
+        ContactPreferences.objects.select_related("clinic", "patient").filter(token=token).first()
+    )
+
+
+def patient_zone(clinic: Clinic, prefs: ContactPreferences) -> ZoneInfo:
+    """The zone the patient reads times in: their own if they set one, else the clinic's."""
+    return ZoneInfo(prefs.time_zone or clinic.time_zone)
+
+
+def patient_reminders(clinic: Clinic, patient: Patient) -> QuerySet[Reminder]:
+    """The patient's reminders, soonest first (every status)."""
+    return Reminder.objects.filter(clinic=clinic, patient=patient).order_by("send_at", "id")
+
+
+def appointment_reminders(clinic: Clinic, appointment: Appointment) -> QuerySet[Reminder]:
+    """One appointment's reminders, soonest first (every status)."""
+    return Reminder.objects.filter(clinic=clinic, appointment=appointment).order_by("send_at", "id")
+
+
+def outbox(clinic: Clinic, *, status: str | None = None) -> QuerySet[Reminder]:
+    """The clinic's outbox, soonest first, optionally of one status."""
+    rows = Reminder.objects.filter(clinic=clinic).select_related("patient", "appointment")
+    if status:
+        rows = rows.filter(status=status)
+    return rows.order_by("send_at", "id")

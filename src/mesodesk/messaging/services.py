@@ -1,0 +1,253 @@
+"""State changes of the messaging app: the outbox rows of an appointment, recomputed when it
+is booked, moved or cancelled, and a patient's contact preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import membership
+from mesodesk.clinics.validators import validate_time_zone
+from mesodesk.core.library import Library, load_library
+from mesodesk.core.localtime import local_midnight
+from mesodesk.messaging import selectors
+from mesodesk.messaging.choices import MessageChannel, ReminderKind, ReminderStatus
+from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.messaging.wanted import Quiet, WantedReminder, wanted_reminders
+from mesodesk.patients.models import Patient
+from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.selectors import appointment_timeline
+
+
+def _channels(prefs: ContactPreferences, patient: Patient) -> list[str]:
+    """The chosen channels that have an address to send to."""
+    address = {MessageChannel.EMAIL: patient.email, MessageChannel.SMS: patient.phone}
+    return [c for c in prefs.channels() if address[MessageChannel(c)].strip()]
+
+
+def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> datetime | None:
+    """Local midnight of the day maintenance is first due, when `appointment` is the last
+    session of its series and the series' template has maintenance."""
+    if appointment.planned_session_id is None:
+        return None
+    session = PlannedSession.objects.filter(
+        clinic=clinic, pk=appointment.planned_session_id
+    ).first()
+    if session is None:
+        return None
+    plan = TreatmentPlan.objects.filter(clinic=clinic, pk=session.plan_id).first()
+    last = PlannedSession.objects.filter(clinic=clinic, plan_id=session.plan_id).aggregate(
+        n=Max("number")
+    )["n"]
+    if plan is None or session.number != last:
+        return None
+    schedule = library.schedules.get(plan.schedule_template)
+    if schedule is None or schedule.maintenance_from_days is None:
+        return None
+    zone = ZoneInfo(clinic.time_zone)
+    day = appointment.end.astimezone(zone).date() + timedelta(days=schedule.maintenance_from_days)
+    return local_midnight(day, zone)
+
+
+def _saved_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """The patient's preferences as a stored row: its token is what a message's link holds."""
+    prefs = selectors.preferences(clinic, patient)
+    if prefs.pk is None:
+        prefs, _ = ContactPreferences.objects.get_or_create(
+            patient=patient,
+            defaults={"clinic": clinic, "email": prefs.email, "sms": prefs.sms},
+        )
+    return prefs
+
+
+def wanted_for(
+    clinic: Clinic,
+    appointment: Appointment,
+    *,
+    now: datetime,
+    library: Library | None = None,
+) -> list[WantedReminder]:
+    """The reminders `appointment` should have now (none unless it is booked)."""
+    if appointment.status != AppointmentStatus.BOOKED:
+        return []
+    library = library if library is not None else load_library()
+    patient = appointment.patient
+    prefs = selectors.preferences(clinic, patient)
+    channels = _channels(prefs, patient)
+    kinds = {kind for kind in ReminderKind if prefs.wants(kind)}
+    if not channels or not kinds:
+        return []
+    return wanted_reminders(
+        start=appointment.start,
+        end=appointment.end,
+        timeline=appointment_timeline(clinic, appointment, library=library),
+        lead=timedelta(hours=clinic.appointment_reminder_hours),
+        quiet=Quiet(selectors.patient_zone(clinic, prefs), prefs.quiet_start, prefs.quiet_end),
+        channels=channels,
+        kinds=kinds,
+        recall_day=_recall_day(clinic, appointment, library),
+        now=now,
+    )
+
+
+@transaction.atomic
+def refresh_reminders(
+    *, clinic: Clinic, appointment: Appointment, now: datetime | None = None
+) -> list[Reminder]:
+    """Brings the appointment's outbox rows in line with what it should have now: new rows
+    for new reminders, pending rows no longer wanted (moved, cancelled, opted out) are
+    cancelled, cancelled rows wanted again are pending again. Rows sent, being sent,
+    expired or failed stay as they are: a reminder is never sent twice. Returns the rows
+    that are pending afterwards."""
+    now = now if now is not None else timezone.now()
+    wanted = {w.key(appointment.pk): w for w in wanted_for(clinic, appointment, now=now)}
+    if wanted:
+        _saved_preferences(clinic, appointment.patient)
+    existing = {
+        row.idempotency_key: row
+        for row in Reminder.objects.select_for_update().filter(
+            clinic=clinic, appointment=appointment
+        )
+    }
+    stop = [
+        row.pk
+        for key, row in existing.items()
+        if key not in wanted and row.status == ReminderStatus.PENDING
+    ]
+    if stop:
+        Reminder.objects.filter(pk__in=stop, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.CANCELLED, updated_at=now
+        )
+    for key, row in existing.items():
+        if key in wanted and row.status == ReminderStatus.CANCELLED:
+            Reminder.objects.filter(pk=row.pk).update(
+                status=ReminderStatus.PENDING,
+                attempts=0,
+                last_error="",
+                next_attempt_at=row.send_at,
+                updated_at=now,
+            )
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                clinic=clinic,
+                patient_id=appointment.patient_id,
+                appointment=appointment,
+                kind=w.kind,
+                channel=w.channel,
+                codes=list(w.codes),
+                moment=w.moment,
+                send_at=w.send_at,
+                expires_at=w.expires_at,
+                next_attempt_at=w.send_at,
+                idempotency_key=key,
+                created_at=now,
+                updated_at=now,
+            )
+            for key, w in wanted.items()
+            if key not in existing
+        ]
+    )
+    return list(
+        Reminder.objects.filter(
+            clinic=clinic, appointment=appointment, status=ReminderStatus.PENDING
+        ).order_by("send_at", "id")
+    )
+
+
+def refresh_patient_reminders(
+    *, clinic: Clinic, patient: Patient, now: datetime | None = None
+) -> None:
+    """Recomputes the reminders of the patient's booked appointments that have not ended
+    (after a new intake or a change of their contact preferences)."""
+    now = now if now is not None else timezone.now()
+    upcoming = Appointment.objects.filter(
+        clinic=clinic,
+        patient=patient,
+        status=AppointmentStatus.BOOKED,
+        end__gt=now - timedelta(days=400),
+    ).select_related("patient")
+    for appointment in upcoming:
+        refresh_reminders(clinic=clinic, appointment=appointment, now=now)
+
+
+def refresh_clinic_reminders(*, clinic: Clinic, now: datetime | None = None) -> int:
+    """Recomputes the reminders of every booked appointment of the clinic that is still to
+    come (after a change of the clinic's overrides or reminder lead time: preparation can
+    start on another day). Returns how many appointments it looked at."""
+    now = now if now is not None else timezone.now()
+    upcoming = Appointment.objects.filter(
+        clinic=clinic, status=AppointmentStatus.BOOKED, end__gt=now
+    ).select_related("patient")
+    count = 0
+    for appointment in upcoming:
+        refresh_reminders(clinic=clinic, appointment=appointment, now=now)
+        count += 1
+    return count
+
+
+def _may_change_preferences(clinic: Clinic, patient: Patient, by: User | None) -> None:
+    """Staff of the clinic, the patient, or (by=None) the holder of the message link."""
+    if by is None or patient.portal_user_id == by.pk or membership(clinic, by) is not None:
+        return
+    raise ValidationError({"by": ["Only the patient or the clinic can change these choices."]})
+
+
+@transaction.atomic
+def update_preferences(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    by: User | None,
+    email: bool,
+    sms: bool,
+    preparation: bool,
+    appointment: bool,
+    aftercare: bool,
+    check_in: bool,
+    recall: bool,
+    quiet_start: time,
+    quiet_end: time,
+    time_zone: str = "",
+) -> ContactPreferences:
+    """Saves how, whether and when the patient wants reminders, and recomputes the pending
+    reminders of their appointments at once. `by=None` is the patient following the link in
+    a message (its token is the authority). ValidationError by field: an SMS choice
+    without a phone number, an e-mail choice without an address, an unknown time zone."""
+    if patient.clinic_id != clinic.pk:
+        raise ValidationError({"patient": ["Not a patient of this clinic."]})
+    _may_change_preferences(clinic, patient, by)
+    errors: dict[str, list[str]] = {}
+    if sms and not patient.phone.strip():
+        errors["sms"] = ["Add a mobile number first to get text messages."]
+    if email and not patient.email.strip():
+        errors["email"] = ["Add an e-mail address first to get e-mails."]
+    if time_zone:
+        try:
+            validate_time_zone(time_zone)
+        except ValidationError as error:
+            errors["time_zone"] = list(error.messages)
+    if errors:
+        raise ValidationError(errors)
+    prefs = selectors.preferences(clinic, patient)
+    if prefs.pk is not None:
+        prefs = ContactPreferences.objects.select_for_update().get(pk=prefs.pk)
+    prefs.email, prefs.sms = email, sms
+    prefs.preparation, prefs.appointment, prefs.aftercare = preparation, appointment, aftercare
+    prefs.check_in, prefs.recall = check_in, recall
+    prefs.quiet_start, prefs.quiet_end, prefs.time_zone = quiet_start, quiet_end, time_zone
+    prefs.updated_at = timezone.now()
+    if by is not None:
+        prefs._history_user = by  # type: ignore[attr-defined] # read by simple-history
+    prefs.save()
+    refresh_patient_reminders(clinic=clinic, patient=patient)
+    return prefs

@@ -1,0 +1,319 @@
+"""The reminder worker: claims due outbox rows, sends them, and records what happened.
+
+Several workers may run at once. A claim is one short transaction: `SELECT … FOR UPDATE
+SKIP LOCKED` on PostgreSQL (workers take different rows), an immediate transaction on
+SQLite (workers take turns). A claimed row is `sending`, stamped with the worker's name and
+the time; if the worker dies, another sweeps the claim back to `pending` once it is older
+than the lease. So nothing is lost, and a message is sent twice only if its worker died
+after sending and before recording it (at most one batch).
+
+A row whose moment has passed (`expires_at`) is marked expired, never sent late. A failed
+send is retried with exponential backoff until it succeeds, expires or runs out of
+attempts. The log names rows by id and counts; never a patient, an address or a body.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import DatabaseError, close_old_connections, connections, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from mesodesk.core.library import load_library
+from mesodesk.messaging.choices import MessageChannel, ReminderStatus
+from mesodesk.messaging.mail import MailSender, connection_lost
+from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.messaging.render import Renderer
+from mesodesk.messaging.sms import SmsError, TextMessage, sms_backend
+from mesodesk.scheduling.choices import AppointmentStatus
+
+log = logging.getLogger("mesodesk.messaging.worker")
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker behaves; the `mesodesk worker` options."""
+
+    batch: int = 200
+    poll: float = 1.0
+    lease: timedelta = timedelta(minutes=5)
+    backoff: timedelta = timedelta(seconds=30)
+    max_backoff: timedelta = timedelta(hours=1)
+    max_attempts: int = 8
+
+
+@dataclass
+class BatchResult:
+    """What one pass did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retried: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    failed: int = 0
+    swept: int = 0
+    errors: dict[int, str] = field(default_factory=dict)
+
+
+def _describe(error: BaseException) -> str:
+    """An error in a few words, without the recipient or the message (SMTP errors carry
+    both in their text)."""
+    code = getattr(error, "smtp_code", None)
+    name = type(error).__name__
+    if code is not None:
+        return f"{name} {code}"
+    if isinstance(error, OSError) and error.errno is not None:
+        return f"{name} errno {error.errno}"
+    if isinstance(error, SmsError):
+        return f"{name}: {str(error)[:200]}"
+    return name
+
+
+class Worker:
+    """One worker; `run` loops until `stop` is set, `run_once` does one pass."""
+
+    def __init__(self, settings_: WorkerSettings | None = None, *, name: str = "") -> None:
+        self.settings = settings_ or WorkerSettings()
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+        self.stop = threading.Event()
+        self._renderer: Renderer | None = None
+
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            self._renderer = Renderer(load_library())
+        return self._renderer
+
+    # --- the loop -------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Works until `stop` is set; a database that goes away is waited for."""
+        log.info("worker %s started", self.name)
+        pause = 1.0
+        while not self.stop.is_set():
+            try:
+                close_old_connections()
+                result = self.run_once()
+                pause = 1.0
+            except DatabaseError as error:
+                log.warning(
+                    "database unavailable (%s); retrying in %.0f s", _describe(error), pause
+                )
+                self._drop_connections()
+                self.stop.wait(pause)
+                pause = min(pause * 2, 30.0)
+                continue
+            if result.claimed < self.settings.batch:
+                self.stop.wait(self.settings.poll)
+        self._drop_connections()
+        log.info("worker %s stopped", self.name)
+
+    @staticmethod
+    def _drop_connections() -> None:
+        for conn in connections.all(initialized_only=True):
+            try:
+                conn.close()
+            except DatabaseError:
+                conn.connection = None
+
+    def run_once(self, now: datetime | None = None) -> BatchResult:
+        """Sweeps stale claims, expires what is past its moment, claims one batch of due rows
+        and sends it."""
+        now = now if now is not None else timezone.now()
+        result = BatchResult()
+        result.swept = self.sweep(now)
+        result.expired += self.expire(now)
+        ids = self.claim(now)
+        result.claimed = len(ids)
+        if ids:
+            self._send(ids, now, result)
+            log.info(
+                "batch: %d claimed, %d sent, %d retried, %d expired, %d cancelled, %d failed",
+                result.claimed,
+                result.sent,
+                result.retried,
+                result.expired,
+                result.cancelled,
+                result.failed,
+            )
+        if result.swept:
+            log.warning("swept back %d claims of a worker that stopped", result.swept)
+        return result
+
+    # --- the outbox -----------------------------------------------------------------
+
+    def sweep(self, now: datetime) -> int:
+        """Claims older than the lease go back to pending (their worker died)."""
+        return Reminder.objects.filter(
+            status=ReminderStatus.SENDING, claimed_at__lt=now - self.settings.lease
+        ).update(
+            status=ReminderStatus.PENDING,
+            claimed_by="",
+            claimed_at=None,
+            next_attempt_at=now,
+            updated_at=now,
+        )
+
+    def expire(self, now: datetime) -> int:
+        """Pending rows past their moment are expired, not sent late."""
+        return Reminder.objects.filter(
+            status=ReminderStatus.PENDING, next_attempt_at__lte=now, expires_at__lte=now
+        ).update(status=ReminderStatus.EXPIRED, updated_at=now)
+
+    def claim(self, now: datetime) -> list[int]:
+        """Takes up to a batch of due rows for this worker, in the order they are due."""
+        with transaction.atomic():
+            ids = list(
+                Reminder.objects.select_for_update(skip_locked=True)
+                .filter(status=ReminderStatus.PENDING, next_attempt_at__lte=now)
+                .order_by("next_attempt_at", "id")
+                .values_list("id", flat=True)[: self.settings.batch]
+            )
+            if ids:
+                Reminder.objects.filter(pk__in=ids).update(
+                    status=ReminderStatus.SENDING,
+                    claimed_by=self.name,
+                    claimed_at=now,
+                    attempts=F("attempts") + 1,
+                    updated_at=now,
+                )
+        return ids
+
+    def _mine(self, ids: list[int]) -> QuerySet[Reminder]:
+        return Reminder.objects.filter(
+            pk__in=ids, status=ReminderStatus.SENDING, claimed_by=self.name
+        )
+
+    # --- sending ----------------------------------------------------------------------
+
+    def _send(self, ids: list[int], now: datetime, result: BatchResult) -> None:
+        rows = list(
+            Reminder.objects.filter(pk__in=ids, claimed_by=self.name)
+            .select_related("clinic", "patient", "appointment")
+            .order_by("next_attempt_at", "id")
+        )
+        prefs = {
+            p.patient_id: p
+            for p in ContactPreferences.objects.filter(patient_id__in={r.patient_id for r in rows})
+        }
+        sent: list[int] = []
+        cancelled: list[int] = []
+        expired: list[int] = []
+        failures: dict[int, str] = {}
+        mail = MailSender()
+        sms = None
+        broken: str | None = None  # the mail server is unreachable: don't try the rest
+        try:
+            for row in rows:
+                if row.appointment.status != AppointmentStatus.BOOKED:
+                    cancelled.append(row.pk)
+                    continue
+                if row.expires_at <= now:
+                    expired.append(row.pk)
+                    continue
+                choice = prefs.get(row.patient_id)
+                if choice is None or row.channel not in choice.channels():
+                    cancelled.append(row.pk)
+                    continue
+                if row.channel == MessageChannel.EMAIL and broken is not None:
+                    failures[row.pk] = broken
+                    continue
+                try:
+                    rendered = self.renderer.render(row, choice)
+                    if row.channel == MessageChannel.EMAIL:
+                        mail.send(
+                            to=row.patient.email,
+                            subject=rendered.subject,
+                            body=rendered.body,
+                            message_id=rendered.message_id,
+                        )
+                    else:
+                        if sms is None:
+                            sms = sms_backend()
+                        sms.send(TextMessage(row.patient.phone, rendered.body, rendered.message_id))
+                    sent.append(row.pk)
+                except Exception as error:
+                    failures[row.pk] = _describe(error)
+                    if row.channel == MessageChannel.EMAIL and connection_lost(error):
+                        broken = failures[row.pk]
+                        mail.reset()
+        finally:
+            mail.close()
+            if sms is not None:
+                sms.close()
+            self._record(now, rows, sent, cancelled, expired, failures, result)
+
+    def _record(
+        self,
+        now: datetime,
+        rows: list[Reminder],
+        sent: list[int],
+        cancelled: list[int],
+        expired: list[int],
+        failures: dict[int, str],
+        result: BatchResult,
+    ) -> None:
+        if sent:
+            result.sent += self._mine(sent).update(
+                status=ReminderStatus.SENT, sent_at=now, last_error="", updated_at=now
+            )
+        if cancelled:
+            result.cancelled += self._mine(cancelled).update(
+                status=ReminderStatus.CANCELLED, updated_at=now
+            )
+        if expired:
+            result.expired += self._mine(expired).update(
+                status=ReminderStatus.EXPIRED, updated_at=now
+            )
+        by_id = {row.pk: row for row in rows}
+        for pk, error in failures.items():
+            row = by_id[pk]
+            attempts = row.attempts
+            wait = min(
+                self.settings.backoff * (2 ** max(attempts - 1, 0)), self.settings.max_backoff
+            )
+            retry_at = now + wait
+            if retry_at >= row.expires_at:
+                status = ReminderStatus.EXPIRED
+                result.expired += 1
+            elif attempts >= self.settings.max_attempts:
+                status = ReminderStatus.FAILED
+                result.failed += 1
+            else:
+                status = ReminderStatus.PENDING
+                result.retried += 1
+            self._mine([pk]).update(
+                status=status,
+                last_error=error[:300],
+                next_attempt_at=retry_at,
+                claimed_by="",
+                claimed_at=None,
+                updated_at=now,
+            )
+            result.errors[pk] = error
+        if failures:
+            log.warning(
+                "%d sends failed (%s)", len(failures), ", ".join(sorted(set(failures.values())))
+            )
+
+
+class ThreadedWorker:
+    """A worker in a daemon thread of this process (how `mesodesk demo` runs one)."""
+
+    def __init__(self, settings_: WorkerSettings | None = None) -> None:
+        self.worker = Worker(settings_)
+        self.thread = threading.Thread(target=self.worker.run, name="mesodesk-worker", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.worker.stop.set()
+        self.thread.join(timeout=30)

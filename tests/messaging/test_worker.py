@@ -1,0 +1,208 @@
+"""The worker in this process against a real SMTP server (aiosmtpd on loopback): what is
+sent, what is not, and what the messages say."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+import pytest
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.choices import ReminderStatus
+from mesodesk.messaging.models import Reminder
+from mesodesk.messaging.services import update_preferences
+from mesodesk.messaging.sms import LocmemSmsBackend
+from mesodesk.messaging.worker import Worker, WorkerSettings
+from mesodesk.patients.models import Patient
+from mesodesk.scheduling.services import cancel_appointment, reschedule_appointment
+from tests.messaging.conftest import BERLIN, BookSession, SmtpServer, next_weekday
+
+pytestmark = pytest.mark.django_db
+
+
+def _run_until(worker: Worker, until: datetime) -> None:
+    """Runs the worker at every moment a reminder is due, up to `until` (a simulated clock)."""
+    while True:
+        due = (
+            Reminder.objects.filter(status=ReminderStatus.PENDING, next_attempt_at__lte=until)
+            .order_by("next_attempt_at")
+            .values_list("next_attempt_at", flat=True)
+            .first()
+        )
+        if due is None:
+            return
+        worker.run_once(now=due)
+
+
+def _body(message: object) -> str:
+    payload = message.get_payload(decode=True)  # type: ignore[attr-defined]
+    return payload.decode()
+
+
+def test_every_reminder_of_a_session_arrives_once(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    rows = list(Reminder.objects.filter(appointment=appointment))
+    _run_until(Worker(), appointment.end + timedelta(days=30))
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+    ids = mail_to_smtp.inbox.ids()
+    assert len(ids) == len(rows) == len(set(ids))
+    for message in mail_to_smtp.inbox.messages:
+        assert message["To"] == "lena@example.test"
+        assert message["Subject"]
+        assert "Lindenhof Aesthetics" in _body(message)
+        assert "/reminders/p/" in _body(message)
+
+
+def test_messages_carry_no_clinical_detail(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    _run_until(Worker(), appointment.end + timedelta(days=30))
+    bodies = " ".join(_body(m) + str(m["Subject"]) for m in mail_to_smtp.inbox.messages).lower()
+    # Not her medicines, not a verdict, finding, diagnosis or cocktail.
+    for word in ("advil", "fish oil", "eligible", "contraindicat", "diagnos", "verdict", "pregnan"):
+        assert word not in bodies
+    # The instructions themselves, by their labels, and the prescribed-medicine safety line.
+    assert "no blood-thinning supplements" in bodies
+    assert "keep taking it unless that doctor tells you otherwise" in bodies
+
+
+def test_the_message_id_is_the_same_whenever_a_row_is_sent(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    row = Reminder.objects.filter(appointment=appointment).order_by("send_at").first()
+    assert row is not None
+    worker = Worker()
+    worker.run_once(now=row.send_at)
+    first = mail_to_smtp.inbox.ids()[0]
+    # As if the worker died before recording the send: swept back and sent again.
+    Reminder.objects.filter(pk=row.pk).update(
+        status=ReminderStatus.SENDING, claimed_at=row.send_at - timedelta(hours=1)
+    )
+    worker.run_once(now=row.send_at + timedelta(minutes=10))
+    assert mail_to_smtp.inbox.ids()[-1] == first
+    assert first.startswith("<reminder.") and first.endswith("@mesodesk.invalid>")
+
+
+def test_a_cancelled_appointment_sends_nothing(
+    clinic: Clinic,
+    fiona: User,
+    lena: Patient,
+    book_session: BookSession,
+    mail_to_smtp: SmtpServer,
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    assert Reminder.objects.filter(appointment=appointment).exists()
+    cancel_appointment(clinic=clinic, appointment=appointment, by=fiona, reason="Moved away")
+    _run_until(Worker(), appointment.end + timedelta(days=30))
+    Worker().run_once(now=appointment.end + timedelta(days=30))
+    assert mail_to_smtp.inbox.messages == []
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.CANCELLED}
+
+
+def test_a_row_claimed_after_its_appointment_was_cancelled_is_not_sent(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    # Cancelled behind the services' back: the worker still checks before it sends.
+    type(appointment).objects.filter(pk=appointment.pk).update(
+        status="cancelled", cancelled_at=timezone.now()
+    )
+    _run_until(Worker(), appointment.end + timedelta(days=30))
+    assert mail_to_smtp.inbox.messages == []
+
+
+def test_a_rescheduled_appointment_sends_the_new_reminders_only(
+    clinic: Clinic,
+    fiona: User,
+    lena: Patient,
+    book_session: BookSession,
+    mail_to_smtp: SmtpServer,
+) -> None:
+    day = next_weekday(3)
+    appointment = book_session(lena, day)
+    old = set(Reminder.objects.filter(appointment=appointment).values_list("pk", flat=True))
+    moved = reschedule_appointment(
+        clinic=clinic,
+        appointment=appointment,
+        by=fiona,
+        start=datetime.combine(day + timedelta(days=7), time(11), BERLIN),
+    )
+    _run_until(Worker(), moved.end + timedelta(days=30))
+    sent = Reminder.objects.filter(status=ReminderStatus.SENT)
+    assert sent.exists()
+    assert not set(sent.values_list("pk", flat=True)) & old
+    assert len(mail_to_smtp.inbox.ids()) == sent.count()
+    (reminder,) = [
+        m for m in mail_to_smtp.inbox.messages if "reminder of your appointment" in _body(m)
+    ]
+    assert str(day + timedelta(days=7)).split("-")[2].lstrip("0") in _body(reminder)
+
+
+def test_smtp_down_then_up_retries_and_never_sends_late(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    rows = list(Reminder.objects.filter(appointment=appointment).order_by("send_at"))
+    first, second = rows[0], rows[1]
+    mail_to_smtp.stop()
+    worker = Worker(WorkerSettings(backoff=timedelta(minutes=5)))
+    worker.run_once(now=first.send_at)
+    first.refresh_from_db()
+    assert first.status == ReminderStatus.PENDING
+    assert first.attempts == 1
+    assert first.last_error.startswith("ConnectionRefusedError")
+    assert "@" not in first.last_error
+    assert first.next_attempt_at == first.send_at + timedelta(minutes=5)
+    # Still down at the retry: twice the wait.
+    worker.run_once(now=first.next_attempt_at)
+    first.refresh_from_db()
+    assert first.attempts == 2
+    assert first.next_attempt_at == first.send_at + timedelta(minutes=15)
+    # Back up: the retry goes out, and the next reminder in its turn.
+    mail_to_smtp.start()
+    worker.run_once(now=first.next_attempt_at)
+    first.refresh_from_db()
+    assert first.status == ReminderStatus.SENT
+    assert len(mail_to_smtp.inbox.messages) == 1
+    # A reminder whose moment passed while the server was down is expired, not sent.
+    worker.run_once(now=second.expires_at)
+    second.refresh_from_db()
+    assert second.status == ReminderStatus.EXPIRED
+    assert len(mail_to_smtp.inbox.messages) == 1
+
+
+def test_text_messages_go_through_the_sms_backend(
+    clinic: Clinic,
+    lena: Patient,
+    book_session: BookSession,
+    settings: object,
+    mail_to_smtp: SmtpServer,
+) -> None:
+    settings.SMS_BACKEND = "mesodesk.messaging.sms.LocmemSmsBackend"  # type: ignore[attr-defined]
+    LocmemSmsBackend.outbox.clear()
+    update_preferences(
+        clinic=clinic,
+        patient=lena,
+        by=None,
+        email=False,
+        sms=True,
+        preparation=False,
+        appointment=True,
+        aftercare=False,
+        check_in=False,
+        recall=False,
+        quiet_start=time(21),
+        quiet_end=time(8),
+    )
+    appointment = book_session(lena, next_weekday(3))
+    _run_until(Worker(), appointment.end + timedelta(days=30))
+    (sms,) = LocmemSmsBackend.outbox
+    assert sms.to == "+49 170 0000000"
+    assert sms.body.startswith("Lindenhof Aesthetics: reminder of your appointment on ")
+    assert mail_to_smtp.inbox.messages == []
