@@ -26,6 +26,9 @@ _SETTINGS_VARIABLES = (
     "LOG_LEVEL",
     "PORT",
     "WEB_CONCURRENCY",
+    # Set by the browser tests for their own process (tests/browser/conftest.py); a
+    # subprocess is a deployment, where `check --deploy` rightly refuses it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )
 
 

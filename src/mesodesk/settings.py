@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "django_htmx",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -77,8 +78,12 @@ INSTALLED_APPS = [
     "mesodesk.planning",
     "mesodesk.scheduling",
     "mesodesk.audit",
+    "mesodesk.messaging",
     "mesodesk.api",
     "mesodesk.web",
+    "mesodesk.workspace",
+    "mesodesk.portal",
+    "mesodesk.safety",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     # After the messages middleware, so that it can say why it signed someone out.
     "mesodesk.accounts.middleware.IdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -103,7 +109,9 @@ WSGI_APPLICATION = "mesodesk.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides of third-party templates (allauth's pages in our frame):
+        # searched before the apps' folders, where allauth's own come first.
+        "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -141,6 +149,13 @@ _EMAIL_URL = (
 MAILERS = {"default": env.email_config(_EMAIL_URL, var_dir=VAR_DIR)}
 DEFAULT_FROM_EMAIL = env.read_str(_ENV, "DEFAULT_FROM_EMAIL", "mesodesk <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Text messages: a dotted path to a backend (mesodesk.messaging.sms: console, file, locmem,
+# or a provider's adapter with the same interface).
+SMS_BACKEND = env.read_str(_ENV, "SMS_BACKEND", "mesodesk.messaging.sms.ConsoleSmsBackend")
+SMS_FILE_PATH = env.read_str(_ENV, "SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Links in messages point here; the domain of reminders' Message-IDs.
+MESODESK_BASE_URL = env.read_str(_ENV, "MESODESK_BASE_URL", "http://127.0.0.1:8000")
+MESODESK_MAIL_DOMAIN = env.read_str(_ENV, "MESODESK_MAIL_DOMAIN", "mesodesk.invalid")
 
 # --- Accounts -------------------------------------------------------------------------
 
@@ -180,6 +195,11 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mesodesk] "
+# Patients sign up through a clinic's portal (/portal/<clinic>/signup/); the adapter sends
+# them to their portal after signing in, and staff to the workspace.
+ACCOUNT_ADAPTER = "mesodesk.portal.adapter.AccountAdapter"
+# Following the e-mail's link in the browser that signed up signs the patient in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Mails the account's owner when its password, e-mail addresses or authenticators change.
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Clinics share computers: no "remember me", the session cookie ends with the browser.

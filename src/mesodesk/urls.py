@@ -1,4 +1,5 @@
-"""URL configuration: the home page, the admin, sign-in and the JSON API."""
+"""URL configuration: the home page, the admin, sign-in, the JSON API, the staff workspace,
+the patient portal and reminder preferences."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -22,4 +23,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
+    path("staff/", include("mesodesk.workspace.urls")),
+    path("portal/", include("mesodesk.portal.urls")),
+    path("reminders/", include("mesodesk.messaging.urls")),
 ]

@@ -59,6 +59,7 @@ def test_an_idle_timeout_change_in_the_admin_is_recorded_with_who_made_it(
             "locale": clinic.locale,
             "opening_hours": json.dumps(clinic.opening_hours),
             "idle_timeout_minutes": "60",
+            "appointment_reminder_hours": str(clinic.appointment_reminder_hours),
             **NO_INLINE_CHANGES,
         },
     )

@@ -555,7 +555,7 @@ def test_a_session_in_the_repeated_hour_keeps_the_offset_it_was_given() -> None:
     ("start", "expected"),
     [
         (datetime(2026, 3, 28, 18, 0, tzinfo=BERLIN), "until Sun 29 Mar 2026, 10:30"),
-        (datetime(2026, 10, 31, 20, 0, tzinfo=NEW_YORK), "until Sun 01 Nov 2026, 10:30"),
+        (datetime(2026, 10, 31, 20, 0, tzinfo=NEW_YORK), "until Sun 1 Nov 2026, 10:30"),
     ],
     ids=["berlin-spring", "new-york-autumn"],
 )
@@ -634,6 +634,10 @@ def test_every_ics_event_starts_when_its_item_starts() -> None:
     for found, event in zip(t.items, events[1:], strict=True):
         assert str(event["SUMMARY"]) == found.label
         assert event.decoded("dtstart").astimezone(UTC) == found.starts_at.astimezone(UTC)
+        # A patient's calendar names sources by their titles, not the seeds' file names.
+        description = str(event["DESCRIPTION"])
+        assert ".txt" not in description
+        assert found.source_titles[0] in description
 
 
 # --- properties -------------------------------------------------------------------------

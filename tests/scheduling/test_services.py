@@ -140,7 +140,7 @@ def test_it_refuses_a_session_before_a_washout_ends_and_names_the_earliest_safe_
     assert caught.value.items == ("avoid_aha_peels",)
     message = caught.value.message_dict["start"][0]
     assert "avoid aha peels (glycolic peel)" in message
-    assert earliest.strftime("%a %d %b %Y 10:00") in message
+    assert earliest.strftime("%a %-d %b %Y 10:00") in message
     assert book(patient, earliest).start == earliest
 
 
@@ -165,7 +165,7 @@ def test_it_refuses_times_outside_opening_hours(
     late = refusal(lambda: book(eligible, at("17:30")))
     sunday = refusal(lambda: book(eligible, at("10:00", days=6)))
     assert late["start"] == [
-        f"{at('17:30'):%a %d %b %Y} 17:30–18:20 is outside opening hours (Monday: 09:00–18:00)."
+        f"{at('17:30'):%a %-d %b %Y} 17:30–18:20 is outside opening hours (Monday: 09:00–18:00)."
     ]
     assert sunday["start"][0].endswith("is outside opening hours (Sunday: closed).")
 
@@ -175,7 +175,7 @@ def test_it_refuses_a_closure_day(
 ) -> None:
     add_closure(clinic=clinic, date=at("10:00").date(), reason="Staff training")
     errors = refusal(lambda: book(eligible, at("10:00")))
-    assert errors["start"] == [f"The clinic is closed on Monday {at('10:00'):%d %b %Y}."]
+    assert errors["start"] == [f"The clinic is closed on Monday {at('10:00'):%-d %b %Y}."]
 
 
 def test_it_refuses_a_time_the_practitioner_does_not_work(
@@ -268,7 +268,7 @@ def test_it_refuses_a_device_already_booked_then(
         book(eligible, at("10:30"), practitioner=petra, room=room_2, device=meso_gun)
     assert caught.value.resource == "device"
     assert caught.value.message_dict["device"] == [
-        f"Gun A is already booked at {at('10:30'):%a %d %b %Y %H:%M}."
+        f"Gun A is already booked at {at('10:30'):%a %-d %b %Y %H:%M}."
     ]
 
 
@@ -407,7 +407,7 @@ def test_a_series_refusal_other_than_a_conflict_also_names_the_session(
             clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=meso_gun
         )
     )
-    assert errors["start"] == [f"Session 3: The clinic is closed on {third:%A %d %b %Y}."]
+    assert errors["start"] == [f"Session 3: The clinic is closed on {third:%A %-d %b %Y}."]
     assert not Appointment.objects.filter(clinic=clinic).exists()
 
 
@@ -480,7 +480,7 @@ def test_a_patient_is_not_booked_into_two_appointments_at_once(
         book(eligible, at("10:15"), practitioner=petra, room=room_2, kind="follow_up")
     assert caught.value.resource == "patient"
     assert caught.value.message_dict["patient"] == [
-        f"Pat Eligible already has an appointment at {at('10:15'):%a %d %b %Y %H:%M}."
+        f"Pat Eligible already has an appointment at {at('10:15'):%a %-d %b %Y %H:%M}."
     ]
     # Right after it is fine.
     assert book(eligible, at("10:30"), practitioner=petra, room=room_2, kind="follow_up")
@@ -592,7 +592,7 @@ def test_the_earliest_safe_start_moves_off_a_closure_to_the_same_wall_time(
     with pytest.raises(WashoutNotMet) as caught:
         book(patient, at("10:00"))
     assert caught.value.earliest_start == at("10:00", days=8)
-    assert f"{at('10:00', days=8):%a %d %b %Y} 10:00" in caught.value.message_dict["start"][0]
+    assert f"{at('10:00', days=8):%a %-d %b %Y} 10:00" in caught.value.message_dict["start"][0]
     assert book(patient, caught.value.earliest_start).start == at("10:00", days=8)
 
 
@@ -607,7 +607,7 @@ def test_the_earliest_safe_start_after_closing_time_is_the_next_opening(
     with pytest.raises(WashoutNotMet) as caught:
         book(patient, at("15:00"))
     assert caught.value.earliest_start == at("09:00", days=7)
-    assert f"{at('09:00', days=7):%a %d %b %Y} 09:00" in caught.value.message_dict["start"][0]
+    assert f"{at('09:00', days=7):%a %-d %b %Y} 09:00" in caught.value.message_dict["start"][0]
 
 
 # --- Every refusal keeps its code (review item 7) --------------------------------------

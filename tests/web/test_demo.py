@@ -116,3 +116,42 @@ def test_the_demo_says_in_one_line_that_its_port_is_taken(run_mesodesk: RunMesod
 
     assert result.returncode == 1
     assert result.stderr == f"mesodesk: port {port} is already in use; try --port {port + 1}\n"
+
+
+@pytest.mark.django_db
+def test_the_demo_gives_staff_totp_and_the_cases_the_issue_walks_through() -> None:
+    from allauth.mfa.models import Authenticator
+    from django.utils import timezone
+
+    from mesodesk.patients.models import Patient
+    from mesodesk.patients.selectors import current_screening
+    from mesodesk.planning.models import TreatmentPlan
+    from mesodesk.scheduling.selectors import clinic_zone, day_schedule
+
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    for login in demo.DEMO_STAFF:
+        user = User.objects.get(email=login.email)
+        assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).count() == 1
+    clinic = Clinic.objects.get(slug=demo.DEMO_CLINIC_SLUG)
+    screenings = [current_screening(clinic, p) for p in Patient.objects.filter(clinic=clinic)]
+    assert any(s and s.verdict == "review" and s.signed_off_at is None for s in screenings)
+    assert any(s and s.intake.answers.get("pregnant") for s in screenings)
+    unbooked = [
+        plan
+        for plan in TreatmentPlan.objects.filter(clinic=clinic, status="active")
+        if not plan.sessions.filter(appointments__status="booked").exists()
+    ]
+    assert unbooked
+    today = timezone.now().astimezone(clinic_zone(clinic)).date()
+    seeded = len(day_schedule(clinic, today))
+    assert seeded >= 3
+    # Run again: today is not filled twice, and no second authenticator appears.
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    assert len(day_schedule(clinic, today)) == seeded
+    assert Authenticator.objects.count() == len(demo.DEMO_STAFF)
+
+
+def test_the_published_totp_code_is_rfc_6238() -> None:
+    # RFC 6238 appendix B, SHA-1, T = 59 s: 94287082 (the last six digits).
+    secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"  # base32 of "12345678901234567890"
+    assert demo.totp_code(secret, at=59) == "287082"

@@ -45,3 +45,17 @@ def test_it_takes_one_query(
 
 def test_it_answers_only_reads(client: Client) -> None:
     assert client.post("/").status_code == 405
+
+
+def test_the_demo_home_shows_each_logins_current_totp_code_and_links_to_staff(
+    client: Client,
+) -> None:
+    before = demo.totp_code(demo.DEMO_TOTP_SECRET)
+    response = client.get("/", **{demo.ENVIRON_KEY: True})
+    after = demo.totp_code(demo.DEMO_TOTP_SECRET)
+    page = response.content.decode()
+    assert demo.DEMO_TOTP_SECRET in page
+    assert before in page or after in page  # the code may turn over during the request
+    assert 'href="/staff/"' in page
+    assert "refresh this page for a new code" in page
+    assert response["Cache-Control"] == "no-store"

@@ -9,3 +9,12 @@ class Role(models.TextChoices):
     ADMIN = "admin", "Clinic admin"
     PRACTITIONER = "practitioner", "Practitioner"
     FRONT_DESK = "front_desk", "Front desk"
+
+
+class InvitationStatus(models.TextChoices):
+    """Where a staff invitation stands."""
+
+    PENDING = "pending", "Pending"
+    ACCEPTED = "accepted", "Accepted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from mesodesk.clinics.choices import Role
+from mesodesk.clinics.choices import InvitationStatus, Role
 from mesodesk.clinics.validators import (
     validate_device_type,
     validate_locale,
@@ -48,6 +51,11 @@ class Clinic(models.Model):
         validators=[MinValueValidator(5), MaxValueValidator(240)],
         help_text="Staff sessions end after this many idle minutes (5 to 240).",
     )
+    appointment_reminder_hours = models.PositiveSmallIntegerField(
+        default=24,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        help_text="How many hours before an appointment its reminder goes out (1 to 168).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Who changed the settings (the idle timeout is a security setting), and when.
@@ -59,6 +67,12 @@ class Clinic(models.Model):
             models.CheckConstraint(
                 condition=models.Q(idle_timeout_minutes__gte=5, idle_timeout_minutes__lte=240),
                 name="clinics_clinic_idle_timeout_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    appointment_reminder_hours__gte=1, appointment_reminder_hours__lte=168
+                ),
+                name="clinics_clinic_reminder_hours_range",
             ),
         ]
 
@@ -143,6 +157,14 @@ class Device(models.Model):
     name = models.CharField(max_length=100)
     device_type = models.CharField(max_length=64, validators=[validate_device_type])
     model_name = models.CharField(max_length=200, blank=True)
+    room = models.ForeignKey(
+        Room,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="devices",
+        help_text="The room the device is usually kept in, if it has one.",
+    )
     active = models.BooleanField(default=True)
 
     class Meta:
@@ -210,3 +232,70 @@ class WorkingHours(models.Model):
         ).exclude(pk=self.pk)
         if overlapping.exists():
             raise ValidationError({"start": "Overlaps other working hours on this weekday."})
+
+
+def invitation_token_hash(token: str) -> str:
+    """What an invitation stores of its link's token (SHA-256, hex)."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """An e-mail address invited to join a clinic in a role, by a one-time link.
+
+    Only the SHA-256 of the link's token is stored, so the table cannot be used to join.
+    """
+
+    # No index of its own: the clinic's invitations are found by (clinic, email).
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="invitations", db_index=False
+    )
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=Role.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        indexes = [models.Index(fields=("clinic", "email"), name="clinics_invitation_email")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="clinics_invitation_role_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(accepted_at__isnull=True) | models.Q(revoked_at__isnull=True),
+                name="clinics_invitation_accepted_or_revoked",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} invited to {self.clinic} as {self.get_role_display()}"
+
+    def status(self, now: datetime) -> InvitationStatus:
+        """Where the invitation stands at `now`."""
+        if self.accepted_at is not None:
+            return InvitationStatus.ACCEPTED
+        if self.revoked_at is not None:
+            return InvitationStatus.REVOKED
+        if now >= self.expires_at:
+            return InvitationStatus.EXPIRED
+        return InvitationStatus.PENDING

@@ -12,7 +12,16 @@ from django.shortcuts import get_object_or_404
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room, WorkingHours
+from mesodesk.clinics.models import (
+    Clinic,
+    ClinicClosure,
+    Device,
+    Invitation,
+    Membership,
+    Room,
+    WorkingHours,
+    invitation_token_hash,
+)
 
 
 def clinic_by_slug(*, slug: str) -> Clinic | None:
@@ -142,3 +151,50 @@ def get_practitioner(clinic: Clinic, user_id: int) -> User:
     if member is None:
         raise Http404("No such practitioner.")
     return member.user
+
+
+def get_closure(clinic: Clinic, closure_id: int) -> ClinicClosure:
+    """The clinic's closure with this id; Http404 for another clinic's or none."""
+    return get_object_or_404(ClinicClosure, clinic=clinic, pk=closure_id)
+
+
+def get_working_hours(clinic: Clinic, hours_id: int) -> WorkingHours:
+    """The clinic's working-hours row with this id; Http404 for another clinic's or none."""
+    return get_object_or_404(WorkingHours, clinic=clinic, pk=hours_id)
+
+
+def all_working_hours(clinic: Clinic) -> QuerySet[WorkingHours]:
+    """Every practitioner's working hours at the clinic, by practitioner, weekday, start."""
+    return (
+        WorkingHours.objects.filter(clinic=clinic)
+        .select_related("practitioner")
+        .order_by("practitioner__email", "weekday", "start")
+    )
+
+
+def devices_with_rooms(clinic: Clinic) -> QuerySet[Device]:
+    """All the clinic's devices, active or not, with their rooms, by name."""
+    return Device.objects.filter(clinic=clinic).select_related("room").order_by("name")
+
+
+def invitations(clinic: Clinic) -> QuerySet[Invitation]:
+    """The clinic's staff invitations, newest first, with who sent them."""
+    return (
+        Invitation.objects.filter(clinic=clinic)
+        .select_related("invited_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_invitation(clinic: Clinic, invitation_id: int) -> Invitation:
+    """The clinic's invitation with this id; Http404 for another clinic's or none."""
+    return get_object_or_404(Invitation, clinic=clinic, pk=invitation_id)
+
+
+def invitation_by_token(clinic: Clinic, token: str) -> Invitation:
+    """The clinic's invitation whose link carries `token`; Http404 if there is none."""
+    return get_object_or_404(
+        Invitation.objects.select_related("invited_by"),
+        clinic=clinic,
+        token_hash=invitation_token_hash(token),
+    )

@@ -61,6 +61,8 @@ class Item:
     sources: tuple[str, ...]
     conflict: Conflict | None
     conflict_sources: tuple[tuple[str, str], ...]  # (source label, its value)
+    # The sources' titles, for patients' eyes (a seed's label is its file name).
+    source_titles: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         conflict = None
@@ -162,11 +164,18 @@ def _window(rule: Rule, start: datetime, end: datetime, tz: ZoneInfo) -> tuple[d
     return begin, begin + rule.lasts
 
 
+def spoken_list(names: list[str]) -> str:
+    """Names as a sentence says them: "a", "a and b", "a, b and c"."""
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _text(rule: Rule, matched: list[str], approved: bool) -> str:
     if approved and rule.text_approved:
         return rule.text_approved
     if matched and rule.text_matched:
-        return rule.text_matched.format(matched=", ".join(matched))
+        return rule.text_matched.format(matched=spoken_list(matched))
     return rule.text
 
 
@@ -280,6 +289,7 @@ def build_timeline_resolved(
                 text=_text(rule, matched, approved and rule.approval is not None),
                 value=rule.value,
                 sources=tuple(library.source_labels(rule.sources)),
+                source_titles=tuple(library.source_titles(rule.sources)),
                 conflict=rule.conflict,
                 conflict_sources=tuple(
                     (library.sources[sid].label, value) for sid, value in rule.conflict.values

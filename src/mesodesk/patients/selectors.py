@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -241,3 +241,30 @@ def may_book_session(clinic: Clinic, patient: Patient) -> tuple[bool, str]:
     stale (`services.rescreen_if_stale`), and may then refuse what this allowed."""
     refusal = session_refusal(current_screening(clinic, patient))
     return (True, "") if refusal is None else (False, refusal[1])
+
+
+def with_current_verdict(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """`patients`, each annotated with `current_verdict` and `current_signed_off_at`: those
+    of their latest screening (None without one). For lists: one query, however long."""
+    latest = ScreeningResult.objects.filter(patient=OuterRef("pk")).order_by("-computed_at", "-id")
+    return patients.annotate(
+        current_verdict=Subquery(latest.values("verdict")[:1]),
+        current_signed_off_at=Subquery(latest.values("signed_off_at")[:1]),
+    )
+
+
+# --- the patient portal ------------------------------------------------------------------
+
+
+def portal_records(user: User) -> QuerySet[Patient]:
+    """The patient records `user` signs in to the portal for, with their clinics."""
+    if not user.is_authenticated:
+        return Patient.objects.none()
+    return Patient.objects.filter(portal_user=user).select_related("clinic").order_by("id")
+
+
+def portal_patient(clinic: Clinic, user: User) -> Patient | None:
+    """The clinic's patient whose portal account is `user`, if there is one."""
+    if not user.is_authenticated:
+        return None
+    return Patient.objects.filter(clinic=clinic, portal_user=user).order_by("id").first()

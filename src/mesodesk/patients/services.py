@@ -18,6 +18,7 @@ from mesodesk.clinics.selectors import membership
 from mesodesk.core.inputs import InputError, Intake, parse_intake
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.screening import screen
+from mesodesk.messaging.services import refresh_patient_reminders
 from mesodesk.patients import selectors
 from mesodesk.patients.choices import Channel, Sex, Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
@@ -160,6 +161,8 @@ def record_intake(
         library=library,
         by=by,
     )
+    # New answers can change what the patient must stop before a session, and when.
+    refresh_patient_reminders(clinic=clinic, patient=patient)
     return version
 
 

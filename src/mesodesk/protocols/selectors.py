@@ -65,3 +65,18 @@ def overrides_changed_at(*, clinic: Clinic) -> datetime | None:
         at=Max("history_date")
     )["at"]
     return max((at for at in (updated, removed) if at is not None), default=None)
+
+
+def overrides_by_rule(*, clinic: Clinic) -> dict[str, ClinicOverride]:
+    """The clinic's overrides by rule code, each with who last changed it (one query)."""
+    rows = overrides_of_clinic(clinic=clinic).select_related("updated_by")
+    return {row.rule_code: row for row in rows}
+
+
+def override_of_rule(*, clinic: Clinic, rule_code: str) -> ClinicOverride | None:
+    """The clinic's override of one rule, with who made and last changed it, if any."""
+    return (
+        ClinicOverride.objects.filter(clinic=clinic, rule_code=rule_code)
+        .select_related("created_by", "updated_by")
+        .first()
+    )

@@ -12,6 +12,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.overrides import override_problems
+from mesodesk.messaging.services import refresh_clinic_reminders
 from mesodesk.protocols.choices import Severity
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 
@@ -96,4 +97,26 @@ def set_clinic_override(
     override.updated_at = now
     override._history_user = by  # type: ignore[attr-defined] # read by simple-history
     override.save()
+    # A new lead time moves the day preparation starts: the queued reminders follow.
+    refresh_clinic_reminders(clinic=clinic)
     return override
+
+
+@transaction.atomic
+def remove_clinic_override(*, clinic: Clinic, rule_code: str, reason: str, by: User) -> None:
+    """Removes the clinic's override of one rule, saying why: the library's own value
+    applies again. The override's history keeps the removal, who made it and the reason
+    (screenings computed before it count as stale)."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the override is removed."]})
+    override = (
+        ClinicOverride.objects.select_for_update()
+        .filter(clinic=clinic, rule_code=rule_code)
+        .first()
+    )
+    if override is None:
+        raise ClinicOverride.DoesNotExist(f"no override of {rule_code}")
+    override._history_user = by  # type: ignore[attr-defined] # read by simple-history
+    override._change_reason = reason.strip()  # type: ignore[attr-defined]
+    override.delete()
+    refresh_clinic_reminders(clinic=clinic)

@@ -83,7 +83,8 @@ Errors = dict[str, ValidationError]
 
 
 def _when(instant: datetime, zone: ZoneInfo) -> str:
-    return instant.astimezone(zone).strftime("%a %d %b %Y %H:%M")
+    local = instant.astimezone(zone)
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"
 
 
 def _spans(spans: list[tuple[time, time]]) -> str:
@@ -163,7 +164,9 @@ def check_hours(*, clinic: Clinic, practitioner: User, booking: Booking, errors:
     weekday = WEEKDAYS[day.weekday()]
     closures = clinics.closures_between(clinic, day, day)
     if day in closures:
-        errors["start"] = _error(f"The clinic is closed on {weekday} {day:%d %b %Y}.", "closed")
+        errors["start"] = _error(
+            f"The clinic is closed on {weekday} {day.day} {day:%b %Y}.", "closed"
+        )
         return
     opening = clinics.clinic_hours(clinic).get(day.weekday(), [])
     if not _fits(booking.start, booking.end, day, opening, zone):

@@ -16,8 +16,15 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic
 from mesodesk.core import slots as core
+from mesodesk.core.inputs import InputError, parse_intake
+from mesodesk.core.library import Library, load_library
 from mesodesk.core.localtime import local_midnight
+from mesodesk.core.timeline import Timeline, build_timeline
+from mesodesk.patients import selectors as patients
 from mesodesk.patients.models import Patient
+from mesodesk.planning import selectors as plans
+from mesodesk.planning.models import TreatmentPlan
+from mesodesk.protocols.selectors import engine_overrides
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import LONGEST, SEARCH_CHUNK, SLOT_STEP, duration_of
 from mesodesk.scheduling.models import Appointment
@@ -173,14 +180,17 @@ def find_slots(
     start_date: date,
     days: int = 56,
     practitioner_ids: Iterable[int] | None = None,
+    room_ids: Iterable[int] | None = None,
+    device_ids: Iterable[int] | None = None,
     device_type: str | None = None,
     not_before: datetime | None = None,
     limit: int = 20,
 ) -> list[Slot]:
     """The first `limit` free slots for an appointment of `kind` in the `days` local days
     from `start_date`: a practitioner (of `practitioner_ids`, else any of the clinic's) in
-    their working hours, a free room and, with `device_type`, a free device of that type,
-    inside opening hours, off closures, not before `not_before` nor now. ValidationError
+    their working hours, a free room (of `room_ids`, else any) and, with `device_type` or
+    `device_ids`, a free device of that type or among those, inside opening hours, off
+    closures, not before `not_before` nor now. ValidationError
     (by field) for a search too long or too big, an unknown kind or a naive `not_before`.
 
     The clinic's settings are read once; the busy intervals are read a week at a time and
@@ -205,11 +215,19 @@ def find_slots(
     if practitioner_ids is not None:
         wanted = set(practitioner_ids)
         members = [pid for pid in members if pid in wanted]
-    room_ids = list(clinics.rooms(clinic).values_list("id", flat=True))
+    rooms = clinics.rooms(clinic)
+    if room_ids is not None:
+        rooms = rooms.filter(pk__in=list(room_ids))
+    chosen_rooms = list(rooms.values_list("id", flat=True))
     device_rows: list[tuple[int, str]] = []
-    if device_type is not None:
-        device_rows = list(clinics.devices(clinic, device_type).values_list("id", "device_type"))
-    if not members or not room_ids or (device_type is not None and not device_rows):
+    if device_type is not None or device_ids is not None:
+        devices = clinics.devices(clinic, device_type)
+        if device_ids is not None:
+            devices = devices.filter(pk__in=list(device_ids))
+        device_rows = list(devices.values_list("id", "device_type"))
+        if device_type is None and device_rows:
+            device_type = device_rows[0][1]
+    if not members or not chosen_rooms or (device_type is not None and not device_rows):
         return []
     hours = clinics.working_hours(clinic, members)
     clinic_hours = clinics.clinic_hours(clinic)
@@ -235,7 +253,7 @@ def find_slots(
                 ),
                 busy=busy_intervals(clinic, window_start, window_end),
                 practitioner_hours={pid: hours.get(pid) for pid in members},
-                room_ids=room_ids,
+                room_ids=chosen_rooms,
                 device_rows=device_rows,
                 device_type=device_type,
                 not_before=earliest,
@@ -299,3 +317,82 @@ def _search_window(
         ),
     )
     return core.find_slots(query)
+
+
+def appointment_timeline(
+    clinic: Clinic, appointment: Appointment, *, library: Library | None = None
+) -> Timeline | None:
+    """The patient's timeline around a session appointment (preparation, day of, aftercare,
+    watch), from their latest intake, the plan the appointment belongs to (else their
+    active plan) and the clinic's overrides; None for a consultation or follow-up, or when
+    there is no valid intake to build it from."""
+    if appointment.kind != AppointmentKind.SESSION:
+        return None
+    library = library if library is not None else load_library()
+    version = patients.latest_intake(clinic, appointment.patient)
+    if version is None:
+        return None
+    plan: TreatmentPlan | None
+    if appointment.planned_session_id is not None:
+        plan = TreatmentPlan.objects.filter(
+            clinic=clinic, sessions__pk=appointment.planned_session_id
+        ).first()
+    else:
+        plan = plans.active_plan(clinic, appointment.patient)
+    try:
+        intake = parse_intake(version.answers, library)
+        plan_input = plans.core_plan(plan, library) if plan is not None else None
+    except InputError:
+        return None
+    zone = clinic_zone(clinic)
+    return build_timeline(
+        intake,
+        plan_input,
+        start=appointment.start.astimezone(zone),
+        duration=appointment.end - appointment.start,
+        library=library,
+        overrides=engine_overrides(clinic=clinic),
+    )
+
+
+def upcoming_session(clinic: Clinic, patient: Patient) -> Appointment | None:
+    """The patient's next booked treatment session (one that has not ended), else their
+    latest booked or completed one: the session whose timeline their chart shows."""
+    sessions = Appointment.objects.filter(
+        clinic=clinic,
+        patient=patient,
+        kind=AppointmentKind.SESSION,
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
+    ).select_related("patient")
+    now = timezone.now()
+    upcoming = sessions.filter(end__gt=now).order_by("start", "id").first()
+    return upcoming or sessions.order_by("-start", "-id").first()
+
+
+# --- the patient portal ------------------------------------------------------------------
+
+
+def patient_appointment(clinic: Clinic, patient: Patient, appointment_id: int) -> Appointment:
+    """The patient's own appointment at the clinic; Http404 for anyone else's or none."""
+    return get_object_or_404(
+        Appointment.objects.select_related("patient", "practitioner", "room", "device"),
+        clinic=clinic,
+        patient=patient,
+        pk=appointment_id,
+    )
+
+
+def upcoming_appointments(clinic: Clinic, patient: Patient) -> QuerySet[Appointment]:
+    """The patient's booked appointments that have not ended yet, soonest first."""
+    return (
+        Appointment.objects.filter(
+            clinic=clinic, patient=patient, status=AppointmentStatus.BOOKED, end__gt=timezone.now()
+        )
+        .select_related("practitioner", "room", "device", "patient")
+        .order_by("start", "id")
+    )
+
+
+def next_session(clinic: Clinic, patient: Patient) -> Appointment | None:
+    """The patient's next booked session that has not ended (the one their timeline is for)."""
+    return upcoming_appointments(clinic, patient).filter(kind=AppointmentKind.SESSION).first()

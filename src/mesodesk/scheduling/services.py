@@ -20,6 +20,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.library import load_library
+from mesodesk.messaging.services import refresh_reminders
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import rescreen_if_stale
@@ -234,7 +235,9 @@ def _book(
         created_at=timezone.now(),
     )
     appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    return rules.save_or_conflict(appointment, booking=booking, device=device)
+    saved = rules.save_or_conflict(appointment, booking=booking, device=device)
+    refresh_reminders(clinic=clinic, appointment=saved)
+    return saved
 
 
 def _locked(clinic: Clinic, appointment: Appointment) -> Appointment:
@@ -295,7 +298,9 @@ def reschedule_appointment(
     locked.start, locked.end = booking.start, booking.end
     locked.practitioner, locked.room, locked.device = practitioner, room, device
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    return rules.save_or_conflict(locked, booking=booking, device=device)
+    moved = rules.save_or_conflict(locked, booking=booking, device=device)
+    refresh_reminders(clinic=clinic, appointment=moved)
+    return moved
 
 
 @transaction.atomic
@@ -312,6 +317,7 @@ def cancel_appointment(
     locked.cancel_reason = reason.strip()
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    refresh_reminders(clinic=clinic, appointment=locked)
     return locked
 
 

@@ -12,7 +12,9 @@ class WebConfig(AppConfig):
     verbose_name = "Web"
 
     def ready(self) -> None:
-        post_migrate.connect(_create_cache_table, sender=self)
+        # Not `sender=self`: Django sends post_migrate only for apps with a models module,
+        # and this app has none. Once per app migrated; a table that exists is left alone.
+        post_migrate.connect(_create_cache_table, dispatch_uid="mesodesk.web.cache_table")
 
 
 def _create_cache_table(*, using: str, verbosity: int = 1, **kwargs: Any) -> None:

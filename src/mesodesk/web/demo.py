@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import struct
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.db import transaction
 
 from mesodesk.accounts.models import User
@@ -15,13 +22,17 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic
-from mesodesk.web.demo_records import seed_records
+from mesodesk.web.demo_records import seed_records, seed_today
 
 # Documented in the README and printed by `mesodesk demo`: it is not a secret.
 DEMO_PASSWORD = "mesodesk-demo"  # noqa: S105
 DEMO_CLINIC_SLUG = "demo"
 DEMO_CLINIC_NAME = "Demo Mesotherapy Clinic"
 DEMO_TIME_ZONE = "Europe/Berlin"
+# Staff pages need a second factor: every demo login has a TOTP authenticator with this
+# published secret, and the demo's home page shows the current code (it is not a secret).
+DEMO_TOTP_SECRET = "MESODESKDEMOTOTPSECRETKEYFORDEMO"  # noqa: S105
+TOTP_STEP = 30
 
 # Set in the WSGI environ of requests served by `mesodesk demo`, so pages can show the
 # demo logins there and nowhere else.
@@ -41,6 +52,36 @@ class DemoLogin:
     def can_use_admin(self) -> bool:
         return self.role == Role.ADMIN
 
+    @property
+    def totp_secret(self) -> str:
+        return DEMO_TOTP_SECRET
+
+    @property
+    def totp_code(self) -> str:
+        return totp_code(DEMO_TOTP_SECRET)
+
+
+def totp_code(secret: str, *, at: float | None = None) -> str:
+    """The 6-digit RFC 6238 code of a base32 `secret` at `at` (now), as an app shows it."""
+    key = base64.b32decode(secret, casefold=True)
+    counter = int((time.time() if at is None else at) // TOTP_STEP)
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    value = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def seconds_left(*, at: float | None = None) -> int:
+    """How many seconds the current TOTP code stays valid."""
+    return TOTP_STEP - int(time.time() if at is None else at) % TOTP_STEP
+
+
+def _give_totp(user: User) -> None:
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        Authenticator.objects.create(
+            user=user, type=Authenticator.Type.TOTP, data={"secret": encrypt(DEMO_TOTP_SECRET)}
+        )
+
 
 DEMO_STAFF = (
     DemoLogin("admin@demo.mesodesk.test", Role.ADMIN, "Alex", "Morgan"),
@@ -51,7 +92,8 @@ DEMO_STAFF = (
 
 @transaction.atomic
 def seed_demo() -> Clinic:
-    """Creates the demo clinic, its staff and records; what exists already is left as it is."""
+    """Creates the demo clinic, its staff (each with the demo TOTP authenticator) and
+    records, and today's appointments if today has none; what exists is left as it is."""
     clinic = clinic_by_slug(slug=DEMO_CLINIC_SLUG) or create_clinic(
         slug=DEMO_CLINIC_SLUG, name=DEMO_CLINIC_NAME, time_zone=DEMO_TIME_ZONE, locale="en"
     )
@@ -68,8 +110,10 @@ def seed_demo() -> Clinic:
         )
         if membership(clinic, user) is None:
             add_member(clinic=clinic, user=user, role=login.role)
+        _give_totp(user)
         staff[login.role] = user
     seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
+    seed_today(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     return clinic
 
 

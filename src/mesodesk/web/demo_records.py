@@ -1,5 +1,6 @@
 """The demo clinic's rooms, devices, hours and patients: one of every screening verdict
-and a booked series, made through the same services the API uses."""
+(a review awaiting sign-off, a pregnant patient), a booked series, a plan whose series is
+still to book, made through the same services the API uses; and appointments today."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
+from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_device, add_room, add_working_hours
 from mesodesk.patients.models import Patient
 from mesodesk.patients.selectors import current_screening
 from mesodesk.patients.services import record_intake, register_patient, sign_off_screening
 from mesodesk.planning.services import create_plan
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.durations import duration_of
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.selectors import day_schedule
 from mesodesk.scheduling.services import book_series
 
 HEALTHY: dict[str, Any] = {
@@ -131,3 +137,78 @@ def seed_records(*, clinic: Clinic, practitioner: User, desk: User) -> None:
     book_series(
         clinic=clinic, plan=plan, by=desk, practitioner=practitioner, room=room, device=needles
     )
+    # Clara (Advil and fish oil: eligible, with a washout) has a plan whose series the
+    # front desk has yet to book; its sessions are in the afternoon, clear of Anna's.
+    create_plan(
+        clinic=clinic,
+        patient=patients[1],
+        by=practitioner,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid", "vitamin_c"],
+        technique="manual_needle",
+        schedule_template="monthly_starter",
+        first_session=datetime.combine(_next_monday(zone), time(14), zone),
+    )
+
+
+# Today's calendar: (local time, patient's e-mail name, kind, room index, with a device?)
+TODAY: tuple[tuple[time, str, AppointmentKind, int, bool], ...] = (
+    (time(9), "jonas", AppointmentKind.CONSULTATION, 0, False),
+    (time(10), "mara", AppointmentKind.SESSION, 0, True),
+    (time(11, 30), "sofia", AppointmentKind.CONSULTATION, 1, False),
+    (time(14), "ida", AppointmentKind.CONSULTATION, 1, False),
+    (time(15), "clara", AppointmentKind.FOLLOW_UP, 0, False),
+)
+
+
+def seed_today(*, clinic: Clinic, practitioner: User, desk: User) -> None:
+    """Gives today (in the clinic's zone) a few appointments unless it has some, so the
+    day page is never empty when the demo starts.
+
+    Written as rows, not through booking: booking refuses times that have passed, and
+    today may be a day the clinic is closed (then all of them are written: the page must
+    show something). On an open day, only those inside its opening hours. They carry no
+    reminders."""
+    zone = ZoneInfo(clinic.time_zone)
+    now = timezone.now()
+    today = now.astimezone(zone).date()
+    if day_schedule(clinic, today, include_cancelled=True):
+        return
+    rooms = list(clinics.rooms(clinic))
+    needles = clinics.devices(clinic, "manual_needle_kit").first()
+    by_name = {
+        p.email.split("@")[0]: p
+        for p in Patient.objects.filter(
+            clinic=clinic, email__endswith="@patients.demo.mesodesk.test"
+        )
+    }
+    spans = clinics.clinic_hours(clinic).get(today.weekday(), [])
+    open_then = [
+        row
+        for row in TODAY
+        if any(
+            opens <= row[0]
+            and (datetime.combine(today, row[0]) + duration_of(row[2])).time() <= closes
+            for opens, closes in spans
+        )
+    ]
+    for at, name, kind, room_index, with_device in open_then or TODAY:
+        patient = by_name.get(name)
+        if patient is None or not rooms:
+            continue
+        start = datetime.combine(today, at, zone)
+        end = start + duration_of(kind)
+        Appointment.objects.create(
+            clinic=clinic,
+            patient=patient,
+            kind=kind,
+            practitioner=practitioner,
+            room=rooms[min(room_index, len(rooms) - 1)],
+            device=needles if with_device else None,
+            start=start,
+            end=end,
+            status=AppointmentStatus.COMPLETED if end <= now else AppointmentStatus.BOOKED,
+            created_by=desk,
+            created_at=now,
+        )

@@ -15,7 +15,7 @@ from mesodesk.web import demo
 def home(request: HttpRequest) -> HttpResponse:
     """What mesodesk is, what runs now, and (under `mesodesk demo`) the demo logins."""
     in_demo = bool(request.META.get(demo.ENVIRON_KEY))
-    return render(
+    response = render(
         request,
         "web/home.html",
         {
@@ -25,5 +25,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "demo_logins": demo.DEMO_STAFF if in_demo else (),
             "demo_password": demo.DEMO_PASSWORD if in_demo else "",
             "demo_clinic_name": demo.DEMO_CLINIC_NAME,
+            "demo_clinic_slug": demo.DEMO_CLINIC_SLUG,
+            "totp_seconds_left": demo.seconds_left() if in_demo else 0,
         },
     )
+    if in_demo:
+        # The TOTP codes change every 30 seconds: never show a stale one from a cache.
+        response["Cache-Control"] = "no-store"
+    return response

@@ -30,7 +30,7 @@ def _event(timeline: Timeline, item: Item, stamp: datetime) -> Event:
     description = item.text
     if item.value:
         description += f"\n{item.value}"
-    description += "\nSources: " + ", ".join(item.sources)
+    description += "\nSources: " + "; ".join(item.source_titles or item.sources)
     event.add("description", description)
     event.add("categories", [item.phase.value.replace("_", "-").upper()])
     # UTC throughout: a local time in the repeated hour of a DST change would be read

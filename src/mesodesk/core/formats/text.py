@@ -19,7 +19,7 @@ WIDTH = 78
 
 
 def _when(dt: datetime) -> str:
-    return f"{dt:%a %d %b %Y, %H:%M}"
+    return f"{dt:%a} {dt.day} {dt:%b %Y, %H:%M}"
 
 
 def _span(item: Item, timeline: Timeline) -> str:

@@ -123,6 +123,10 @@ class Library:
             seen[self.sources[citation.source].label] = None
         return list(seen)
 
+    def source_titles(self, citations: tuple) -> list[str]:  # type: ignore[type-arg]
+        """The titles of the sources cited, in order, without repeats."""
+        return list(dict.fromkeys(self.sources[c.source].title for c in citations))
+
     def to_dict(self) -> dict:  # type: ignore[type-arg]
         """The whole library as JSON-able data (what `protocol show --format json` prints)."""
         return library_to_dict(self)

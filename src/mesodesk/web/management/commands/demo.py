@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 from typing import Any, NoReturn, Protocol
@@ -18,6 +19,7 @@ from django.core.servers.basehttp import (
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
 
+from mesodesk.messaging.worker import ThreadedWorker, WorkerSettings
 from mesodesk.protocols.services import load_protocol_library
 from mesodesk.web import demo
 
@@ -32,8 +34,8 @@ class Worker(Protocol):
 
 
 def background_workers() -> list[Worker]:
-    """What `demo` runs beside the web server; background workers join this list."""
-    return []
+    """What `demo` runs beside the web server: the reminder worker, in a thread."""
+    return [ThreadedWorker(WorkerSettings(poll=2.0))]
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -61,6 +63,9 @@ class Command(BaseCommand):
             _fail(f"--port must be between 1 and 65535, got {port}", 2)
         # Bind first, so a busy port is reported before any work is done.
         server = None if no_serve else self._bind(port)
+        if server is not None and "MESODESK_BASE_URL" not in os.environ:
+            # Links in the demo's messages point at this server, whatever its port.
+            settings.MESODESK_BASE_URL = f"http://{HOST}:{port}"
         self._say("Data folder", str(settings.VAR_DIR))
         self._migrate()
         version = load_protocol_library()
@@ -106,15 +111,26 @@ class Command(BaseCommand):
             "",
             "mesodesk demo is running.",
             "",
-            f"  Home    {base}/",
-            f"  Admin   {base}/admin/",
+            f"  Home     {base}/   (today's sign-in codes for the demo staff)",
+            f"  Staff    {base}/staff/",
+            f"  Portal   {base}/portal/{demo.DEMO_CLINIC_SLUG}/   (patients sign up here)",
+            f"  Outbox   {base}/reminders/{demo.DEMO_CLINIC_SLUG}/outbox/",
+            f"  Admin    {base}/admin/",
             "",
-            f"  Demo logins (password: {demo.DEMO_PASSWORD})",
+            f"  Demo logins (password: {demo.DEMO_PASSWORD}; authenticator secret:"
+            f" {demo.DEMO_TOTP_SECRET})",
         ]
         for login in demo.DEMO_STAFF:
             note = " — can sign in to the admin" if login.can_use_admin else ""
             lines.append(f"    {login.email:<{width}}  {login.role.label}{note}")
-        lines += ["", "Press Ctrl-C to stop.", ""]
+        lines += [
+            "",
+            "E-mails (sign-up links, reminders) are printed here; the reminder worker runs in",
+            "this process and sends each reminder at its moment.",
+            "",
+            "Press Ctrl-C to stop.",
+            "",
+        ]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
 

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "mesodesk.portal"
+    verbose_name = "Patient portal"
+
+    def ready(self) -> None:
+        from mesodesk.portal import receivers  # noqa: F401 - connects the receivers

@@ -1,0 +1,115 @@
+"""Reads of the patient portal; always of one clinic and, but for the feed, one patient."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.core.library import load_library
+from mesodesk.patients.models import Patient
+from mesodesk.planning.selectors import active_plan
+from mesodesk.portal.choices import DeletionStatus
+from mesodesk.portal.models import CalendarFeed, DeletionRequest, IntakeDraft
+from mesodesk.scheduling import rules
+from mesodesk.scheduling.choices import AppointmentKind
+from mesodesk.scheduling.durations import duration_of
+from mesodesk.scheduling.errors import WashoutNotMet
+from mesodesk.scheduling.selectors import Slot, clinic_zone, find_slots
+
+# How far ahead the portal looks for free times, and how many it offers.
+SEARCH_DAYS = 42
+SLOTS_SHOWN = 8
+
+
+def intake_draft(clinic: Clinic, patient: Patient) -> IntakeDraft | None:
+    """The patient's unfinished questionnaire, if any."""
+    return IntakeDraft.objects.filter(clinic=clinic, patient=patient).first()
+
+
+def calendar_feed(clinic: Clinic, patient: Patient) -> CalendarFeed | None:
+    """The patient's private calendar address, if they made one."""
+    return CalendarFeed.objects.filter(clinic=clinic, patient=patient).first()
+
+
+def feed_by_token(clinic: Clinic, token: str) -> CalendarFeed | None:
+    """The clinic's calendar feed with this secret, with its patient; None if unknown."""
+    if not token or len(token) > 64:
+        return None
+    return CalendarFeed.objects.filter(clinic=clinic, token=token).select_related("patient").first()
+
+
+def pending_deletion(clinic: Clinic, patient: Patient) -> DeletionRequest | None:
+    """The patient's request to delete their account that waits for the clinic, if any."""
+    return DeletionRequest.objects.filter(
+        clinic=clinic, patient=patient, status=DeletionStatus.PENDING
+    ).first()
+
+
+def today(clinic: Clinic) -> date:
+    """Today in the clinic's time zone."""
+    return timezone.now().astimezone(clinic_zone(clinic)).date()
+
+
+def session_device_type(clinic: Clinic, patient: Patient) -> str | None:
+    """The device type a session of the patient's active plan needs (None: any room)."""
+    return rules.needed_device_type(active_plan(clinic, patient), load_library())
+
+
+def bookable_slots(
+    clinic: Clinic, patient: Patient, kind: AppointmentKind, start_date: date
+) -> tuple[list[Slot], WashoutNotMet | None]:
+    """A few free times for an appointment of `kind` from `start_date`. For a session,
+    times too soon for the patient's preparation are skipped: the search starts again at
+    the earliest safe start, which comes back with the WashoutNotMet that moved it."""
+    if kind is not AppointmentKind.SESSION:
+        return find_slots(
+            clinic=clinic, kind=kind, start_date=start_date, days=SEARCH_DAYS, limit=SLOTS_SHOWN
+        ), None
+    device_type = session_device_type(clinic, patient)
+    found = find_slots(
+        clinic=clinic,
+        kind=kind,
+        start_date=start_date,
+        days=SEARCH_DAYS,
+        device_type=device_type,
+        limit=SLOTS_SHOWN,
+    )
+    if not found:
+        return found, None
+    library = load_library()
+    first = found[0]
+    booking = rules.Booking(
+        start=first.start, end=first.start + duration_of(kind, library), zone=clinic_zone(clinic)
+    )
+    try:
+        rules.check_washout(
+            clinic=clinic,
+            patient=patient,
+            plan=active_plan(clinic, patient),
+            booking=booking,
+            library=library,
+        )
+    except WashoutNotMet as refusal:
+        earliest = refusal.earliest_start
+        later = find_slots(
+            clinic=clinic,
+            kind=kind,
+            start_date=earliest.astimezone(clinic_zone(clinic)).date(),
+            days=SEARCH_DAYS,
+            device_type=device_type,
+            not_before=earliest,
+            limit=SLOTS_SHOWN,
+        )
+        return later, refusal
+    return found, None
+
+
+def search_start(clinic: Clinic, wanted: date | None) -> date:
+    """The first day to search from: the day asked for, never before today, and never more
+    than a year ahead."""
+    first = today(clinic)
+    if wanted is None or wanted < first:
+        return first
+    return min(wanted, first + timedelta(days=365))

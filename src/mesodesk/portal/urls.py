@@ -1,0 +1,33 @@
+"""The patient portal under /portal/<clinic>/."""
+
+from django.urls import path
+
+from mesodesk.portal import views, views_care
+
+app_name = "portal"
+
+urlpatterns = [
+    path("<slug:clinic_slug>/", views.home, name="home"),
+    path("<slug:clinic_slug>/signup/", views.signup, name="signup"),
+    path("<slug:clinic_slug>/intake/", views.intake, name="intake"),
+    path("<slug:clinic_slug>/outcome/", views.outcome, name="outcome"),
+    path("<slug:clinic_slug>/book/", views.book, name="book"),
+    path(
+        "<slug:clinic_slug>/appointments/<int:appointment_id>/cancel/",
+        views.cancel,
+        name="cancel",
+    ),
+    path("<slug:clinic_slug>/timeline/", views_care.timeline, name="timeline"),
+    path("<slug:clinic_slug>/calendar.ics", views_care.calendar, name="calendar"),
+    path("<slug:clinic_slug>/calendar/address/", views_care.feed_renew, name="feed_renew"),
+    path("<slug:clinic_slug>/feed/<str:token>.ics", views_care.feed, name="feed"),
+    path("<slug:clinic_slug>/side-effects/", views_care.side_effects, name="side_effects"),
+    path(
+        "<slug:clinic_slug>/side-effects/<int:report_id>/",
+        views_care.side_effect_sent,
+        name="side_effect_sent",
+    ),
+    path("<slug:clinic_slug>/preferences/", views_care.preferences, name="preferences"),
+    path("<slug:clinic_slug>/delete/", views_care.delete, name="delete"),
+    path("<slug:clinic_slug>/deleted/", views_care.deleted, name="deleted"),
+]

@@ -1,0 +1,172 @@
+"""The staff workspace's forms: they check the shape of what was sent and offer only the
+clinic's own practitioners, rooms and devices; the services decide everything else."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.patients.choices import Channel, Sex
+from mesodesk.scheduling.choices import AppointmentKind
+
+
+class PractitionerChoice(forms.ModelChoiceField):
+    """A practitioner of the clinic, shown by name."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return person(obj)
+
+
+class DeviceChoice(forms.ModelChoiceField):
+    """A device of the clinic, shown with its model."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.name} ({obj.model_name})" if obj.model_name else obj.name
+
+
+def person(user: User) -> str:
+    """How staff are named on the pages: their name, else their e-mail address."""
+    return user.get_full_name() or user.email
+
+
+def practitioner_users(clinic: Clinic) -> QuerySet[User]:
+    """The clinic's practitioners as users, by name."""
+    ids = clinics.practitioners(clinic).values("user_id")
+    return User.objects.filter(pk__in=ids).order_by("first_name", "last_name", "email")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Puts a service's refusal next to the field it names (or above the form)."""
+    if not hasattr(error, "error_dict"):
+        for message in error.messages:
+            form.add_error(None, message)
+        return
+    for field, messages in error.message_dict.items():
+        target = field if field in form.fields else None
+        for message in messages:
+            form.add_error(target, message)
+
+
+class ClinicForm(forms.Form):
+    """A form whose choices are one clinic's practitioners, rooms and devices."""
+
+    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.clinic = clinic
+        if "practitioner" in self.fields:
+            self.fields["practitioner"].queryset = practitioner_users(clinic)  # type: ignore[attr-defined]
+        if "room" in self.fields:
+            self.fields["room"].queryset = clinics.rooms(clinic)  # type: ignore[attr-defined]
+        if "device" in self.fields:
+            self.fields["device"].queryset = clinics.devices(clinic)  # type: ignore[attr-defined]
+
+
+class SlotSearchForm(ClinicForm):
+    """What the desk is looking for: a kind of appointment, maybe one practitioner, room or
+    device, from a date on."""
+
+    kind = forms.ChoiceField(choices=AppointmentKind.choices, initial=AppointmentKind.SESSION)
+    practitioner = PractitionerChoice(
+        queryset=User.objects.none(), required=False, empty_label="Any practitioner"
+    )
+    room = forms.ModelChoiceField(
+        queryset=Room.objects.none(), required=False, empty_label="Any room"
+    )
+    device = DeviceChoice(
+        queryset=Device.objects.none(),
+        required=False,
+        empty_label="Any suitable device",
+        help_text="A session whose plan needs a device gets one of the right type.",
+    )
+    start = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Free times from this day on, over four weeks.",
+    )
+
+
+class SlotSearchFixedKindForm(SlotSearchForm):
+    """Slot search for moving an appointment: its kind does not change."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+
+
+class BookForm(ClinicForm):
+    """One slot the desk picked (hidden fields of a slot's button)."""
+
+    kind = forms.ChoiceField(choices=AppointmentKind.choices)
+    start = forms.DateTimeField()
+    practitioner = forms.ModelChoiceField(queryset=User.objects.none())
+    room = forms.ModelChoiceField(queryset=Room.objects.none())
+    device = forms.ModelChoiceField(queryset=Device.objects.none(), required=False)
+
+
+class MoveForm(BookForm):
+    """A new slot for an appointment (its kind stays)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["kind"]
+
+
+class SeriesForm(ClinicForm):
+    """Who, where and with what a whole series is booked."""
+
+    practitioner = PractitionerChoice(queryset=User.objects.none())
+    room = forms.ModelChoiceField(queryset=Room.objects.none())
+    device = DeviceChoice(
+        queryset=Device.objects.none(),
+        required=False,
+        empty_label="No device",
+        help_text="The plan's technique decides which kind of device it needs.",
+    )
+
+
+class CancelForm(forms.Form):
+    """Why an appointment is cancelled."""
+
+    reason = forms.CharField(
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the appointment's history.",
+        error_messages={"required": "Say why the appointment is cancelled."},
+    )
+
+
+class SignOffForm(forms.Form):
+    """A practitioner's reason for accepting a review verdict."""
+
+    reason = forms.CharField(
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why this patient may be treated despite the findings above.",
+        error_messages={"required": "Say why the patient may be treated."},
+    )
+
+
+class PatientForm(forms.Form):
+    """A new patient's details."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100)
+    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
+    email = forms.EmailField(label="E-mail", required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    preferred_channel = forms.ChoiceField(
+        label="Reminders by", choices=Channel.choices, initial=Channel.EMAIL
+    )
+
+
+def search_initial(today: date) -> dict[str, Any]:
+    """The slot search's defaults."""
+    return {"kind": AppointmentKind.SESSION, "start": today}

@@ -1,0 +1,436 @@
+"""Booking: slot search and booking for a patient, moving and cancelling an appointment,
+and booking the whole series of a plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.models import Clinic
+from mesodesk.core.library import load_library
+from mesodesk.patients import selectors as patients
+from mesodesk.patients.models import Patient
+from mesodesk.planning import selectors as plans
+from mesodesk.planning.choices import PlanStatus
+from mesodesk.scheduling import rules, selectors, services
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.errors import WashoutNotMet
+from mesodesk.scheduling.models import Appointment
+from mesodesk.workspace.forms import (
+    BookForm,
+    CancelForm,
+    MoveForm,
+    SeriesForm,
+    SlotSearchFixedKindForm,
+    SlotSearchForm,
+    add_service_errors,
+    person,
+    practitioner_users,
+)
+from mesodesk.workspace.views.common import clinic_today, page
+
+SEARCH_DAYS = 28
+# Slot search looks at up to this many free starts (15 minutes apart), and shows a few
+# days of them, each thinned to the half hours when it has more than fit on a screen.
+SLOTS_SEARCHED = 300
+DAYS_SHOWN = 5
+SLOTS_PER_DAY = 10
+
+
+def _names(clinic: Clinic) -> dict[str, dict[int, str]]:
+    return {
+        "practitioner": {u.pk: person(u) for u in practitioner_users(clinic)},
+        "room": dict(clinics.rooms(clinic, include_inactive=True).values_list("id", "name")),
+        "device": dict(clinics.devices(clinic, include_inactive=True).values_list("id", "name")),
+    }
+
+
+def _needed_device_type(clinic: Clinic, patient: Patient, kind: str) -> str | None:
+    if kind != AppointmentKind.SESSION:
+        return None
+    return rules.needed_device_type(plans.active_plan(clinic, patient), load_library())
+
+
+def _search(
+    request: StaffRequest,
+    form: SlotSearchForm,
+    *,
+    kind: str,
+    patient: Patient,
+) -> list[tuple[date, list[dict[str, Any]]]]:
+    """The free slots the (valid) search form asks for, grouped by local day."""
+    clinic = request.clinic
+    data = form.cleaned_data
+    practitioner, room, device = data.get("practitioner"), data.get("room"), data.get("device")
+    try:
+        found = selectors.find_slots(
+            clinic=clinic,
+            kind=kind,
+            start_date=data["start"],
+            days=SEARCH_DAYS,
+            practitioner_ids=[practitioner.pk] if practitioner else None,
+            room_ids=[room.pk] if room else None,
+            device_ids=[device.pk] if device else None,
+            device_type=None if device else _needed_device_type(clinic, patient, kind),
+            limit=SLOTS_SEARCHED,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return []
+    names = _names(clinic)
+    zone = selectors.clinic_zone(clinic)
+    rows = [
+        {
+            "start": slot.start,
+            "end": slot.end,
+            "local_start": slot.start.astimezone(zone),
+            "practitioner_id": slot.practitioner,
+            "room_id": slot.room,
+            "device_id": slot.device,
+            "practitioner": names["practitioner"].get(slot.practitioner, ""),
+            "room": names["room"].get(slot.room, ""),
+            "device": names["device"].get(slot.device, "") if slot.device else "",
+        }
+        for slot in found
+    ]
+    days = [
+        (day, _thinned(list(items)))
+        for day, items in groupby(rows, key=lambda r: r["local_start"].date())
+    ]
+    return days[:DAYS_SHOWN]
+
+
+def _thinned(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if len(rows) > SLOTS_PER_DAY:
+        rows = [r for r in rows if r["local_start"].minute in (0, 30)] or rows
+    return rows[:SLOTS_PER_DAY]
+
+
+def _search_form(
+    request: StaffRequest, form_class: type[SlotSearchForm], initial: dict[str, Any]
+) -> SlotSearchForm:
+    params = request.GET if "start" in request.GET else None
+    form = form_class(params, clinic=request.clinic, initial=initial)
+    if params is None:
+        # Nothing asked yet: search with the defaults straight away.
+        form = form_class(
+            {k: getattr(v, "pk", v) for k, v in initial.items() if v is not None},
+            clinic=request.clinic,
+        )
+    return form
+
+
+def _booking_page(
+    request: StaffRequest,
+    patient: Patient,
+    *,
+    refusal: ValidationError | None = None,
+    tried: dict[str, Any] | None = None,
+    search_start: date | None = None,
+) -> HttpResponse:
+    clinic = request.clinic
+    initial = {"kind": AppointmentKind.SESSION, "start": search_start or clinic_today(request)}
+    if tried:
+        initial |= {k: tried.get(k) for k in ("kind", "practitioner", "room", "device")}
+    form = _search_form(request, SlotSearchForm, initial)
+    days: list[tuple[date, list[dict[str, Any]]]] = []
+    kind = AppointmentKind.SESSION
+    if form.is_valid():
+        kind = form.cleaned_data["kind"]
+        days = _search(request, form, kind=kind, patient=patient)
+    may_book, booking_reason = patients.may_book_session(clinic, patient)
+    context: dict[str, Any] = {
+        "patient": patient,
+        "form": form,
+        "kind": kind,
+        "kind_label": AppointmentKind(kind).label,
+        "days": days,
+        "searched": form.is_bound,
+        "may_book": may_book,
+        "booking_reason": booking_reason,
+        "refusal": _refusal(refusal, tried),
+    }
+    return page(
+        request,
+        "workspace/book.html",
+        "patients",
+        context,
+        status=200 if refusal is None else 409,
+    )
+
+
+def _refusal(error: ValidationError | None, tried: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A refusal as the page shows it: its messages and, for a washout not met, the
+    earliest safe start with the same practitioner, room and device."""
+    if error is None:
+        return None
+    refusal: dict[str, Any] = {"messages": error.messages}
+    if isinstance(error, WashoutNotMet) and tried:
+        refusal["earliest_start"] = error.earliest_start
+        refusal["tried"] = tried
+    return refusal
+
+
+def _tried(form: BookForm | MoveForm) -> dict[str, Any]:
+    data = form.cleaned_data
+    return {
+        "kind": data.get("kind"),
+        "practitioner": data.get("practitioner"),
+        "room": data.get("room"),
+        "device": data.get("device"),
+        "start": data.get("start"),
+    }
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def book(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpResponse:
+    """GET: free slots for the patient (kind, practitioner, room, device, from a day).
+    POST: books the slot picked; a refusal is shown with the search, and a washout not
+    met offers the earliest safe start."""
+    clinic = request.clinic
+    patient = patients.get_patient(clinic, patient_id)
+    if request.method == "GET":
+        return _booking_page(request, patient)
+    form = BookForm(request.POST, clinic=clinic)
+    if not form.is_valid():
+        error = ValidationError([f"{k}: {v[0]}" for k, v in form.errors.items()])
+        return _booking_page(request, patient, refusal=error)
+    data = form.cleaned_data
+    try:
+        appointment = services.book_appointment(
+            clinic=clinic,
+            patient=patient,
+            by=request.user,
+            kind=data["kind"],
+            start=data["start"],
+            practitioner=data["practitioner"],
+            room=data["room"],
+            device=data["device"],
+        )
+    except ValidationError as error:
+        tried = _tried(form)
+        return _booking_page(
+            request, patient, refusal=error, tried=tried, search_start=_day_of(request, data)
+        )
+    messages.success(request, f"Booked: {_describe(request, appointment)}.")
+    return redirect("workspace:patient", clinic_slug=clinic_slug, patient_id=patient.pk)
+
+
+def _day_of(request: StaffRequest, data: dict[str, Any]) -> date | None:
+    start: datetime | None = data.get("start")
+    return start.astimezone(selectors.clinic_zone(request.clinic)).date() if start else None
+
+
+def _describe(request: StaffRequest, appointment: Appointment) -> str:
+    local = appointment.start.astimezone(selectors.clinic_zone(request.clinic))
+    return (
+        f"{appointment.get_kind_display()} on {local:%a} {local.day} {local:%b %Y at %H:%M} "
+        f"with {person(appointment.practitioner)}, {appointment.room.name}"
+    )
+
+
+def _appointment_page(
+    request: StaffRequest,
+    appointment: Appointment,
+    *,
+    refusal: ValidationError | None = None,
+    tried: dict[str, Any] | None = None,
+    cancel_form: CancelForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    clinic = request.clinic
+    zone = selectors.clinic_zone(clinic)
+    today = clinic_today(request)
+    default_start = max(appointment.start.astimezone(zone).date(), today)
+    initial: dict[str, Any] = {
+        "start": default_start,
+        "practitioner": appointment.practitioner,
+        "room": None,
+        "device": None,
+    }
+    if tried:
+        initial |= {k: tried.get(k) for k in ("practitioner", "room", "device")}
+        if tried.get("start"):
+            initial["start"] = tried["start"].astimezone(zone).date()
+    form = _search_form(request, SlotSearchFixedKindForm, initial)
+    is_booked = appointment.status == AppointmentStatus.BOOKED
+    days: list[tuple[date, list[dict[str, Any]]]] = []
+    if is_booked and form.is_valid():
+        days = _search(request, form, kind=appointment.kind, patient=appointment.patient)
+    return page(
+        request,
+        "workspace/appointment.html",
+        "patients",
+        {
+            "appointment": appointment,
+            "patient": appointment.patient,
+            "is_booked": is_booked,
+            "form": form,
+            "days": days,
+            "refusal": _refusal(refusal, tried),
+            "cancel_form": cancel_form or CancelForm(),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET"])
+@staff_view()
+def appointment_detail(
+    request: StaffRequest, clinic_slug: str, appointment_id: int
+) -> HttpResponse:
+    """One appointment: its details, free slots to move it to, and cancelling it."""
+    appointment = selectors.get_appointment(request.clinic, appointment_id)
+    return _appointment_page(request, appointment)
+
+
+@require_POST
+@staff_view()
+def reschedule(request: StaffRequest, clinic_slug: str, appointment_id: int) -> HttpResponse:
+    """Moves the appointment to the slot picked, with every check of booking."""
+    clinic = request.clinic
+    appointment = selectors.get_appointment(clinic, appointment_id)
+    form = MoveForm(request.POST, clinic=clinic)
+    if not form.is_valid():
+        error = ValidationError([f"{k}: {v[0]}" for k, v in form.errors.items()])
+        return _appointment_page(request, appointment, refusal=error, status=409)
+    data = form.cleaned_data
+    try:
+        moved = services.reschedule_appointment(
+            clinic=clinic,
+            appointment=appointment,
+            by=request.user,
+            start=data["start"],
+            practitioner=data["practitioner"],
+            room=data["room"],
+            device=data["device"],
+        )
+    except ValidationError as error:
+        fresh = selectors.get_appointment(clinic, appointment_id)
+        return _appointment_page(request, fresh, refusal=error, tried=_tried(form), status=409)
+    messages.success(request, f"Moved: {_describe(request, moved)}.")
+    return redirect("workspace:appointment", clinic_slug=clinic_slug, appointment_id=moved.pk)
+
+
+@require_POST
+@staff_view()
+def cancel(request: StaffRequest, clinic_slug: str, appointment_id: int) -> HttpResponse:
+    """Cancels the appointment; a reason is required."""
+    clinic = request.clinic
+    appointment = selectors.get_appointment(clinic, appointment_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cancel_appointment(
+                clinic=clinic,
+                appointment=appointment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "The appointment is cancelled; its time is free again.")
+            return redirect(
+                "workspace:patient", clinic_slug=clinic_slug, patient_id=appointment.patient_id
+            )
+    return _appointment_page(request, appointment, cancel_form=form, status=422)
+
+
+def _series_rows(clinic: Clinic, plan: Any) -> list[dict[str, Any]]:
+    sessions = list(plan.sessions.all())
+    held = {
+        a.planned_session_id: a
+        for a in Appointment.objects.filter(clinic=clinic, planned_session__in=sessions)
+        .exclude(status=AppointmentStatus.CANCELLED)
+        .select_related("practitioner", "room", "device")
+    }
+    return [{"session": s, "appointment": held.get(s.pk)} for s in sessions]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view()
+def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: int) -> HttpResponse:
+    """The plan's planned sessions and what each holds; POST books all the open ones at
+    once, with one practitioner, room and device (all or none)."""
+    clinic = request.clinic
+    plan = plans.get_plan(clinic, plan_id)
+    if plan.patient_id != patient_id:
+        raise Http404("No such plan for this patient.")
+    patient = plan.patient
+    library = load_library()
+    needed = rules.needed_device_type(plan, library)
+    initial: dict[str, Any] = {
+        "practitioner": practitioner_users(clinic).first(),
+        "room": clinics.rooms(clinic).first(),
+        "device": clinics.devices(clinic, needed).first() if needed else None,
+    }
+    form = SeriesForm(request.POST or None, clinic=clinic, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 409
+        if form.is_valid():
+            try:
+                booked = services.book_series(
+                    clinic=clinic, plan=plan, by=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                _report_series(request, booked)
+                return redirect(
+                    "workspace:series",
+                    clinic_slug=clinic_slug,
+                    patient_id=patient.pk,
+                    plan_id=plan.pk,
+                )
+    rows = _series_rows(clinic, plan)
+    may_book, booking_reason = patients.may_book_session(clinic, patient)
+    return page(
+        request,
+        "workspace/series.html",
+        "patients",
+        {
+            "patient": patient,
+            "plan": plan,
+            "active": plan.status == PlanStatus.ACTIVE,
+            "rows": rows,
+            "open_count": sum(1 for r in rows if r["appointment"] is None),
+            "form": form,
+            "needed_label": library.device_types[needed].label if needed else "",
+            "template_label": plan.schedule_template.replace("_", " "),
+            "may_book": may_book,
+            "booking_reason": booking_reason,
+        },
+        status=status,
+    )
+
+
+SKIP_REASONS = {
+    "past": "its planned time has passed",
+    "booked": "it is booked already",
+    "completed": "it took place already",
+    "no_show": "the patient did not come",
+}
+
+
+def _report_series(request: StaffRequest, booked: services.SeriesBooking) -> None:
+    if booked:
+        numbers = ", ".join(str(a.planned_session.number) for a in booked)  # type: ignore[union-attr]
+        noun = "session" if len(booked) == 1 else "sessions"
+        messages.success(request, f"Booked {len(booked)} {noun}: {numbers}.")
+    else:
+        messages.info(request, "No session was booked: none of them was open.")
+    for skipped in booked.skipped:
+        why = SKIP_REASONS.get(skipped.reason, skipped.reason.replace("_", " "))
+        messages.info(request, f"Session {skipped.number} skipped: {why}.")

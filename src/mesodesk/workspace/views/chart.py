@@ -1,0 +1,219 @@
+"""The patient's chart, and a practitioner's sign-off of a review verdict."""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.core.inputs import INTAKE_FIELDS
+from mesodesk.core.library import Library, load_library
+from mesodesk.core.library.model import Source
+from mesodesk.core.timeline import Timeline
+from mesodesk.messaging import selectors as messaging
+from mesodesk.patients import selectors, services
+from mesodesk.patients.choices import Verdict
+from mesodesk.planning.choices import PlanStatus
+from mesodesk.portal import selectors as portal
+from mesodesk.safety import selectors as safety
+from mesodesk.scheduling import selectors as scheduling
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.workspace.forms import SignOffForm, add_service_errors
+from mesodesk.workspace.views.common import may_sign_off, page
+
+REPORTS_SHOWN = 20
+PHASES = {
+    "prep": "Preparation",
+    "day_of": "On the day",
+    "aftercare": "Aftercare",
+    "watch": "What to watch for",
+}
+FIELD_LABELS = {
+    "birth_date": "Birth date",
+    "sex": "Sex",
+    "pregnant": "Pregnant",
+    "breastfeeding": "Breastfeeding",
+    "conditions": "Conditions",
+    "medications": "Medications",
+    "allergies": "Allergies",
+    "recent_procedures": "Recent procedures",
+    "fitzpatrick": "Fitzpatrick skin type",
+}
+
+
+def _words(code: str) -> str:
+    return str(code).replace("_", " ")
+
+
+def answer_text(value: Any) -> str:
+    """An intake answer as a line of text."""
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_item_text(v) for v in value)
+    return str(value).replace("_", " ")
+
+
+def _item_text(value: Any) -> str:
+    if isinstance(value, dict):
+        name = str(value.get("name", ""))
+        if value.get("prescribed"):
+            return f"{name} (prescribed)"
+        if value.get("date"):
+            return f"{name} ({value['date']})"
+        return name
+    return str(value).replace("_", " ")
+
+
+def _answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
+    keys = [*INTAKE_FIELDS, *sorted(set(answers) - set(INTAKE_FIELDS))]
+    return [(FIELD_LABELS.get(k, k.replace("_", " ")), answer_text(answers.get(k))) for k in keys]
+
+
+def _cite(library: Library, labels: Any) -> list[Source | str]:
+    """Sources named by file name, citation or id, as the library describes them."""
+    by_label = {s.label: s for s in library.sources.values()}
+    return [by_label.get(str(x)) or library.sources.get(str(x)) or str(x) for x in labels or ()]
+
+
+def _timeline_phases(
+    timeline: Timeline | None, library: Library
+) -> list[tuple[str, list[tuple[Any, list[Source | str]]]]]:
+    if timeline is None:
+        return []
+    return [
+        (
+            PHASES.get(str(phase.value), str(phase.value)),
+            [(item, _cite(library, item.sources)) for item in items],
+        )
+        for phase, items in groupby(timeline.items, key=lambda item: item.phase)
+    ]
+
+
+def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
+    clinic = request.clinic
+    # Reading a chart leaves an access event: who read whose record, when, from where.
+    selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
+    chart = selectors.patient_chart(clinic, patient_id)
+    patient = chart.patient
+    screening = chart.current_screening
+    may_book, booking_reason = selectors.may_book_session(clinic, patient)
+    appointments = list(scheduling.appointments_of_patient(clinic, patient))
+    session = scheduling.upcoming_session(clinic, patient)
+    library = load_library()
+    timeline = (
+        scheduling.appointment_timeline(clinic, session, library=library) if session else None
+    )
+    held = {
+        a.planned_session_id: a
+        for a in appointments
+        if a.planned_session_id is not None and a.status != AppointmentStatus.CANCELLED
+    }
+    plans = [
+        {
+            "plan": plan,
+            "sessions": [(s, held.get(s.pk)) for s in plan.sessions.all()],
+            "open": sum(1 for s in plan.sessions.all() if s.pk not in held),
+            "active": plan.status == PlanStatus.ACTIVE,
+            "indication": _words(plan.indication),
+            "areas": ", ".join(_words(a) for a in plan.areas),
+            "ingredients": ", ".join(_words(i) for i in plan.ingredients),
+            "technique": _words(plan.technique),
+            "template": _words(plan.schedule_template),
+        }
+        for plan in chart.plans
+    ]
+    intakes = [
+        {
+            "intake": intake,
+            "answers": _answers(intake.answers),
+            "changes": [
+                (FIELD_LABELS.get(c.field, c.field), answer_text(c.before), answer_text(c.after))
+                for c in chart.changes.get(intake.number, [])
+            ],
+        }
+        for intake in reversed(chart.intakes)
+    ]
+    findings = [
+        (finding, _cite(library, finding.get("sources")))
+        for finding in (screening.findings if screening else [])
+    ]
+    return {
+        "patient": patient,
+        "screening": screening,
+        "side_effects": [
+            safety.labelled(report, library)
+            for report in safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
+        ],
+        "deletion_request": portal.pending_deletion(clinic, patient),
+        "needs_sign_off": screening is not None
+        and screening.verdict == Verdict.REVIEW
+        and screening.signed_off_at is None,
+        "may_sign_off": may_sign_off(request),
+        "may_book": may_book,
+        "booking_reason": booking_reason,
+        "intakes": intakes,
+        "plans": plans,
+        "appointments": appointments,
+        "now": timezone.now(),
+        "session": session,
+        "timeline": timeline,
+        "timeline_phases": _timeline_phases(timeline, library),
+        "timeline_warnings": [
+            (_words(w.item), _words(w.reason), w.earliest_start)
+            for w in (timeline.warnings if timeline else ())
+        ],
+        "consents": chart.consents,
+        "reminders": list(messaging.patient_reminders(clinic, patient)[:100]),
+        "findings": findings,
+    }
+
+
+@require_safe
+@staff_view()
+def chart(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpResponse:
+    """Everything about one patient on one page."""
+    context = _chart_context(request, patient_id)
+    context["sign_off_form"] = SignOffForm()
+    return page(request, "workspace/chart.html", "patients", context)
+
+
+@require_POST
+@staff_view()
+def sign_off(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpResponse:
+    """A practitioner accepts the patient's current review verdict, with a reason."""
+    clinic = request.clinic
+    # The object first: another clinic's patient is a 404 whatever the member's role.
+    patient = selectors.get_patient(clinic, patient_id)
+    if not may_sign_off(request):
+        raise PermissionDenied("Only a practitioner can sign off a screening.")
+    form = SignOffForm(request.POST)
+    screening = selectors.current_screening(clinic, patient)
+    if form.is_valid():
+        if screening is None:
+            form.add_error(None, "There is no screening to sign off.")
+        else:
+            try:
+                services.sign_off_screening(
+                    clinic=clinic,
+                    screening=screening,
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "The review verdict is signed off.")
+                return redirect("workspace:patient", clinic_slug=clinic_slug, patient_id=patient.pk)
+    context = _chart_context(request, patient_id)
+    context["sign_off_form"] = form
+    return page(request, "workspace/chart.html", "patients", context, status=422)

@@ -1,0 +1,53 @@
+"""What the clinical pages share: the frame's context and the clinic's calendar day."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from mesodesk.accounts.access import StaffRequest
+from mesodesk.clinics.choices import Role
+from mesodesk.scheduling.selectors import clinic_zone
+
+
+def page(
+    request: StaffRequest,
+    template: str,
+    section: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    """Renders a workspace page inside the frame (workspace/base.html)."""
+    frame = {
+        "clinic": request.clinic,
+        "membership": request.membership,
+        "section": section,
+        "zone": request.clinic.time_zone,
+    }
+    return render(request, template, frame | context, status=status)
+
+
+def clinic_today(request: StaffRequest) -> date:
+    """Today in the clinic's time zone."""
+    return timezone.now().astimezone(clinic_zone(request.clinic)).date()
+
+
+def parse_day(text: str | None, default: date) -> date:
+    """A YYYY-MM-DD query parameter, or `default` when it is missing or malformed."""
+    if not text:
+        return default
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return default
+
+
+def may_sign_off(request: StaffRequest) -> bool:
+    """Whether this member may sign off a review verdict (patients.services decides the
+    same: a practitioner of the clinic)."""
+    return request.membership.role == Role.PRACTITIONER

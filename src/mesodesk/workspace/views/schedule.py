@@ -1,0 +1,145 @@
+"""The way in (/staff/), the clinic's day and its week calendar."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.models import Membership
+from mesodesk.safety import selectors as safety
+from mesodesk.scheduling import selectors
+from mesodesk.scheduling.models import Appointment
+from mesodesk.workspace.forms import person, practitioner_users
+from mesodesk.workspace.views.common import clinic_today, page, parse_day
+
+
+@require_safe
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """Sends a signed-in member to their (first) clinic's day; says so if they have none."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    first = (
+        Membership.objects.filter(user_id=request.user.pk)
+        .select_related("clinic")
+        .order_by("clinic__name", "clinic_id")
+        .first()
+    )
+    if first is None:
+        return render(request, "workspace/no_clinic.html", status=200)
+    return redirect("workspace:today", clinic_slug=first.clinic.slug)
+
+
+# Warning signs reported in the last week are shown at the top of the day.
+RED_FLAG_DAYS = timedelta(days=7)
+
+
+@require_safe
+@staff_view()
+def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
+    """One day of the clinic's appointments (?day=YYYY-MM-DD, else today), in its zone."""
+    now_day = clinic_today(request)
+    day = parse_day(request.GET.get("day"), now_day)
+    appointments = selectors.day_schedule(request.clinic, day, include_cancelled=True)
+    booked = sum(1 for a in appointments if a.status == "booked")
+    return page(
+        request,
+        "workspace/today.html",
+        "today",
+        {
+            "day": day,
+            "is_today": day == now_day,
+            "previous_day": day - timedelta(days=1),
+            "next_day": day + timedelta(days=1),
+            "today_day": now_day,
+            "appointments": appointments,
+            "booked_count": booked,
+            # Warning signs reported in the last week: staff must see them first.
+            "red_flag_reports": safety.with_red_flags_since(
+                request.clinic, timezone.now() - RED_FLAG_DAYS
+            ),
+        },
+    )
+
+
+def _filtered(
+    appointments: list[Appointment], room_id: int | None, device_id: int | None
+) -> list[Appointment]:
+    return [
+        a
+        for a in appointments
+        if (room_id is None or a.room_id == room_id)
+        and (device_id is None or a.device_id == device_id)
+    ]
+
+
+def _int(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() else None
+
+
+@require_safe
+@staff_view()
+def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
+    """Seven days from ?start= (else this week's Monday), for the whole clinic or one
+    practitioner, room or device."""
+    clinic = request.clinic
+    now_day = clinic_today(request)
+    start = parse_day(request.GET.get("start"), now_day - timedelta(days=now_day.weekday()))
+    practitioners = list(practitioner_users(clinic))
+    rooms = list(clinics.rooms(clinic, include_inactive=True))
+    devices = list(clinics.devices(clinic, include_inactive=True))
+    # Only the clinic's own: another clinic's id is ignored, not looked up.
+    practitioner = next(
+        (p for p in practitioners if p.pk == _int(request.GET.get("practitioner"))), None
+    )
+    room = next((r for r in rooms if r.pk == _int(request.GET.get("room"))), None)
+    device = next((d for d in devices if d.pk == _int(request.GET.get("device"))), None)
+    days = selectors.week_schedule(clinic, start, practitioner)
+    week_days = [
+        (day, _filtered(items, room and room.pk, device and device.pk))
+        for day, items in days.items()
+    ]
+    filters = [
+        ("practitioner", practitioner and practitioner.pk),
+        ("room", room and room.pk),
+        ("device", device and device.pk),
+    ]
+    query = "&".join(f"{name}={value}" for name, value in filters if value)
+    shown = [
+        label
+        for label in (
+            practitioner and person(practitioner),
+            room and room.name,
+            device and device.name,
+        )
+        if label
+    ]
+    return page(
+        request,
+        "workspace/week.html",
+        "week",
+        {
+            "start": start,
+            "end": start + timedelta(days=6),
+            "previous_start": start - timedelta(days=7),
+            "next_start": start + timedelta(days=7),
+            "this_week": now_day - timedelta(days=now_day.weekday()),
+            "today_day": now_day,
+            "week_days": week_days,
+            "total": sum(len(items) for _, items in week_days),
+            "practitioners": [(p.pk, person(p)) for p in practitioners],
+            "rooms": rooms,
+            "devices": devices,
+            "practitioner": practitioner,
+            "room": room,
+            "device": device,
+            "filter_query": query,
+            "shown": ", ".join(shown),
+        },
+    )

@@ -1,0 +1,73 @@
+"""Reminder choices and the request to delete the account."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.selectors import preferences
+from mesodesk.patients.models import Patient
+from mesodesk.portal.models import DeletionRequest
+from tests.portal.conftest import PASSWORD, url
+
+CHOICES = {
+    "email": "on",
+    "appointment": "on",
+    "preparation": "on",
+    "quiet_start": "22:00",
+    "quiet_end": "07:30",
+    "time_zone": "",
+}
+
+
+def test_reminder_choices_are_saved(clinic: Clinic, paula: Patient, paula_client: Client) -> None:
+    assert paula_client.get(url("preferences", clinic)).status_code == 200
+    response = paula_client.post(url("preferences", clinic), CHOICES)
+    assert response.status_code == 302
+    prefs = preferences(clinic, paula)
+    assert (prefs.email, prefs.sms, prefs.aftercare, prefs.quiet_start.hour) == (
+        True,
+        False,
+        False,
+        22,
+    )
+
+
+def test_text_messages_without_a_phone_number_are_refused_at_the_field(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    response = paula_client.post(url("preferences", clinic), CHOICES | {"sms": "on"})
+    assert response.status_code == 200
+    assert "Add a mobile number first" in response.text
+    assert 'id="id_sms_error"' in response.text
+
+
+def test_an_unknown_time_zone_is_refused(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    response = paula_client.post(url("preferences", clinic), CHOICES | {"time_zone": "Mars/Base"})
+    assert response.status_code == 200
+    assert 'id="id_time_zone_error"' in response.text
+
+
+def test_deleting_needs_the_password(clinic: Clinic, paula: Patient, paula_client: Client) -> None:
+    response = paula_client.post(url("delete", clinic), {"password": "wrong"})
+    assert response.status_code == 200
+    assert "That is not your password." in response.text
+    assert not DeletionRequest.objects.exists()
+
+
+def test_a_deletion_request_is_recorded_and_the_patient_signed_out(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    response = paula_client.post(url("delete", clinic), {"password": PASSWORD})
+    assert response["Location"] == url("deleted", clinic)
+    request = DeletionRequest.objects.get()
+    assert (request.patient, request.requested_by, request.status) == (
+        paula,
+        paula.portal_user,
+        "pending",
+    )
+    page = paula_client.get(response["Location"]).text
+    assert "as long as the law requires" in page
+    assert paula_client.get(url("intake", clinic)).status_code == 302  # signed out

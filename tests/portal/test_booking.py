@@ -1,0 +1,153 @@
+"""Booking from the portal: consultations always, sessions when the screening allows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic, Room
+from mesodesk.patients.models import Patient
+from mesodesk.patients.services import record_intake
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment
+from tests.portal.conftest import answers, url
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def a_monday_ahead(weeks: int = 3) -> date:
+    today = timezone.now().astimezone(BERLIN).date()
+    return today + timedelta(days=7 * weeks - today.weekday())
+
+
+def book_consultation(clinic: Clinic, patient: Patient, pedro: User, room: Room) -> Appointment:
+    start = datetime.combine(a_monday_ahead(), time(10), BERLIN)
+    return book_appointment(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        kind="consultation",
+        start=start,
+        practitioner=pedro,
+        room=room,
+    )
+
+
+def _slot(client: Client, clinic: Clinic, kind: str) -> str:
+    page = client.get(url("book", clinic), {"kind": kind}).text
+    start = page.index('name="slot" value="') + len('name="slot" value="')
+    return page[start : page.index('"', start)]
+
+
+def test_a_patient_without_answers_can_book_a_consultation(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    page = paula_client.get(url("book", clinic), {"kind": "session"}).text
+    assert "Free times for a consultation" in page
+    assert 'value="session" disabled' in page
+    slot = _slot(paula_client, clinic, "consultation")
+    response = paula_client.post(url("book", clinic), {"kind": "consultation", "slot": slot})
+    assert response.status_code == 302
+    appointment = Appointment.objects.get()
+    assert (appointment.kind, appointment.patient, appointment.created_by) == (
+        "consultation",
+        paula,
+        paula.portal_user,
+    )
+
+
+def test_a_screened_patient_books_a_session_no_sooner_than_their_preparation_allows(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    record_intake(
+        clinic=clinic,
+        patient=paula,
+        by=paula.portal_user,
+        answers=answers(medications=[{"name": "Advil", "prescribed": False}]),
+    )
+    page = paula_client.get(url("book", clinic), {"kind": "session"}).text
+    assert "the earliest date we can treat you is" in page
+    slot = _slot(paula_client, clinic, "session")
+    response = paula_client.post(url("book", clinic), {"kind": "session", "slot": slot})
+    assert response["Location"] == url("timeline", clinic)
+    session = Appointment.objects.get(kind="session")
+    assert session.start - timezone.now() > timedelta(days=7)
+
+
+def test_a_session_too_soon_is_refused_with_the_earliest_date(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    record_intake(
+        clinic=clinic,
+        patient=paula,
+        by=paula.portal_user,
+        answers=answers(medications=[{"name": "Advil", "prescribed": False}]),
+    )
+    soon = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
+    while soon.weekday() >= 5:
+        soon += timedelta(days=1)
+    start = datetime.combine(soon, time(10), BERLIN)
+    slot = f"{start.isoformat()}|{pedro.pk}|{room.pk}|"
+    response = paula_client.post(url("book", clinic), {"kind": "session", "slot": slot})
+    assert response.status_code == 200
+    assert "the earliest date we can treat you is" in response.text
+    assert not Appointment.objects.exists()
+
+
+def test_a_pregnant_patient_cannot_book_a_session_even_by_posting_one(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    record_intake(
+        clinic=clinic, patient=paula, by=paula.portal_user, answers=answers(pregnant=True)
+    )
+    start = datetime.combine(a_monday_ahead(), time(10), BERLIN)
+    slot = f"{start.isoformat()}|{pedro.pk}|{room.pk}|"
+    paula_client.post(url("book", clinic), {"kind": "session", "slot": slot})
+    assert list(Appointment.objects.values_list("kind", flat=True)) == ["consultation"]
+
+
+def test_another_clinics_room_in_a_posted_slot_is_refused(
+    clinic: Clinic, other_clinic: Clinic, paula: Patient, paula_client: Client, pedro: User
+) -> None:
+    from mesodesk.clinics.services import add_room
+
+    theirs = add_room(clinic=other_clinic, name="Harbour room")
+    start = datetime.combine(a_monday_ahead(), time(10), BERLIN)
+    slot = f"{start.isoformat()}|{pedro.pk}|{theirs.pk}|"
+    response = paula_client.post(url("book", clinic), {"kind": "consultation", "slot": slot})
+    assert response.status_code == 404
+    assert not Appointment.objects.exists()
+
+
+def test_a_garbled_slot_is_answered_plainly(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    response = paula_client.post(url("book", clinic), {"kind": "consultation", "slot": "x|y"})
+    assert response.status_code == 422
+    assert "Choose one of the times offered." in response.text
+
+
+def test_the_patient_cancels_their_own_appointment_with_a_reason(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    appointment = book_consultation(clinic, paula, pedro, room)
+    page = paula_client.get(url("book", clinic)).text
+    assert url("cancel", clinic, appointment_id=appointment.pk) in page
+    # The cancel page says when, in the clinic's time, not UTC.
+    local = appointment.start.astimezone(ZoneInfo(clinic.time_zone))
+    cancel_page = paula_client.get(url("cancel", clinic, appointment_id=appointment.pk)).text
+    assert f"at {local:%H:%M}" in cancel_page
+    response = paula_client.post(
+        url("cancel", clinic, appointment_id=appointment.pk), {"reason": ""}
+    )
+    assert "This field is required." in response.text
+    response = paula_client.post(
+        url("cancel", clinic, appointment_id=appointment.pk), {"reason": "I am ill"}
+    )
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.status, appointment.cancel_reason) == ("cancelled", "I am ill")

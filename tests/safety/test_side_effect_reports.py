@@ -1,0 +1,153 @@
+"""Side-effect reports from the portal: red-flag guidance before and after, stored for the
+clinic."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.test import Client
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients.models import Patient
+from mesodesk.portal.services import request_deletion
+from mesodesk.safety.models import SideEffectReport
+from mesodesk.safety.selectors import side_effect_reports
+from mesodesk.safety.services import report_side_effect
+from tests.accounts.helpers import sign_in_with_mfa
+from tests.portal.conftest import make_patient, signed_in, url
+
+
+@pytest.fixture
+def paula(clinic: Clinic) -> Patient:
+    return make_patient(clinic, "paula@example.test")
+
+
+def test_the_form_shows_the_red_flags_first(clinic: Clinic, paula: Patient) -> None:
+    page = signed_in(paula.portal_user).get(url("side_effects", clinic)).text
+    assert page.index("Call emergency services now") < page.index('class="card" novalidate')
+    assert "Trouble breathing" in page
+    assert "Call the clinic today" in page
+
+
+def test_a_report_is_stored_and_the_guidance_shown_again(clinic: Clinic, paula: Patient) -> None:
+    client = signed_in(paula.portal_user)
+    response = client.post(
+        url("side_effects", clinic),
+        {
+            "symptoms": ["redness", "swelling"],
+            "area": "left cheek",
+            "since": "2020-01-01",
+            "how_bad": "moderate",
+            "red_flags": ["infection"],
+        },
+    )
+    report = SideEffectReport.objects.get()
+    assert response["Location"] == url("side_effect_sent", clinic, report_id=report.pk)
+    assert (report.symptoms, report.red_flags, report.area) == (
+        ["redness", "swelling"],
+        ["infection"],
+        "left cheek",
+    )
+    assert report.urgent
+    assert list(side_effect_reports(clinic, paula)) == [report]
+    page = client.get(response["Location"]).text
+    assert "Please also call the clinic today" in page
+    assert "Call emergency services now" in page
+
+
+def test_an_urgent_sign_says_call_emergency_services(clinic: Clinic, paula: Patient) -> None:
+    client = signed_in(paula.portal_user)
+    response = client.post(
+        url("side_effects", clinic),
+        {"area": "face", "since": "2020-01-01", "how_bad": "severe", "red_flags": ["anaphylaxis"]},
+        follow=True,
+    )
+    assert "needs help at once. Call emergency services now." in response.text
+
+
+def test_an_empty_report_is_refused_next_to_the_question(clinic: Clinic, paula: Patient) -> None:
+    response = signed_in(paula.portal_user).post(
+        url("side_effects", clinic), {"area": "face", "since": "2020-01-01", "how_bad": "mild"}
+    )
+    assert response.status_code == 200
+    assert 'id="id_symptoms_error"' in response.text
+    assert not SideEffectReport.objects.exists()
+
+
+def test_another_patients_report_is_a_404(clinic: Clinic, paula: Patient) -> None:
+    other = make_patient(clinic, "otto@example.test", "Otto")
+    report = report_side_effect(
+        clinic=clinic,
+        patient=other,
+        by=other.portal_user,
+        symptoms=["redness"],
+        other="",
+        area="chin",
+        since=date(2020, 1, 1),
+        how_bad="mild",
+        red_flags=[],
+    )
+    client = signed_in(paula.portal_user)
+    assert client.get(url("side_effect_sent", clinic, report_id=report.pk)).status_code == 404
+
+
+def test_the_service_refuses_unknown_codes_and_other_clinics_patients(
+    clinic: Clinic, other_clinic: Clinic, paula: Patient
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        report_side_effect(
+            clinic=clinic,
+            patient=paula,
+            by=paula.portal_user,
+            symptoms=["gills"],
+            other="",
+            area="face",
+            since=date(2020, 1, 1),
+            how_bad="mild",
+            red_flags=[],
+        )
+    assert "symptoms" in refused.value.message_dict
+    with pytest.raises(Patient.DoesNotExist):
+        report_side_effect(
+            clinic=other_clinic,
+            patient=paula,
+            by=paula.portal_user,
+            symptoms=["redness"],
+            other="",
+            area="face",
+            since=date(2020, 1, 1),
+            how_bad="mild",
+            red_flags=[],
+        )
+
+
+def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
+    clinic: Clinic, paula: Patient, fiona: User
+) -> None:
+    signed_in(paula.portal_user).post(
+        url("side_effects", clinic),
+        {
+            "symptoms": ["redness"],
+            "area": "left cheek",
+            "since": "2020-01-01",
+            "how_bad": "severe",
+            "red_flags": ["infection"],
+            "details": "Hot and throbbing since last night",
+        },
+    )
+    desk = sign_in_with_mfa(Client(), fiona)
+    today = desk.get("/staff/lindenhof/").text
+    assert "Warning signs reported this week" in today
+    assert f"/staff/lindenhof/patients/{paula.pk}/#side-effects" in today
+    chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    assert "Side effects reported by the patient" in chart
+    assert "Hot and throbbing since last night" in chart
+    assert "names a warning sign" in chart
+    assert "asked on" not in chart
+    request_deletion(clinic=clinic, patient=paula, by=paula.portal_user)
+    assert (
+        "for their account to be deleted" in desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    )

@@ -1,0 +1,96 @@
+"""The patient list with search, and registering a patient from the workspace."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from pytest_django import DjangoAssertNumQueries
+
+from mesodesk.accounts.models import User
+from mesodesk.audit.models import AccessEvent
+from mesodesk.clinics.models import Clinic
+from mesodesk.patients.models import Patient
+from mesodesk.patients.services import record_intake, register_patient
+from tests.accounts.helpers import sign_in_with_mfa
+from tests.api.conftest import intake
+
+pytestmark = pytest.mark.django_db
+LIST = "/staff/lindenhof/patients/"
+
+
+def test_it_lists_and_searches_patients_by_name_with_their_verdict(
+    clinic: Clinic, fiona: User
+) -> None:
+    keller = register_patient(clinic=clinic, by=fiona, first_name="Maria", last_name="Keller")
+    record_intake(clinic=clinic, patient=keller, by=fiona, answers=intake(pregnant=True))
+    register_patient(clinic=clinic, by=fiona, first_name="Jonas", last_name="Fischer")
+    client = sign_in_with_mfa(Client(), fiona)
+    everyone = client.get(LIST).text
+    assert "Keller, Maria" in everyone and "Fischer, Jonas" in everyone
+    assert "Not suitable" in everyone and "no intake yet" in everyone
+    found = client.get(LIST, {"q": "kell"}).text
+    assert "Keller, Maria" in found and "Fischer" not in found
+    assert "1 found" in found
+
+
+def test_listing_patients_is_recorded_as_a_read(clinic: Clinic, fiona: User) -> None:
+    sign_in_with_mfa(Client(), fiona).get(LIST)
+    assert AccessEvent.objects.filter(user=fiona, path=LIST).count() == 1
+
+
+def test_the_list_takes_the_same_queries_for_1_or_20_patients(
+    clinic: Clinic, fiona: User, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    client = sign_in_with_mfa(Client(), fiona)
+    register_patient(clinic=clinic, by=fiona, first_name="A", last_name="One")
+    client.get(LIST)
+    with django_assert_num_queries(8) as one:
+        client.get(LIST)
+    for n in range(19):
+        register_patient(clinic=clinic, by=fiona, first_name="B", last_name=f"Many{n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(LIST)
+
+
+def test_registering_a_patient_opens_their_chart(clinic: Clinic, fiona: User) -> None:
+    client = sign_in_with_mfa(Client(), fiona)
+    assert client.get(LIST + "new/").status_code == 200
+    response = client.post(
+        LIST + "new/",
+        {
+            "first_name": "Nadia",
+            "last_name": "Roth",
+            "sex": "female",
+            "email": "nadia@example.test",
+            "preferred_channel": "email",
+        },
+    )
+    patient = Patient.objects.get(last_name="Roth")
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}{patient.pk}/"
+
+
+def test_registering_shows_the_services_refusal_next_to_the_field(
+    clinic: Clinic, fiona: User
+) -> None:
+    response = sign_in_with_mfa(Client(), fiona).post(
+        LIST + "new/",
+        {"first_name": "Nadia", "last_name": "Roth", "sex": "female", "preferred_channel": "sms"},
+    )
+    assert response.status_code == 200
+    assert 'id="id_phone_error"' in response.text
+    assert "Give a phone number" in response.text
+    assert not Patient.objects.filter(last_name="Roth").exists()
+
+
+def test_typing_in_the_search_box_gets_the_results_only(clinic: Clinic, fiona: User) -> None:
+    register_patient(clinic=clinic, by=fiona, first_name="Jonas", last_name="Fischer")
+    client = sign_in_with_mfa(Client(), fiona)
+    page = client.get(LIST, {"q": "Fisch"}, headers={"HX-Request": "true"})
+    assert page.status_code == 200
+    assert page.text.lstrip().startswith('<section id="results"')
+    assert "Fischer" in page.text
+    assert "<html" not in page.text
+    full = client.get(LIST, {"q": "Fisch"})
+    assert "<html" in full.text and f'hx-get="{LIST}"' in full.text
+    assert "/static/django_htmx/htmx-2.min" in full.text
