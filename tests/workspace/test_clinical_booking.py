@@ -3,6 +3,7 @@ earliest safe start), rescheduling, cancelling with a reason, and a whole series
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -172,6 +173,41 @@ def test_a_washout_not_met_offers_the_earliest_safe_start(
     assert not Appointment.objects.filter(patient=patient).exists()
 
 
+def test_a_session_search_skips_times_too_soon_for_the_preparation(
+    clinic: Clinic, fiona: User, pedro: User, room: Room, desk: Client
+) -> None:
+    peel_day = (timezone.now().date() - timedelta(days=1)).isoformat()
+    patient = patient_with(
+        clinic, fiona, "Peel", recent_procedures=[{"name": "glycolic peel", "date": peel_day}]
+    )
+    page = desk.get(book_url(patient), {"kind": "session", "start": timezone.now().date()})
+    assert page.status_code == 200
+    skipped = re.search(
+        r'id="skipped">\s*<p>Times before <strong><time datetime="([^"]+)"', page.text
+    )
+    assert skipped, "the page says why the first days are not offered"
+    earliest = datetime.fromisoformat(skipped.group(1))
+    assert earliest > timezone.now() + timedelta(days=7)
+    offered = [
+        datetime.fromisoformat(v)
+        for v in re.findall(r'name="start" value="([^"]+T[^"]+)"', page.text)
+    ]
+    assert offered, "the times from the earliest safe start are offered"
+    assert min(offered) >= earliest
+    # The first offered time can be booked: it is not refused for the washout.
+    response = desk.post(
+        book_url(patient),
+        {
+            "kind": "session",
+            "start": offered[0].isoformat(),
+            "practitioner": pedro.pk,
+            "room": room.pk,
+        },
+    )
+    assert response.status_code == 302
+    assert Appointment.objects.filter(patient=patient, start=offered[0]).exists()
+
+
 def booked(
     clinic: Clinic, patient: Patient, by: User, pedro: User, room: Room, start: datetime
 ) -> Appointment:
@@ -263,11 +299,29 @@ def test_front_desk_books_a_whole_series_and_sees_what_was_skipped(
 
 
 def test_a_series_refused_says_which_session_and_books_none(
-    clinic: Clinic, fiona: User, pedro: User, room: Room, desk: Client, plan: TreatmentPlan
+    clinic: Clinic,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    needles: Device,
+    desk: Client,
+    plan: TreatmentPlan,
 ) -> None:
+    page = desk.get(series_url(plan)).text
+    assert "The plan&#x27;s technique needs a" in page
+    # The technique needs a needle kit: none chosen is refused at the field.
     response = desk.post(series_url(plan), {"practitioner": pedro.pk, "room": room.pk})
     assert response.status_code == 409
-    assert "needs a device" in response.text
+    assert "the plan&#x27;s technique needs one." in response.text
+    # The room is taken at session 2: the refusal names it, and nothing is booked.
+    second = plan.sessions.get(number=2).starts_at
+    other = patient_with(clinic, fiona, "Other")
+    booked(clinic, other, fiona, pedro, room, second)
+    response = desk.post(
+        series_url(plan), {"practitioner": pedro.pk, "room": room.pk, "device": needles.pk}
+    )
+    assert response.status_code == 409
+    assert "Session 2:" in response.text
     assert not Appointment.objects.filter(patient=plan.patient).exists()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -14,8 +14,8 @@ from mesodesk.portal.choices import DeletionStatus
 from mesodesk.portal.models import CalendarFeed, DeletionRequest, IntakeDraft
 from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind
-from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.errors import WashoutNotMet
+from mesodesk.scheduling.safe_slots import safe_slots
 from mesodesk.scheduling.selectors import Slot, clinic_zone, find_slots
 
 # How far ahead the portal looks for free times, and how many it offers.
@@ -63,47 +63,22 @@ def bookable_slots(
     """A few free times for an appointment of `kind` from `start_date`. For a session,
     times too soon for the patient's preparation are skipped: the search starts again at
     the earliest safe start, which comes back with the WashoutNotMet that moved it."""
-    if kind is not AppointmentKind.SESSION:
+    device_type = session_device_type(clinic, patient) if kind is AppointmentKind.SESSION else None
+
+    def search(day: date, not_before: datetime | None) -> list[Slot]:
         return find_slots(
-            clinic=clinic, kind=kind, start_date=start_date, days=SEARCH_DAYS, limit=SLOTS_SHOWN
-        ), None
-    device_type = session_device_type(clinic, patient)
-    found = find_slots(
-        clinic=clinic,
-        kind=kind,
-        start_date=start_date,
-        days=SEARCH_DAYS,
-        device_type=device_type,
-        limit=SLOTS_SHOWN,
-    )
-    if not found:
-        return found, None
-    library = load_library()
-    first = found[0]
-    booking = rules.Booking(
-        start=first.start, end=first.start + duration_of(kind, library), zone=clinic_zone(clinic)
-    )
-    try:
-        rules.check_washout(
-            clinic=clinic,
-            patient=patient,
-            plan=active_plan(clinic, patient),
-            booking=booking,
-            library=library,
-        )
-    except WashoutNotMet as refusal:
-        earliest = refusal.earliest_start
-        later = find_slots(
             clinic=clinic,
             kind=kind,
-            start_date=earliest.astimezone(clinic_zone(clinic)).date(),
+            start_date=day,
             days=SEARCH_DAYS,
             device_type=device_type,
-            not_before=earliest,
+            not_before=not_before,
             limit=SLOTS_SHOWN,
         )
-        return later, refusal
-    return found, None
+
+    return safe_slots(
+        clinic=clinic, patient=patient, kind=kind, start_date=start_date, search=search
+    )
 
 
 def search_start(clinic: Clinic, wanted: date | None) -> date:

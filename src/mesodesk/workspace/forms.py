@@ -123,12 +123,25 @@ class SeriesForm(ClinicForm):
 
     practitioner = PractitionerChoice(queryset=User.objects.none())
     room = forms.ModelChoiceField(queryset=Room.objects.none())
-    device = DeviceChoice(
-        queryset=Device.objects.none(),
-        required=False,
-        empty_label="No device",
-        help_text="The plan's technique decides which kind of device it needs.",
-    )
+    device = DeviceChoice(queryset=Device.objects.none(), required=False)
+
+    def __init__(
+        self, *args: Any, clinic: Clinic, needed: str | None, needed_label: str, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, clinic=clinic, **kwargs)
+        field = self.fields["device"]
+        # The plan's technique decides: a device of its type is required, or none is used.
+        if needed:
+            field.queryset = clinics.devices(clinic, needed)  # type: ignore[attr-defined]
+            field.required = True
+            field.empty_label = f"Choose a {needed_label.lower()}"  # type: ignore[attr-defined]
+            field.help_text = f"The plan's technique needs a {needed_label.lower()}."
+            field.error_messages["required"] = (
+                f"Choose a {needed_label.lower()}: the plan's technique needs one."
+            )
+        else:
+            field.empty_label = "None (the technique needs no device)"  # type: ignore[attr-defined]
+            field.help_text = "The plan's technique needs no device."
 
 
 class CancelForm(forms.Form):

@@ -25,6 +25,7 @@ from mesodesk.scheduling import rules, selectors, services
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import WashoutNotMet
 from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.safe_slots import safe_slots
 from mesodesk.workspace.forms import (
     BookForm,
     CancelForm,
@@ -66,26 +67,36 @@ def _search(
     *,
     kind: str,
     patient: Patient,
-) -> list[tuple[date, list[dict[str, Any]]]]:
-    """The free slots the (valid) search form asks for, grouped by local day."""
+) -> tuple[list[tuple[date, list[dict[str, Any]]]], WashoutNotMet | None]:
+    """The free slots the (valid) search form asks for, grouped by local day. For a
+    session, times too soon for the patient's preparation are skipped, and the washout
+    that moved the search comes back so the page can say why."""
     clinic = request.clinic
     data = form.cleaned_data
     practitioner, room, device = data.get("practitioner"), data.get("room"), data.get("device")
-    try:
-        found = selectors.find_slots(
+    device_type = None if device else _needed_device_type(clinic, patient, kind)
+
+    def search(day: date, not_before: datetime | None) -> list[selectors.Slot]:
+        return selectors.find_slots(
             clinic=clinic,
             kind=kind,
-            start_date=data["start"],
+            start_date=day,
             days=SEARCH_DAYS,
             practitioner_ids=[practitioner.pk] if practitioner else None,
             room_ids=[room.pk] if room else None,
             device_ids=[device.pk] if device else None,
-            device_type=None if device else _needed_device_type(clinic, patient, kind),
+            device_type=device_type,
+            not_before=not_before,
             limit=SLOTS_SEARCHED,
+        )
+
+    try:
+        found, moved = safe_slots(
+            clinic=clinic, patient=patient, kind=kind, start_date=data["start"], search=search
         )
     except ValidationError as error:
         add_service_errors(form, error)
-        return []
+        return [], None
     names = _names(clinic)
     zone = selectors.clinic_zone(clinic)
     rows = [
@@ -106,7 +117,7 @@ def _search(
         (day, _thinned(list(items)))
         for day, items in groupby(rows, key=lambda r: r["local_start"].date())
     ]
-    return days[:DAYS_SHOWN]
+    return days[:DAYS_SHOWN], moved
 
 
 def _thinned(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -143,10 +154,11 @@ def _booking_page(
         initial |= {k: tried.get(k) for k in ("kind", "practitioner", "room", "device")}
     form = _search_form(request, SlotSearchForm, initial)
     days: list[tuple[date, list[dict[str, Any]]]] = []
+    skipped: WashoutNotMet | None = None
     kind = AppointmentKind.SESSION
     if form.is_valid():
         kind = form.cleaned_data["kind"]
-        days = _search(request, form, kind=kind, patient=patient)
+        days, skipped = _search(request, form, kind=kind, patient=patient)
     may_book, booking_reason = patients.may_book_session(clinic, patient)
     context: dict[str, Any] = {
         "patient": patient,
@@ -154,6 +166,7 @@ def _booking_page(
         "kind": kind,
         "kind_label": AppointmentKind(kind).label,
         "days": days,
+        "skipped": skipped,
         "searched": form.is_bound,
         "may_book": may_book,
         "booking_reason": booking_reason,
@@ -265,8 +278,9 @@ def _appointment_page(
     form = _search_form(request, SlotSearchFixedKindForm, initial)
     is_booked = appointment.status == AppointmentStatus.BOOKED
     days: list[tuple[date, list[dict[str, Any]]]] = []
+    skipped: WashoutNotMet | None = None
     if is_booked and form.is_valid():
-        days = _search(request, form, kind=appointment.kind, patient=appointment.patient)
+        days, skipped = _search(request, form, kind=appointment.kind, patient=appointment.patient)
     return page(
         request,
         "workspace/appointment.html",
@@ -277,6 +291,7 @@ def _appointment_page(
             "is_booked": is_booked,
             "form": form,
             "days": days,
+            "skipped": skipped,
             "refusal": _refusal(refusal, tried),
             "cancel_form": cancel_form or CancelForm(),
         },
@@ -375,7 +390,14 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
         "room": clinics.rooms(clinic).first(),
         "device": clinics.devices(clinic, needed).first() if needed else None,
     }
-    form = SeriesForm(request.POST or None, clinic=clinic, initial=initial)
+    needed_label = library.device_types[needed].label if needed else ""
+    form = SeriesForm(
+        request.POST or None,
+        clinic=clinic,
+        initial=initial,
+        needed=needed,
+        needed_label=needed_label,
+    )
     status = 200
     if request.method == "POST":
         status = 409
@@ -407,7 +429,7 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
             "rows": rows,
             "open_count": sum(1 for r in rows if r["appointment"] is None),
             "form": form,
-            "needed_label": library.device_types[needed].label if needed else "",
+            "needed_label": needed_label,
             "template_label": plan.schedule_template.replace("_", " "),
             "may_book": may_book,
             "booking_reason": booking_reason,
