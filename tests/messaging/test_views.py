@@ -10,7 +10,7 @@ from django.test import Client
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
 from mesodesk.clinics.models import Clinic
-from mesodesk.clinics.services import add_member
+from mesodesk.clinics.services import add_member, update_clinic_settings
 from mesodesk.core.library import load_library
 from mesodesk.messaging.choices import ReminderStatus
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
@@ -121,6 +121,16 @@ def test_a_clinic_template_replaces_the_default_wording(
     rendered = Renderer(load_library()).render(row, prefs)
     assert rendered.subject == "See you soon, Lena"
     assert rendered.body.startswith("Lindenhof Aesthetics expects you on ")
+
+
+def test_the_check_in_gives_the_clinics_telephone_when_it_has_one(
+    clinic: Clinic, prefs: ContactPreferences
+) -> None:
+    row = Reminder.objects.get(kind="check_in", channel="email")
+    assert "call us on" not in Renderer(load_library()).render(row, prefs).body
+    update_clinic_settings(clinic=clinic, phone="+49 30 1234567")
+    row = Reminder.objects.select_related("clinic").get(pk=row.pk)
+    assert "or call us on +49 30 1234567." in Renderer(load_library()).render(row, prefs).body
 
 
 def test_a_template_that_does_not_compile_is_refused(clinic: Clinic) -> None:

@@ -11,6 +11,7 @@ from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.services import update_clinic_settings
 from mesodesk.patients.models import Patient
 from mesodesk.portal.services import request_deletion
 from mesodesk.safety.models import SideEffectReport
@@ -30,6 +31,17 @@ def test_the_form_shows_the_red_flags_first(clinic: Clinic, paula: Patient) -> N
     assert page.index("Call emergency services now") < page.index('class="card" novalidate')
     assert "Trouble breathing" in page
     assert "Call the clinic today" in page
+    assert "tel:" not in page  # the clinic has given no number yet
+
+
+def test_the_clinics_telephone_is_a_link_to_dial_wherever_patients_are_told_to_call(
+    clinic: Clinic, paula: Patient
+) -> None:
+    update_clinic_settings(clinic=clinic, phone="+49 (30) 123/4567")
+    client = signed_in(paula.portal_user)
+    dial = '<a href="tel:+49(30)1234567" class="phone">+49 (30) 123/4567</a>'
+    for page in ("side_effects", "home"):
+        assert dial in client.get(url(page, clinic)).text, page
 
 
 def test_a_report_is_stored_and_the_guidance_shown_again(clinic: Clinic, paula: Patient) -> None:

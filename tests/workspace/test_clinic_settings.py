@@ -68,6 +68,11 @@ def test_non_admins_see_the_settings_read_only(doctor: Client) -> None:
 
 
 def test_an_admin_changes_the_general_settings(admin: Client, clinic: Clinic) -> None:
+    # Time zones are grouped by region and named by place, the clinic's own chosen.
+    page = admin.get(BASE).text
+    assert '<optgroup label="Europe">' in page
+    assert '<option value="Europe/Berlin" selected>Berlin</option>' in page
+    assert '<option value="America/New_York">New York</option>' in page
     response = admin.post(
         BASE,
         {
@@ -82,6 +87,27 @@ def test_an_admin_changes_the_general_settings(admin: Client, clinic: Clinic) ->
     clinic.refresh_from_db()
     assert (clinic.name, clinic.time_zone) == ("Lindenhof Skin", "Europe/Vienna")
     assert (clinic.idle_timeout_minutes, clinic.appointment_reminder_hours) == (30, 48)
+
+
+def test_the_clinics_telephone_is_saved_and_a_bad_one_refused_at_the_field(
+    admin: Client, clinic: Clinic
+) -> None:
+    data = {
+        "action": "general",
+        "general-name": "Lindenhof",
+        "general-time_zone": "Europe/Berlin",
+        "general-idle_timeout_minutes": "15",
+        "general-appointment_reminder_hours": "24",
+    }
+    assert admin.post(BASE, data | {"general-phone": " +49 30 1234567 "}).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.phone == "+49 30 1234567"
+    response = admin.post(BASE, data | {"general-phone": "call us"})
+    assert response.status_code == 400
+    assert 'id="id_general-phone_error"' in response.text
+    assert "Give a telephone number" in response.text
+    clinic.refresh_from_db()
+    assert clinic.phone == "+49 30 1234567"
 
 
 def test_a_reminder_lead_time_over_a_week_is_refused_next_to_the_field(

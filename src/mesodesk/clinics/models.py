@@ -16,6 +16,7 @@ from mesodesk.clinics.validators import (
     validate_device_type,
     validate_locale,
     validate_opening_hours,
+    validate_phone,
     validate_time_zone,
 )
 
@@ -39,6 +40,12 @@ class Clinic(models.Model):
 
     slug = models.SlugField(max_length=50, unique=True)
     name = models.CharField(max_length=200)
+    phone = models.CharField(
+        max_length=40,
+        blank=True,
+        validators=[validate_phone],
+        help_text="Where patients call, shown wherever they are told to call the clinic.",
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     locale = models.CharField(max_length=10, default="en", validators=[validate_locale])
     opening_hours = models.JSONField(

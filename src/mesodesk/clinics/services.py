@@ -53,6 +53,7 @@ def update_clinic_settings(
     name: str | None = None,
     time_zone: str | None = None,
     appointment_reminder_hours: int | None = None,
+    phone: str | None = None,
 ) -> Clinic:
     """Changes the clinic's settings given (the others stay); ValidationError if invalid.
 
@@ -65,6 +66,7 @@ def update_clinic_settings(
         "name": None if name is None else name.strip(),
         "time_zone": time_zone,
         "appointment_reminder_hours": appointment_reminder_hours,
+        "phone": None if phone is None else phone.strip(),
     }
     changed = [field for field, value in changes.items() if value is not None]
     for field in changed:

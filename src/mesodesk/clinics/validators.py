@@ -9,6 +9,9 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
+# A number as people write it: digits with spaces, dashes, dots, slashes or brackets, and
+# maybe a leading +; at least six digits so it can be dialled.
+_PHONE = re.compile(r"\+?[0-9 ()./-]+")
 
 
 @functools.cache
@@ -23,6 +26,14 @@ def validate_time_zone(value: str) -> None:
             "%(value)s is not an IANA time zone name (such as Europe/Berlin).",
             code="invalid_time_zone",
             params={"value": value},
+        )
+
+
+def validate_phone(value: str) -> None:
+    """A telephone number such as `+49 30 1234567` or `(030) 123-4567`."""
+    if not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < 6:
+        raise ValidationError(
+            "Give a telephone number such as +49 30 1234567.", code="invalid_phone"
         )
 
 

@@ -108,6 +108,7 @@ class Renderer:
         context = Context(
             {
                 "clinic": clinic.name,
+                "clinic_phone": clinic.phone,
                 "first_name": reminder.patient.first_name,
                 "appointment_when": _when(reminder.appointment.start, zone),
                 "appointment_day": _day(reminder.appointment.start, zone),

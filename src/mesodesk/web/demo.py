@@ -21,7 +21,7 @@ from mesodesk.accounts.services import create_user
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
-from mesodesk.clinics.services import add_member, create_clinic
+from mesodesk.clinics.services import add_member, create_clinic, update_clinic_settings
 from mesodesk.web.demo_records import seed_records, seed_today
 
 # Documented in the README and printed by `mesodesk demo`: it is not a secret.
@@ -29,6 +29,8 @@ DEMO_PASSWORD = "mesodesk-demo"  # noqa: S105
 DEMO_CLINIC_SLUG = "demo"
 DEMO_CLINIC_NAME = "Demo Mesotherapy Clinic"
 DEMO_TIME_ZONE = "Europe/Berlin"
+# A made-up number: shown to the demo's patients wherever they are told to call the clinic.
+DEMO_PHONE = "+49 30 555 0100"
 # Staff pages need a second factor: every demo login has a TOTP authenticator with this
 # published secret, and the demo's home page shows the current code (it is not a secret).
 DEMO_TOTP_SECRET = "MESODESKDEMOTOTPSECRETKEYFORDEMO"  # noqa: S105
@@ -97,6 +99,8 @@ def seed_demo() -> Clinic:
     clinic = clinic_by_slug(slug=DEMO_CLINIC_SLUG) or create_clinic(
         slug=DEMO_CLINIC_SLUG, name=DEMO_CLINIC_NAME, time_zone=DEMO_TIME_ZONE, locale="en"
     )
+    if not clinic.phone:
+        update_clinic_settings(clinic=clinic, phone=DEMO_PHONE)
     staff: dict[Role, User] = {}
     for login in DEMO_STAFF:
         user = user_by_email(email=login.email) or create_user(

@@ -63,14 +63,31 @@ def _time_field(label: str) -> forms.TimeField:
 
 
 @functools.cache
-def _zone_choices() -> list[tuple[str, str]]:
-    return [(z, z) for z in sorted(zoneinfo.available_timezones())]
+def _zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Every IANA zone, grouped by region ("Europe": "Berlin", "America": "New York"), so
+    the list reads like a map rather than six hundred raw names; zones without a region
+    (UTC, old aliases) come last, so a clinic's current zone is always among them."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    for name in sorted(zoneinfo.available_timezones()):
+        region, _, place = name.partition("/")
+        if not place:
+            region, place = "Other", name
+        regions.setdefault(region, []).append((name, place.replace("_", " ").replace("/", " – ")))
+    other = regions.pop("Other", [])
+    return [*sorted(regions.items()), ("Other", other)]
 
 
 class ClinicSettingsForm(forms.Form):
-    """The clinic's name, time zone, idle timeout and reminder lead time."""
+    """The clinic's name, telephone, time zone, idle timeout and reminder lead time."""
 
     name = forms.CharField(max_length=200, label="Clinic name")
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        label="Telephone for patients",
+        help_text="Shown to patients wherever they are told to call the clinic.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
     time_zone = forms.ChoiceField(
         label="Time zone",
         help_text="Appointments, closures and reminders are in this zone.",

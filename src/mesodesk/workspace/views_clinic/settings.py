@@ -77,10 +77,12 @@ def row_id(request: StaffRequest) -> int:
 @require_http_methods(["GET", "POST"])
 @staff_view()
 def general(request: StaffRequest, clinic_slug: str) -> HttpResponse:
-    """Name, time zone, idle timeout, reminder lead time; opening hours per weekday."""
+    """Name, telephone, time zone, idle timeout, reminder lead time; opening hours per
+    weekday."""
     clinic = request.clinic
     initial = {
         "name": clinic.name,
+        "phone": clinic.phone,
         "time_zone": clinic.time_zone,
         "idle_timeout_minutes": clinic.idle_timeout_minutes,
         "appointment_reminder_hours": clinic.appointment_reminder_hours,
