@@ -6,6 +6,7 @@ from django.urls import include, path
 
 from mesodesk.accounts.access import admin_has_permission, mfa_admin_login
 from mesodesk.api.urls import api
+from mesodesk.portal import views as portal_views
 from mesodesk.web import views
 
 admin.site.site_header = "mesodesk administration"
@@ -21,6 +22,8 @@ admin.site.index_title = "Clinics, staff and protocols"
 urlpatterns = [
     path("", views.home, name="home"),
     path("admin/", admin.site.urls),
+    # allauth's sign-up, naming each clinic's portal sign-up for patients (portal.views).
+    path("accounts/signup/", portal_views.account_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
     path("staff/", include("mesodesk.workspace.urls")),

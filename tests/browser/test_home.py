@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import PHONE, assert_accessible, screenshot
+from mesodesk.clinics.models import Clinic
+from tests.browser.conftest import PHONE, assert_accessible, check_both_widths, screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,3 +21,12 @@ def test_home_page_is_accessible_at_both_widths(page: Page) -> None:
     # Nothing wider than the phone's screen: no sideways scrolling.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "home-phone")
+
+
+def test_the_general_sign_up_page_is_accessible_and_leads_patients_to_their_clinic(
+    page: Page, clinic: Clinic
+) -> None:
+    page.goto("/accounts/signup/")
+    check_both_widths(page, "account-signup")
+    page.get_by_role("link", name=clinic.name).click()
+    expect(page.get_by_role("button", name="Create my account")).to_be_visible()

@@ -57,6 +57,15 @@ def test_a_new_patient_signs_up_books_a_session_and_is_told_to_stop_both_a_week_
     page.get_by_role("link", name="Start the questionnaire").click()
     check_page(page, "portal-intake")
     fill_intake(page, pregnant=False, medications=["Advil 200 mg", "fish oil"])
+    # Enter in a field keeps the answers and stays: it neither adds a row nor sends them.
+    medicines = page.get_by_label(re.compile(r"^Medicine or supplement \d+"))
+    rows = medicines.count()
+    page.get_by_label("Medicine or supplement 2 (optional)", exact=True).press("Enter")
+    expect(page.get_by_role("status")).to_contain_text("Your answers so far are saved")
+    expect(page.get_by_label("Medicine or supplement 2 (optional)", exact=True)).to_have_value(
+        "fish oil"
+    )
+    assert medicines.count() == rows
     page.get_by_role("button", name="Send my answers").click()
 
     expect(page.get_by_role("heading", name="You can book")).to_be_visible()

@@ -71,3 +71,7 @@ def test_a_deletion_request_is_recorded_and_the_patient_signed_out(
     page = paula_client.get(response["Location"]).text
     assert "as long as the law requires" in page
     assert paula_client.get(url("intake", clinic)).status_code == 302  # signed out
+    # Signing in again while the clinic handles it: the overview says the request waits.
+    paula_client.force_login(paula.portal_user)
+    home = paula_client.get(url("home", clinic)).text
+    assert 'id="deletion"' in home and "is handling it" in home

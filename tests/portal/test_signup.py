@@ -69,3 +69,26 @@ def test_a_birth_date_in_the_future_is_refused_next_to_the_field(
 
 def test_an_unknown_clinic_has_no_sign_up(client: Client, db: None) -> None:
     assert client.get("/portal/nowhere/signup/").status_code == 404
+
+
+def test_the_general_sign_up_page_sends_patients_to_their_clinics_portal(
+    client: Client, clinic: Clinic
+) -> None:
+    page = client.get("/accounts/signup/")
+    assert page.status_code == 200
+    assert "Are you a patient?" in page.text
+    assert f'href="{url("signup", clinic)}">{clinic.name}</a>' in page.text
+    # Staff coming from their invitation are not sent away: the page keeps their way back.
+    invited = client.get("/accounts/signup/", {"next": "/staff/invitations/abc/"})
+    assert "Are you a patient?" not in invited.text
+    assert 'value="/staff/invitations/abc/"' in invited.text
+
+
+def test_the_verification_mail_speaks_plainly_and_says_who_sends_it(
+    client: Client, clinic: Clinic
+) -> None:
+    client.post(url("signup", clinic), DETAILS)
+    body = mail.outbox[-1].body
+    assert body.startswith("Hello,\n")
+    assert "Hello from" not in body
+    assert body.rstrip().endswith("mesodesk at testserver")

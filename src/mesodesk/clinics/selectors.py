@@ -29,6 +29,11 @@ def clinic_by_slug(*, slug: str) -> Clinic | None:
     return Clinic.objects.filter(slug=slug).first()
 
 
+def all_clinics() -> QuerySet[Clinic]:
+    """Every clinic, by name."""
+    return Clinic.objects.order_by("name")
+
+
 def memberships_of_clinic(*, clinic: Clinic) -> QuerySet[Membership]:
     """The clinic's staff with their users, by role and then e-mail address."""
     return (

@@ -63,6 +63,7 @@ def home(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             "screening": screening,
             "may_book_session": may_book,
             "draft": selectors.intake_draft(clinic, patient),
+            "deletion": selectors.pending_deletion(clinic, patient),
             "upcoming": upcoming,
             "next_session": next((a for a in upcoming if a.kind == AppointmentKind.SESSION), None),
             "zone": scheduling.clinic_zone(clinic),
@@ -101,6 +102,21 @@ class PortalSignupView(SignupView):
 signup = PortalSignupView.as_view()
 
 
+class AccountSignupView(SignupView):
+    """allauth's own sign-up (/accounts/signup/), which staff invited to a clinic use.
+    Reached without an invitation to go back to, it is most likely a patient's: it names
+    each clinic's portal sign-up, where a patient's account is tied to their clinic."""
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if not context.get("redirect_field_value"):
+            context["patient_clinics"] = clinics.all_clinics()
+        return context
+
+
+account_signup = AccountSignupView.as_view()
+
+
 # --- the questionnaire -------------------------------------------------------------------
 
 
@@ -119,6 +135,12 @@ def intake(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             services.save_intake_draft(clinic=clinic, patient=patient, data=data, rows=rows)
             anchor = action.removeprefix("add-")
             return HttpResponseRedirect(reverse("portal:intake", args=[clinic.slug]) + f"#{anchor}")
+        if action == "keep":
+            # Enter pressed in a field: keep what is typed and stay, rather than send
+            # answers the patient may not have finished.
+            services.save_intake_draft(clinic=clinic, patient=patient, data=data, rows=rows)
+            messages.info(request, "Your answers so far are saved. Carry on when you are ready.")
+            return redirect("portal:intake", clinic_slug=clinic.slug)
         if action == "save":
             services.save_intake_draft(clinic=clinic, patient=patient, data=data, rows=rows)
             messages.success(
