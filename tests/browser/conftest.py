@@ -88,6 +88,8 @@ def check_both_widths(page: Page, name: str) -> None:
     (<name>-desktop, <name>-phone). Leaves the page at desktop width."""
     page.set_viewport_size(DESKTOP)
     assert_accessible(page)
+    # A label that says "(optional)" itself gets it twice from web/_field.html.
+    assert "(optional) (optional)" not in page.inner_text("body"), name
     screenshot(page, f"{name}-desktop")
     page.set_viewport_size(PHONE)
     assert_accessible(page)

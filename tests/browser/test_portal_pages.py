@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.services import update_clinic_settings
 from mesodesk.portal.models import DeletionRequest
 from mesodesk.safety.models import SideEffectReport
 from tests.browser.portal_helpers import check_page
@@ -19,6 +20,7 @@ def test_a_patient_signs_in_reports_side_effects_sets_reminders_and_asks_to_be_d
     page: Page, clinic: Clinic
 ) -> None:
     make_patient(clinic, "paula@example.test")
+    update_clinic_settings(clinic=clinic, phone="+49 30 1234567")
     page.goto("/portal/lindenhof/intake/")
     expect(page).to_have_url("/accounts/login/?next=/portal/lindenhof/intake/")
     check_page(page, "account-login")
@@ -32,6 +34,8 @@ def test_a_patient_signs_in_reports_side_effects_sets_reminders_and_asks_to_be_d
 
     page.get_by_role("link", name="Side effects").click()
     expect(page.get_by_text("Call emergency services now", exact=True)).to_be_visible()
+    dial = page.locator(".red-flags").get_by_role("link", name="+49 30 1234567")
+    expect(dial).to_have_attribute("href", "tel:+49301234567")
     check_page(page, "portal-side-effects")
     page.get_by_label("Redness").check()
     page.get_by_label("Where is it?").fill("left cheek")

@@ -30,7 +30,7 @@ class SignupForm(AllauthSignupForm):
     phone = forms.CharField(
         max_length=40,
         required=False,
-        label="Mobile phone (optional)",
+        label="Mobile phone",
         help_text="Only if you want reminders by text message.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
     )
@@ -117,7 +117,7 @@ class SideEffectForm(forms.Form):
     details = forms.CharField(
         required=False,
         max_length=2000,
-        label="Anything else the clinic should know? (optional)",
+        label="Anything else the clinic should know?",
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
@@ -142,7 +142,7 @@ class PreferencesForm(MessagingPreferencesForm):
     time_zone = forms.CharField(
         max_length=64,
         required=False,
-        label="Your time zone (optional)",
+        label="Your time zone",
         help_text="Leave empty to use the clinic's. For example Europe/Berlin.",
     )
 

@@ -64,15 +64,14 @@ def _time_field(label: str) -> forms.TimeField:
 
 @functools.cache
 def _zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every IANA zone, grouped by region ("Europe": "Berlin", "America": "New York"), so
-    the list reads like a map rather than six hundred raw names; zones without a region
-    (UTC, old aliases) come last, so a clinic's current zone is always among them."""
+    """Every IANA zone, grouped by region and named without underscores ("America/New
+    York"), so the open list reads like a map and the closed one still says the region;
+    zones without a region (UTC, old aliases) come last, so a clinic's current zone is
+    always among them."""
     regions: dict[str, list[tuple[str, str]]] = {}
     for name in sorted(zoneinfo.available_timezones()):
-        region, _, place = name.partition("/")
-        if not place:
-            region, place = "Other", name
-        regions.setdefault(region, []).append((name, place.replace("_", " ").replace("/", " – ")))
+        region, slash, _ = name.partition("/")
+        regions.setdefault(region if slash else "Other", []).append((name, name.replace("_", " ")))
     other = regions.pop("Other", [])
     return [*sorted(regions.items()), ("Other", other)]
 
