@@ -139,7 +139,7 @@ def test_it_refuses_a_session_before_a_washout_ends_and_names_the_earliest_safe_
     assert caught.value.earliest_start == earliest
     assert caught.value.items == ("avoid_aha_peels",)
     message = caught.value.message_dict["start"][0]
-    assert "avoid aha peels (glycolic peel)" in message
+    assert "no chemical peels or AHA products on the area (glycolic peel)" in message
     assert earliest.strftime("%a %-d %b %Y 10:00") in message
     assert book(patient, earliest).start == earliest
 
@@ -155,7 +155,8 @@ def test_it_refuses_a_session_booked_too_late_to_stop_an_over_the_counter_painki
         soon += timedelta(days=1)
     with pytest.raises(WashoutNotMet) as caught:
         book(patient, datetime.combine(soon, time(15), BERLIN))
-    assert "avoid nsaids (Advil 200 mg)" in caught.value.message_dict["start"][0]
+    message = caught.value.message_dict["start"][0]
+    assert "no over-the-counter aspirin or anti-inflammatories (Advil 200 mg)" in message
     assert caught.value.earliest_start > datetime.combine(soon, time(15), BERLIN)
 
 

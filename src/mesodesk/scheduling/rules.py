@@ -264,8 +264,11 @@ def check_washout(
     earliest = first_open_start(
         clinic, max(w.earliest_start for w in warnings), booking.end - booking.start, booking.zone
     )
+    # Named by the library's labels ("no blood-thinning supplements"), not their codes.
+    labels = {rule.code: rule.label for rule in library.rules}
     reasons = "; ".join(
-        f"{w.item.replace('_', ' ')}" + (f" ({', '.join(w.matched)})" if w.matched else "")
+        _lower_first(labels.get(w.item, w.item.replace("_", " ")))
+        + (f" ({', '.join(w.matched)})" if w.matched else "")
         for w in warnings
     )
     raise WashoutNotMet(
@@ -274,6 +277,10 @@ def check_washout(
         earliest_start=earliest,
         items=tuple(w.item for w in warnings),
     )
+
+
+def _lower_first(label: str) -> str:
+    return label[:1].lower() + label[1:]
 
 
 def first_open_start(
