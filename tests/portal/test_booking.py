@@ -151,3 +151,19 @@ def test_the_patient_cancels_their_own_appointment_with_a_reason(
     assert response.status_code == 302
     appointment.refresh_from_db()
     assert (appointment.status, appointment.cancel_reason) == ("cancelled", "I am ill")
+
+
+def test_a_past_appointment_cannot_be_cancelled_from_the_portal(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    appointment = book_consultation(clinic, paula, pedro, room)
+    # Two days ago, and nobody has marked it done yet.
+    length = appointment.end - appointment.start
+    start = timezone.now() - timedelta(days=2)
+    Appointment.objects.filter(pk=appointment.pk).update(start=start, end=start + length)
+    cancel = url("cancel", clinic, appointment_id=appointment.pk)
+    response = paula_client.post(cancel, {"reason": "I was ill"})
+    assert response["Location"] == url("book", clinic)
+    appointment.refresh_from_db()
+    assert appointment.status == "booked"
+    assert "can no longer be cancelled here" in paula_client.get(response["Location"]).text

@@ -152,7 +152,7 @@ def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
     )
     desk = sign_in_with_mfa(Client(), fiona)
     today = desk.get("/staff/lindenhof/").text
-    assert "Warning signs reported this week" in today
+    assert "Urgent side effects reported this week" in today
     assert f"/staff/lindenhof/patients/{paula.pk}/#side-effects" in today
     chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
     assert "Side effects reported by the patient" in chart
@@ -162,4 +162,32 @@ def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
     request_deletion(clinic=clinic, patient=paula, by=paula.portal_user)
     assert (
         "for their account to be deleted" in desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    )
+
+
+def test_a_severe_report_without_a_warning_sign_is_urgent_for_staff_even_under_a_milder_one(
+    clinic: Clinic, paula: Patient, fiona: User
+) -> None:
+    patient = signed_in(paula.portal_user)
+    report = {"symptoms": ["swelling"], "area": "forehead", "since": "2020-01-01"}
+    patient.post(url("side_effects", clinic), report | {"how_bad": "severe"})
+    patient.post(url("side_effects", clinic), report | {"how_bad": "mild"})
+    desk = sign_in_with_mfa(Client(), fiona)
+    today = desk.get("/staff/lindenhof/").text
+    assert "Urgent side effects reported this week" in today
+    assert "(severe)" in today
+    chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    assert "says the side effects are severe" in chart
+
+
+def test_mild_reports_are_not_urgent(clinic: Clinic, paula: Patient, fiona: User) -> None:
+    signed_in(paula.portal_user).post(
+        url("side_effects", clinic),
+        {"symptoms": ["redness"], "area": "cheek", "since": "2020-01-01", "how_bad": "mild"},
+    )
+    desk = sign_in_with_mfa(Client(), fiona)
+    assert "Urgent side effects" not in desk.get("/staff/lindenhof/").text
+    assert (
+        'role="alert">The side-effect report'
+        not in desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
     )

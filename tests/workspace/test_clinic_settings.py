@@ -281,3 +281,8 @@ def test_the_working_hours_page_lists_each_practitioners_week(
     html = doctor.get(BASE + "working-hours/").text
     assert "Thursday" in html and "08:00–12:00" in html
     assert "Add working hours" not in html
+
+
+def test_a_row_id_in_other_digits_is_a_404_not_an_error(admin: Client) -> None:
+    response = admin.post(BASE + "rooms/", {"action": "rename", "id": "²", "name": "X"})
+    assert response.status_code == 404

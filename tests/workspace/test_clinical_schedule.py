@@ -99,3 +99,19 @@ def test_the_week_shows_seven_days_and_filters_by_room(
         "/staff/lindenhof/week/", {"start": monday.isoformat(), "practitioner": pedro.pk}
     ).text
     assert "Anna Test" in by_pedro and f"practitioner={pedro.pk}" in by_pedro
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/staff/lindenhof/?day=9999-12-31",
+        "/staff/lindenhof/?day=0001-01-01",
+        "/staff/lindenhof/week/?start=9999-12-30",
+        "/staff/lindenhof/week/?room=²&device=³&practitioner=¹",
+    ],
+)
+def test_crafted_days_and_ids_fall_back_rather_than_fail(
+    clinic: Clinic, fiona: User, path: str
+) -> None:
+    add_room(clinic=clinic, name="Room 1")
+    assert sign_in_with_mfa(Client(), fiona).get(path).status_code == 200

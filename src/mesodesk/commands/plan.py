@@ -38,7 +38,7 @@ def _run(argv: Sequence[str]) -> int:
     first = parse_wall_time(args.first, tz, "--first")
     sessions = None
     if args.sessions is not None:
-        if not args.sessions.isdigit():
+        if not (args.sessions.isascii() and args.sessions.isdigit()):
             raise InputError("--sessions", f"expected a whole number, got {args.sessions!r}")
         sessions = int(args.sessions)
     series = plan_series(

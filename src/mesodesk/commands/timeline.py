@@ -43,7 +43,7 @@ def parser() -> Parser:
 def _duration(text: str | None) -> timedelta | None:
     if text is None:
         return None
-    if not text.isdigit() or not 1 <= int(text) <= 24 * 60:
+    if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= 24 * 60:
         raise InputError("--duration", f"expected whole minutes from 1 to 1440, got {text!r}")
     return timedelta(minutes=int(text))
 

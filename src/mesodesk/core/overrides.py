@@ -42,7 +42,7 @@ def override_problems(
         problems["value"] = f"{code!r} has no figure to change."
     elif rule.phase is Phase.PREP:
         days = value if isinstance(value, int) and not isinstance(value, bool) else None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
             days = int(value)
         if days is None or not 0 <= days <= 365:
             problems["value"] = "A preparation lead time is a whole number of days, 0 to 365."

@@ -76,7 +76,7 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     page = rows.get_page(request.GET.get("page"))
     preview = None
     shown = request.GET.get("show", "")
-    if shown.isdigit():
+    if shown.isascii() and shown.isdigit():
         row = selectors.outbox(request.clinic).filter(pk=int(shown)).first()
         if row is not None:
             prefs = selectors.preferences(request.clinic, row.patient)

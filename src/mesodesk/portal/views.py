@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mesodesk.accounts.models import User
@@ -28,7 +29,7 @@ from mesodesk.portal.forms import CancelForm, SignupForm
 from mesodesk.portal.intake import IntakeForm, draft_data, initial_from_answers, rows_for
 from mesodesk.portal.wording import reasons
 from mesodesk.scheduling import selectors as scheduling
-from mesodesk.scheduling.choices import AppointmentKind
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.services import book_appointment, cancel_appointment
 
@@ -352,7 +353,8 @@ def _plain_refusal(error: ValidationError) -> str:
         return "A session cannot be booked yet: please book a consultation first."
     if codes & {"past", "closed", "outside_opening_hours", "not_working"}:
         return "That time is no longer available. Please choose another."
-    return " ".join(error.messages)
+    # Any other refusal speaks the clinic's language (codes, fields): not for patients.
+    return "That time can't be booked. Please choose another, or call the clinic."
 
 
 def _practitioner_names(clinic: Any, ids: set[int]) -> dict[int, str]:
@@ -366,6 +368,12 @@ def cancel(request: PatientRequest, clinic_slug: str, appointment_id: int) -> Ht
     """Cancels one of the patient's own upcoming appointments, saying why."""
     clinic, patient = request.clinic, request.patient
     appointment = scheduling.patient_appointment(clinic, patient, appointment_id)
+    if appointment.status != AppointmentStatus.BOOKED or appointment.start <= timezone.now():
+        # Only what is still to come: a past visit stays as the clinic records it.
+        messages.info(
+            request, "That appointment can no longer be cancelled here. Please call the clinic."
+        )
+        return redirect("portal:book", clinic_slug=clinic.slug)
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

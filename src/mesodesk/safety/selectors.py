@@ -22,13 +22,14 @@ def side_effect_reports(
     return qs.order_by("-created_at", "-id")
 
 
-def with_red_flags_since(clinic: Clinic, since: datetime) -> list[SideEffectReport]:
-    """Reports with a warning sign sent since `since`, newest first: what staff must see
-    at once (the patient was also told to call the clinic or emergency services)."""
+def urgent_since(clinic: Clinic, since: datetime) -> list[SideEffectReport]:
+    """Urgent reports (a warning sign ticked, or called severe) sent since `since`, newest
+    first: what staff must see at once (the patient was also told to call the clinic
+    today, or emergency services)."""
     return [
         report
         for report in side_effect_reports(clinic).filter(created_at__gte=since)
-        if report.red_flags
+        if report.urgent
     ]
 
 

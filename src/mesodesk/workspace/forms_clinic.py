@@ -46,7 +46,7 @@ class OverrideForm(forms.Form):
         data = self.cleaned_data
         severity = data.get("severity") or None
         value: Any = (data.get("value") or "").strip() or None
-        if isinstance(value, str) and value.isdigit():
+        if isinstance(value, str) and value.isascii() and value.isdigit():
             value = int(value)  # a preparation lead time is a whole number of days
         return {"severity": severity, "value": value, "reason": data["reason"]}
 

@@ -147,13 +147,17 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         (finding, _cite(library, finding.get("sources")))
         for finding in (screening.findings if screening else [])
     ]
+    side_effects = [
+        safety.labelled(report, library)
+        for report in safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
+    ]
     return {
         "patient": patient,
         "screening": screening,
-        "side_effects": [
-            safety.labelled(report, library)
-            for report in safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
-        ],
+        "side_effects": side_effects,
+        # The newest urgent report shown (a warning sign, or severe), even under a milder
+        # one sent after it: staff must not miss it.
+        "urgent_report": next((item for item in side_effects if item["report"].urgent), None),
         "deletion_request": portal.pending_deletion(clinic, patient),
         "needs_sign_off": screening is not None
         and screening.verdict == Verdict.REVIEW

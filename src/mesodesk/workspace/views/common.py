@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.http import HttpResponse
@@ -37,14 +37,21 @@ def clinic_today(request: StaffRequest) -> date:
     return timezone.now().astimezone(clinic_zone(request.clinic)).date()
 
 
+# How far from `default` a day asked for may be: enough for any schedule, and far from
+# the calendar's ends, where the pages' "a week later" would overflow.
+DAY_RANGE = timedelta(days=3660)
+
+
 def parse_day(text: str | None, default: date) -> date:
-    """A YYYY-MM-DD query parameter, or `default` when it is missing or malformed."""
+    """A YYYY-MM-DD query parameter, or `default` when it is missing, malformed or more
+    than ten years from `default`."""
     if not text:
         return default
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         return default
+    return day if abs(day - default) <= DAY_RANGE else default
 
 
 def may_sign_off(request: StaffRequest) -> bool:

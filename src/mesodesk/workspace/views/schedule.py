@@ -60,10 +60,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "today_day": now_day,
             "appointments": appointments,
             "booked_count": booked,
-            # Warning signs reported in the last week: staff must see them first.
-            "red_flag_reports": safety.with_red_flags_since(
-                request.clinic, timezone.now() - RED_FLAG_DAYS
-            ),
+            # Urgent reports of the last week: staff must see them first.
+            "red_flag_reports": safety.urgent_since(request.clinic, timezone.now() - RED_FLAG_DAYS),
         },
     )
 
@@ -80,7 +78,7 @@ def _filtered(
 
 
 def _int(text: str | None) -> int | None:
-    return int(text) if text and text.isdigit() else None
+    return int(text) if text and text.isascii() and text.isdigit() else None
 
 
 @require_safe

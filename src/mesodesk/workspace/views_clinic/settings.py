@@ -69,7 +69,7 @@ def attempt(form: forms.Form, change: Callable[[], object], **rename: str) -> bo
 
 def row_id(request: StaffRequest) -> int:
     raw = request.POST.get("id", "")
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise Http404("No such row.")
     return int(raw)
 
