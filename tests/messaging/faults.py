@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import time as clock
 from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
@@ -69,7 +70,15 @@ def seed_outbox(count: int, *, expires_in: float = 3600.0, prefix: str = "fault"
     patient = register_patient(
         clinic=clinic, by=desk, first_name="Ida", last_name="Fault", email=PATIENT_EMAIL
     )
-    ContactPreferences.objects.create(clinic=clinic, patient=patient, email=True, sms=False)
+    # No quiet hours: these tests run at any hour, and a retry must not wait for morning.
+    ContactPreferences.objects.create(
+        clinic=clinic,
+        patient=patient,
+        email=True,
+        sms=False,
+        quiet_start=clock(0),
+        quiet_end=clock(0),
+    )
     now = timezone.now()
     start = now + timedelta(days=30)
     appointment = Appointment.objects.create(

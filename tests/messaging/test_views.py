@@ -138,3 +138,26 @@ def test_a_template_that_does_not_compile_is_refused(clinic: Clinic) -> None:
     with pytest.raises(ValidationError) as refused:
         template.full_clean()
     assert "body" in refused.value.message_dict
+
+
+def test_a_preparation_template_must_keep_the_prescribed_medicine_sentence(
+    clinic: Clinic, prefs: ContactPreferences
+) -> None:
+    template = MessageTemplate(
+        clinic=clinic, kind="preparation", channel="sms", body="From {{ today }}: {{ steps }}"
+    )
+    with pytest.raises(ValidationError) as refused:
+        template.full_clean()
+    assert "keep_prescribed" in refused.value.message_dict["body"][0]
+    template.body += " {{ keep_prescribed }}"
+    template.full_clean()
+    # One stored past the check still carries the sentence when it is rendered.
+    MessageTemplate.objects.filter(pk=template.pk).delete()
+    MessageTemplate.objects.create(
+        clinic=clinic, kind="preparation", channel="email", body="From {{ today }}: stop things."
+    )
+    row = Reminder.objects.filter(kind="preparation", channel="email").first()
+    assert row is not None
+    body = Renderer(load_library()).render(row, prefs).body
+    assert body.startswith("From ")
+    assert body.rstrip().endswith("keep taking it unless that doctor tells you otherwise.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mesodesk.core.inputs import parse_intake
@@ -152,8 +152,27 @@ def test_the_last_session_of_a_series_gets_a_recall_at_ten_local() -> None:
         quiet=Quiet(NEW_YORK, time(21), time(8)),
         channels=["email"],
         kinds=ALL_KINDS,
-        recall_day=datetime(2026, 9, 1, tzinfo=NEW_YORK),
+        recall_day=date(2026, 9, 1),
         now=utc("2026-02-01T00:00"),
     )
     (recall,) = [w for w in wanted if w.kind is ReminderKind.RECALL]
     assert recall.send_at.astimezone(NEW_YORK) == datetime(2026, 9, 1, 10, 0, tzinfo=NEW_YORK)
+
+
+def test_a_reminder_already_due_when_booked_late_at_night_waits_for_the_morning() -> None:
+    # Booked at 22:30 for 10:00 the next day: the 24-hour reminder is already past due;
+    # it goes out when the quiet hours end, not at once.
+    start = datetime(2026, 6, 11, 10, 0, tzinfo=BERLIN).astimezone(UTC)
+    wanted = wanted_reminders(
+        start=start,
+        end=start + timedelta(minutes=30),
+        timeline=None,
+        lead=timedelta(hours=24),
+        quiet=QUIET,
+        channels=["sms"],
+        kinds=ALL_KINDS,
+        recall_day=None,
+        now=datetime(2026, 6, 10, 22, 30, tzinfo=BERLIN),
+    )
+    (reminder,) = wanted
+    assert reminder.send_at.astimezone(BERLIN) == datetime(2026, 6, 11, 8, 0, tzinfo=BERLIN)

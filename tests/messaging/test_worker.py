@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.services import update_clinic_settings
 from mesodesk.messaging.choices import ReminderStatus
-from mesodesk.messaging.models import Reminder
+from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
 from mesodesk.messaging.services import update_preferences
 from mesodesk.messaging.sms import LocmemSmsBackend
-from mesodesk.messaging.worker import Worker, WorkerSettings
+from mesodesk.messaging.worker import BatchResult, Worker, WorkerSettings
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.services import cancel_appointment, reschedule_appointment
 from tests.messaging.conftest import BERLIN, BookSession, SmtpServer, next_weekday
@@ -206,3 +207,101 @@ def test_text_messages_go_through_the_sms_backend(
     assert sms.to == "+49 170 0000000"
     assert sms.body.startswith("Lindenhof Aesthetics: reminder of your appointment on ")
     assert mail_to_smtp.inbox.messages == []
+
+
+def test_a_new_lead_time_moves_a_waiting_reminder_and_never_resends_a_sent_one(
+    clinic: Clinic, lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    # Only the appointment reminder is of interest here: the others count as sent.
+    Reminder.objects.exclude(kind="appointment").update(status=ReminderStatus.SENT)
+    row = Reminder.objects.get(appointment=appointment, kind="appointment")
+    assert row.send_at == appointment.start - timedelta(hours=24)
+    update_clinic_settings(clinic=clinic, appointment_reminder_hours=48)
+    moved = Reminder.objects.get(appointment=appointment, kind="appointment")
+    assert (moved.pk, moved.send_at) == (row.pk, appointment.start - timedelta(hours=48))
+    Worker().run_once(now=moved.send_at)
+    assert len(mail_to_smtp.inbox.messages) == 1
+    # Back to 24 hours after it went out: nothing new to send.
+    update_clinic_settings(clinic=clinic, appointment_reminder_hours=24)
+    rows = Reminder.objects.filter(appointment=appointment, kind="appointment")
+    assert [r.status for r in rows] == [ReminderStatus.SENT]
+    Worker().run_once(now=appointment.start - timedelta(hours=24))
+    assert len(mail_to_smtp.inbox.messages) == 1
+
+
+def test_a_reminder_cancelled_while_its_send_fails_stays_cancelled(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    first = Reminder.objects.filter(appointment=appointment).order_by("send_at").first()
+    assert first is not None
+    mail_to_smtp.stop()
+    worker = Worker()
+    ids = worker.claim(first.send_at)
+    assert first.pk in ids
+    # The desk moves the appointment while the worker holds the claim; the send fails.
+    reschedule_appointment(
+        clinic=appointment.clinic,
+        appointment=appointment,
+        by=appointment.practitioner,
+        start=appointment.start + timedelta(days=7),
+    )
+    worker._send(ids, first.send_at, BatchResult())
+    first.refresh_from_db()
+    assert first.status == ReminderStatus.CANCELLED
+    mail_to_smtp.start()
+    worker.run_once(now=first.send_at + timedelta(hours=1))
+    assert mail_to_smtp.inbox.messages == []
+    first.refresh_from_db()
+    assert first.status == ReminderStatus.CANCELLED
+
+
+def test_a_kind_opted_out_of_is_not_sent_even_if_its_row_is_still_waiting(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    row = Reminder.objects.get(appointment=appointment, kind="check_in")
+    # Changed behind the services' back: the worker checks the choice itself.
+    ContactPreferences.objects.filter(patient=lena).update(check_in=False)
+    Reminder.objects.exclude(pk=row.pk).update(status=ReminderStatus.SENT)
+    Worker().run_once(now=row.send_at)
+    row.refresh_from_db()
+    assert row.status == ReminderStatus.CANCELLED
+    assert mail_to_smtp.inbox.messages == []
+
+
+def test_a_batch_over_half_its_lease_puts_the_rest_back_untried(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    now = timezone.now()
+    due = Reminder.objects.filter(appointment=appointment).update(
+        send_at=now, next_attempt_at=now, expires_at=now + timedelta(hours=1)
+    )
+    # A zero lease: every batch is over its time after its first message.
+    worker = Worker(WorkerSettings(lease=timedelta(0)))
+    worker.run_once(now=now)
+    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 1
+    waiting = Reminder.objects.filter(status=ReminderStatus.PENDING)
+    assert waiting.count() == due - 1
+    assert set(waiting.values_list("attempts", flat=True)) == {0}
+    assert set(waiting.values_list("claimed_by", flat=True)) == {""}
+    # Pass by pass, the rest goes out, each once.
+    for _ in range(due - 1):
+        worker.run_once(now=now)
+    assert len(mail_to_smtp.inbox.ids()) == due == len(mail_to_smtp.inbox.messages)
+
+
+def test_a_clinics_new_wording_is_used_without_restarting_the_worker(
+    clinic: Clinic, lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    rows = list(Reminder.objects.filter(appointment=appointment).order_by("send_at"))
+    worker = Worker()
+    worker.run_once(now=rows[0].send_at)
+    MessageTemplate.objects.create(
+        clinic=clinic, kind=rows[1].kind, channel="email", body="New words from {{ clinic }}."
+    )
+    worker.run_once(now=rows[1].send_at)
+    assert _body(mail_to_smtp.inbox.messages[-1]).startswith("New words from Lindenhof")

@@ -14,6 +14,7 @@ from simple_history.models import HistoricalRecords
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.messaging.choices import MessageChannel, ReminderKind, ReminderStatus
+from mesodesk.messaging.safety import missing_variable
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
 
@@ -184,7 +185,8 @@ class MessageTemplate(models.Model):
         return f"{self.get_kind_display()} ({self.channel}) for {self.clinic}"
 
     def clean(self) -> None:
-        """A template that does not compile would fail every message of its kind: refused."""
+        """A template that does not compile would fail every message of its kind, and one
+        that drops the safety wording its kind must carry (messaging.safety): refused."""
         # render.py imports this module: imported here, when a template is checked.
         from mesodesk.messaging.render import compile_text
 
@@ -193,3 +195,11 @@ class MessageTemplate(models.Model):
                 compile_text(getattr(self, name))
             except TemplateSyntaxError as error:
                 raise ValidationError({name: f"The template does not compile: {error}"}) from None
+        missing = missing_variable(self.kind, self.body)
+        if missing is not None:
+            raise ValidationError(
+                {
+                    "body": f"Keep {{{{ {missing} }}}} in the message: it tells the patient to "
+                    "keep taking a prescribed medicine unless their doctor says otherwise."
+                }
+            )

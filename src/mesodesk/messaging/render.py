@@ -19,7 +19,9 @@ from django.template.loader import get_template
 from django.urls import reverse
 
 from mesodesk.core.library import Library
+from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
+from mesodesk.messaging.safety import KEEP_PRESCRIBED
 
 SUBJECT_SEPARATOR = "\n---\n"
 _PLACEHOLDER = "PLACEHOLDER"  # stands in for a patient's token in the reversed links
@@ -102,6 +104,12 @@ class Renderer:
             return default
         return (own[0] or default[0]), own[1]
 
+    def forget_clinic_templates(self) -> None:
+        """Reads the clinics' own wording again on next use (a worker does, each pass, so a
+        corrected template is used without a restart)."""
+        self._clinic_templates.clear()
+        self._loaded.clear()
+
     def render(self, reminder: Reminder, prefs: ContactPreferences) -> Rendered:
         clinic = reminder.clinic
         zone = ZoneInfo(prefs.time_zone or clinic.time_zone)
@@ -109,6 +117,7 @@ class Renderer:
             {
                 "clinic": clinic.name,
                 "clinic_phone": clinic.phone,
+                "keep_prescribed": KEEP_PRESCRIBED,
                 "first_name": reminder.patient.first_name,
                 "appointment_when": _when(reminder.appointment.start, zone),
                 "appointment_day": _day(reminder.appointment.start, zone),
@@ -121,8 +130,13 @@ class Renderer:
         )
         subject_template, body_template = self._templates(reminder)
         subject = subject_template.render(context).strip() if subject_template else ""
+        body = body_template.render(context)
+        if reminder.kind == ReminderKind.PREPARATION and KEEP_PRESCRIBED not in body:
+            # A clinic template stored without it (before the check, or past the admin):
+            # the safety sentence is added rather than left out.
+            body = body.rstrip() + "\n\n" + KEEP_PRESCRIBED + "\n"
         return Rendered(
             subject=" ".join(subject.split()),
-            body=body_template.render(context),
+            body=body,
             message_id=message_id(reminder),
         )

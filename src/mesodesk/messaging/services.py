@@ -3,7 +3,7 @@ is booked, moved or cancelled, and a patient's contact preferences."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -16,7 +16,6 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.core.library import Library, load_library
-from mesodesk.core.localtime import local_midnight
 from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import MessageChannel, ReminderKind, ReminderStatus
 from mesodesk.messaging.models import ContactPreferences, Reminder
@@ -34,9 +33,9 @@ def _channels(prefs: ContactPreferences, patient: Patient) -> list[str]:
     return [c for c in prefs.channels() if address[MessageChannel(c)].strip()]
 
 
-def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> datetime | None:
-    """Local midnight of the day maintenance is first due, when `appointment` is the last
-    session of its series and the series' template has maintenance."""
+def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> date | None:
+    """The day (in the clinic's calendar) maintenance is first due, when `appointment` is
+    the last session of its series and the series' template has maintenance."""
     if appointment.planned_session_id is None:
         return None
     session = PlannedSession.objects.filter(
@@ -54,8 +53,7 @@ def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> d
     if schedule is None or schedule.maintenance_from_days is None:
         return None
     zone = ZoneInfo(clinic.time_zone)
-    day = appointment.end.astimezone(zone).date() + timedelta(days=schedule.maintenance_from_days)
-    return local_midnight(day, zone)
+    return appointment.end.astimezone(zone).date() + timedelta(days=schedule.maintenance_from_days)
 
 
 def _saved_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
@@ -104,10 +102,11 @@ def refresh_reminders(
     *, clinic: Clinic, appointment: Appointment, now: datetime | None = None
 ) -> list[Reminder]:
     """Brings the appointment's outbox rows in line with what it should have now: new rows
-    for new reminders, pending rows no longer wanted (moved, cancelled, opted out) are
-    cancelled, cancelled rows wanted again are pending again. Rows sent, being sent,
-    expired or failed stay as they are: a reminder is never sent twice. Returns the rows
-    that are pending afterwards."""
+    for new reminders; rows waiting or being sent that are no longer wanted (moved,
+    cancelled, opted out) are cancelled, so a worker that fails to send one does not put it
+    back; a waiting row whose send time changed (another lead time, other quiet hours) is
+    moved; cancelled rows wanted again wait again. Rows sent, expired or failed stay as they
+    are: a reminder is never sent twice. Returns the rows that are pending afterwards."""
     now = now if now is not None else timezone.now()
     wanted = {w.key(appointment.pk): w for w in wanted_for(clinic, appointment, now=now)}
     if wanted:
@@ -118,23 +117,33 @@ def refresh_reminders(
             clinic=clinic, appointment=appointment
         )
     }
-    stop = [
-        row.pk
-        for key, row in existing.items()
-        if key not in wanted and row.status == ReminderStatus.PENDING
-    ]
+    waiting = (ReminderStatus.PENDING, ReminderStatus.SENDING)
+    stop = [row.pk for key, row in existing.items() if key not in wanted and row.status in waiting]
     if stop:
-        Reminder.objects.filter(pk__in=stop, status=ReminderStatus.PENDING).update(
+        Reminder.objects.filter(pk__in=stop, status__in=waiting).update(
             status=ReminderStatus.CANCELLED, updated_at=now
         )
     for key, row in existing.items():
-        if key in wanted and row.status == ReminderStatus.CANCELLED:
-            Reminder.objects.filter(pk=row.pk).update(
+        want = wanted.get(key)
+        if want is None:
+            continue
+        times = {"send_at": want.send_at, "expires_at": want.expires_at}
+        if row.status == ReminderStatus.CANCELLED:
+            Reminder.objects.filter(pk=row.pk, status=ReminderStatus.CANCELLED).update(
+                **times,
                 status=ReminderStatus.PENDING,
                 attempts=0,
                 last_error="",
-                next_attempt_at=row.send_at,
+                claimed_by="",
+                claimed_at=None,
+                next_attempt_at=want.send_at,
                 updated_at=now,
+            )
+        elif row.status == ReminderStatus.PENDING and (
+            row.send_at != want.send_at or row.expires_at != want.expires_at
+        ):
+            Reminder.objects.filter(pk=row.pk, status=ReminderStatus.PENDING).update(
+                **times, next_attempt_at=want.send_at, updated_at=now
             )
     Reminder.objects.bulk_create(
         [

@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from mesodesk.core.library.model import Kind, Phase
@@ -57,11 +57,13 @@ class WantedReminder:
     channel: str
 
     def key(self, appointment_id: int) -> str:
-        """The row's idempotency key: appointment, item, channel and the instant it goes
-        out — a moved appointment's reminders are new rows, its old ones are cancelled."""
+        """The row's idempotency key: appointment, item, channel and the moment it is about
+        (the appointment's start, a step's start or end). A moved appointment's reminders
+        are new rows and its old ones are cancelled; a new send time for the same moment
+        (another lead time, other quiet hours) changes the row still to be sent and never
+        makes a second message of one already sent."""
         return (
-            f"a{appointment_id}:{self.kind.value}:{self.item}:{self.channel}:"
-            f"{self.send_at.astimezone(UTC):%Y%m%dT%H%MZ}"
+            f"a{appointment_id}:{self.kind.value}:{self.item}:{self.channel}:{_stamp(self.moment)}"
         )
 
 
@@ -138,13 +140,15 @@ def wanted_reminders(
     quiet: Quiet,
     channels: list[str],
     kinds: set[ReminderKind],
-    recall_day: datetime | None,
+    recall_day: date | None,
     now: datetime,
 ) -> list[WantedReminder]:
     """The reminders of one booked appointment [start, end) (UTC), on each channel, that
     can still go out after `now`. `timeline` is the session's (None for a consultation or
-    follow-up); `recall_day` is the local date maintenance is first due (a datetime at
-    local midnight) when this is the last session of a series."""
+    follow-up); `recall_day` is the date maintenance is first due (in the clinic's
+    calendar) when this is the last session of a series. A send time already past when the
+    reminder is computed (booked late in the evening for the next morning) becomes now, or
+    the end of the patient's quiet hours if now is inside them."""
     rows: list[tuple[ReminderKind, str, tuple[str, ...], datetime, datetime, datetime]] = []
     nominal = start - lead
     rows.append(
@@ -166,13 +170,13 @@ def wanted_reminders(
             (ReminderKind.CHECK_IN, "check_in", (), moment, send_at, send_at + CHECK_IN_VALID)
         )
     if recall_day is not None:
-        moment = forward(
-            datetime.combine(recall_day.astimezone(quiet.zone).date(), RECALL_AT), quiet.zone
-        ).astimezone(UTC)
+        moment = forward(datetime.combine(recall_day, RECALL_AT), quiet.zone).astimezone(UTC)
         send_at = deliverable(moment, quiet.zone, quiet.start, quiet.end)
         rows.append((ReminderKind.RECALL, "recall", (), moment, send_at, send_at + RECALL_VALID))
     wanted = []
     for kind, item, codes, moment, send_at, expires in rows:
+        if send_at < now:
+            send_at = deliverable(now, quiet.zone, quiet.start, quiet.end)
         if kind not in kinds or expires <= now or send_at >= expires:
             continue
         for channel in channels:

@@ -4,12 +4,15 @@ Several workers may run at once. A claim is one short transaction: `SELECT … F
 SKIP LOCKED` on PostgreSQL (workers take different rows), an immediate transaction on
 SQLite (workers take turns). A claimed row is `sending`, stamped with the worker's name and
 the time; if the worker dies, another sweeps the claim back to `pending` once it is older
-than the lease. So nothing is lost, and a message is sent twice only if its worker died
-after sending and before recording it (at most one batch).
+than the lease; a batch stops at half the lease and puts the rest back, so no live
+worker's claim is swept. So nothing is lost, and a message is sent twice only if its worker
+died after sending and before recording it (at most one batch).
 
 A row whose moment has passed (`expires_at`) is marked expired, never sent late. A failed
-send is retried with exponential backoff until it succeeds, expires or runs out of
-attempts. The log names rows by id and counts; never a patient, an address or a body.
+send is retried with exponential backoff, out of the patient's quiet hours, until it
+succeeds, expires or the server has refused it too often; an unreachable server is waited
+for until the row expires. The log names rows by id and counts; never a patient, an
+address or a body.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,7 +33,9 @@ from mesodesk.core.library import load_library
 from mesodesk.messaging.choices import MessageChannel, ReminderStatus
 from mesodesk.messaging.mail import MailSender, connection_lost
 from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.messaging.quiet import deliverable
 from mesodesk.messaging.render import Renderer
+from mesodesk.messaging.selectors import patient_zone
 from mesodesk.messaging.sms import SmsError, TextMessage, sms_backend
 from mesodesk.scheduling.choices import AppointmentStatus
 
@@ -128,6 +134,8 @@ class Worker:
         and sends it."""
         now = now if now is not None else timezone.now()
         result = BatchResult()
+        if self._renderer is not None:
+            self._renderer.forget_clinic_templates()
         result.swept = self.sweep(now)
         result.expired += self.expire(now)
         ids = self.claim(now)
@@ -203,27 +211,39 @@ class Worker:
             p.patient_id: p
             for p in ContactPreferences.objects.filter(patient_id__in={r.patient_id for r in rows})
         }
-        sent: list[int] = []
-        cancelled: list[int] = []
-        expired: list[int] = []
-        failures: dict[int, str] = {}
+        outcome = _Outcome()
         mail = MailSender()
         sms = None
         broken: str | None = None  # the mail server is unreachable: don't try the rest
+        # A batch stops at half the lease: a claim is swept back only after the whole lease,
+        # so no other worker takes a row this one may still send. The clock runs on from
+        # `now` (which tests set) by the time the batch has taken.
+        started = time.monotonic()
+        budget = self.settings.lease.total_seconds() / 2
+
+        def clock() -> datetime:
+            return now + timedelta(seconds=time.monotonic() - started)
+
         try:
             for row in rows:
-                if row.appointment.status != AppointmentStatus.BOOKED:
-                    cancelled.append(row.pk)
-                    continue
-                if row.expires_at <= now:
-                    expired.append(row.pk)
+                tried = outcome.sent or outcome.failures
+                if tried and time.monotonic() - started > budget:
+                    outcome.untried[row.pk] = ""  # the batch ran out of time
                     continue
                 choice = prefs.get(row.patient_id)
-                if choice is None or row.channel not in choice.channels():
-                    cancelled.append(row.pk)
+                if (
+                    row.appointment.status != AppointmentStatus.BOOKED
+                    or choice is None
+                    or row.channel not in choice.channels()
+                    or not choice.wants(row.kind)
+                ):
+                    outcome.cancelled.append(row.pk)
+                    continue
+                if row.expires_at <= clock():
+                    outcome.expired.append(row.pk)
                     continue
                 if row.channel == MessageChannel.EMAIL and broken is not None:
-                    failures[row.pk] = broken
+                    outcome.untried[row.pk] = broken
                     continue
                 try:
                     rendered = self.renderer.render(row, choice)
@@ -238,52 +258,78 @@ class Worker:
                         if sms is None:
                             sms = sms_backend()
                         sms.send(TextMessage(row.patient.phone, rendered.body, rendered.message_id))
-                    sent.append(row.pk)
+                    outcome.sent.append(row.pk)
                 except Exception as error:
-                    failures[row.pk] = _describe(error)
+                    outcome.failures[row.pk] = _describe(error)
                     if row.channel == MessageChannel.EMAIL and connection_lost(error):
-                        broken = failures[row.pk]
+                        broken = outcome.failures[row.pk]
+                        outcome.transient.add(row.pk)
                         mail.reset()
         finally:
             mail.close()
             if sms is not None:
                 sms.close()
-            self._record(now, rows, sent, cancelled, expired, failures, result)
+            self._record(now, clock(), rows, prefs, outcome, result)
 
     def _record(
         self,
         now: datetime,
+        sent_at: datetime,
         rows: list[Reminder],
-        sent: list[int],
-        cancelled: list[int],
-        expired: list[int],
-        failures: dict[int, str],
+        prefs: dict[int, ContactPreferences],
+        outcome: _Outcome,
         result: BatchResult,
     ) -> None:
-        if sent:
-            result.sent += self._mine(sent).update(
-                status=ReminderStatus.SENT, sent_at=now, last_error="", updated_at=now
-            )
-        if cancelled:
-            result.cancelled += self._mine(cancelled).update(
+        if outcome.sent:
+            # Sent is sent, even if the appointment was moved meanwhile and the row
+            # cancelled: the record says what the patient received.
+            result.sent += Reminder.objects.filter(
+                pk__in=outcome.sent,
+                claimed_by=self.name,
+                status__in=(ReminderStatus.SENDING, ReminderStatus.CANCELLED),
+            ).update(status=ReminderStatus.SENT, sent_at=sent_at, last_error="", updated_at=now)
+        if outcome.cancelled:
+            result.cancelled += self._mine(outcome.cancelled).update(
                 status=ReminderStatus.CANCELLED, updated_at=now
             )
-        if expired:
-            result.expired += self._mine(expired).update(
+        if outcome.expired:
+            result.expired += self._mine(outcome.expired).update(
                 status=ReminderStatus.EXPIRED, updated_at=now
             )
         by_id = {row.pk: row for row in rows}
-        for pk, error in failures.items():
+        for pk, reason in outcome.untried.items():
+            # Never tried, so the claim was no attempt. Left over at the end of a batch:
+            # back in the queue at once. Not tried because the mail server was gone: it
+            # waits as the row that found it gone does.
             row = by_id[pk]
-            attempts = row.attempts
-            wait = min(
-                self.settings.backoff * (2 ** max(attempts - 1, 0)), self.settings.max_backoff
-            )
-            retry_at = now + wait
+            retry_at = now
+            if reason:
+                retry_at = self._retry_at(now, row.attempts - 1, row, prefs)
+            status = ReminderStatus.PENDING
             if retry_at >= row.expires_at:
                 status = ReminderStatus.EXPIRED
                 result.expired += 1
-            elif attempts >= self.settings.max_attempts:
+            else:
+                result.retried += 1
+            self._mine([pk]).update(
+                status=status,
+                attempts=F("attempts") - 1,
+                last_error=reason[:300],
+                next_attempt_at=retry_at,
+                claimed_by="",
+                claimed_at=None,
+                updated_at=now,
+            )
+        for pk, error in outcome.failures.items():
+            row = by_id[pk]
+            attempts = row.attempts
+            retry_at = self._retry_at(now, attempts, row, prefs)
+            if retry_at >= row.expires_at:
+                status = ReminderStatus.EXPIRED
+                result.expired += 1
+            elif attempts >= self.settings.max_attempts and pk not in outcome.transient:
+                # A message the server refuses again and again fails; an unreachable
+                # server is waited for until the message's moment has passed.
                 status = ReminderStatus.FAILED
                 result.failed += 1
             else:
@@ -298,10 +344,43 @@ class Worker:
                 updated_at=now,
             )
             result.errors[pk] = error
-        if failures:
+        problems = {**outcome.untried, **outcome.failures}
+        if problems:
             log.warning(
-                "%d sends failed (%s)", len(failures), ", ".join(sorted(set(failures.values())))
+                "%d sends failed or were put back (%s)",
+                len(problems),
+                ", ".join(sorted(set(problems.values()))),
             )
+
+    def _retry_at(
+        self,
+        now: datetime,
+        attempts: int,
+        row: Reminder,
+        prefs: dict[int, ContactPreferences],
+    ) -> datetime:
+        """When to try again after `attempts` tries: exponential backoff, moved out of the
+        patient's quiet hours as the first send was."""
+        wait = min(self.settings.backoff * (2 ** max(attempts - 1, 0)), self.settings.max_backoff)
+        choice = prefs.get(row.patient_id)
+        if choice is None:
+            return now + wait
+        zone = patient_zone(row.clinic, choice)
+        return deliverable(now + wait, zone, choice.quiet_start, choice.quiet_end)
+
+
+@dataclass
+class _Outcome:
+    """What became of each row of a batch."""
+
+    sent: list[int] = field(default_factory=list)
+    cancelled: list[int] = field(default_factory=list)
+    expired: list[int] = field(default_factory=list)
+    # Not tried (the mail server was gone, or the batch ran out of time), with why.
+    untried: dict[int, str] = field(default_factory=dict)
+    failures: dict[int, str] = field(default_factory=dict)
+    # Failures of the connection rather than of the message: retried until expiry.
+    transient: set[int] = field(default_factory=set)
 
 
 class ThreadedWorker:
