@@ -13,10 +13,12 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import update_clinic_settings
 from mesodesk.messaging.choices import ReminderStatus
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
-from mesodesk.messaging.services import update_preferences
+from mesodesk.messaging.services import refresh_reminders, update_preferences
 from mesodesk.messaging.sms import LocmemSmsBackend
 from mesodesk.messaging.worker import BatchResult, Worker, WorkerSettings
 from mesodesk.patients.models import Patient
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import cancel_appointment, reschedule_appointment
 from tests.messaging.conftest import BERLIN, BookSession, SmtpServer, next_weekday
 
@@ -305,3 +307,64 @@ def test_a_clinics_new_wording_is_used_without_restarting_the_worker(
     )
     worker.run_once(now=rows[1].send_at)
     assert _body(mail_to_smtp.inbox.messages[-1]).startswith("New words from Lindenhof")
+
+
+def test_a_completed_session_keeps_what_follows_the_visit(
+    clinic: Clinic, lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    # Marked done (no service does it yet: the database is told directly).
+    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)
+    appointment.refresh_from_db()
+    refresh_reminders(clinic=clinic, appointment=appointment, now=appointment.end)
+    pending = set(
+        Reminder.objects.filter(status=ReminderStatus.PENDING).values_list("kind", flat=True)
+    )
+    assert pending == {"aftercare", "check_in"}
+    check_in = Reminder.objects.get(kind="check_in")
+    Worker().run_once(now=check_in.send_at)
+    check_in.refresh_from_db()
+    assert check_in.status == ReminderStatus.SENT
+
+
+def test_moved_away_and_back_while_being_sent_it_is_still_sent_once(
+    lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    first = Reminder.objects.filter(appointment=appointment).order_by("send_at").first()
+    assert first is not None
+    original = appointment.start
+    worker, other = Worker(name="one"), Worker(name="two")
+    ids = worker.claim(first.send_at)
+    for start in (original + timedelta(days=7), original):
+        appointment.refresh_from_db()
+        reschedule_appointment(
+            clinic=appointment.clinic, appointment=appointment, by=appointment.practitioner,
+            start=start,
+        )  # fmt: skip
+    first.refresh_from_db()
+    assert (first.status, first.claimed_by) == (ReminderStatus.SENDING, "one")
+    worker._send(ids, first.send_at, BatchResult())
+    other.run_once(now=first.send_at + timedelta(minutes=1))
+    first.refresh_from_db()
+    assert first.status == ReminderStatus.SENT
+    ids_received = mail_to_smtp.inbox.ids()
+    assert len(ids_received) == len(set(ids_received))  # nothing twice
+
+
+def test_a_refresh_does_not_cut_a_retrys_wait_short(
+    clinic: Clinic, lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
+) -> None:
+    appointment = book_session(lena, next_weekday(3))
+    first = Reminder.objects.filter(appointment=appointment).order_by("send_at").first()
+    assert first is not None
+    mail_to_smtp.stop()
+    Worker(WorkerSettings(backoff=timedelta(minutes=5))).run_once(now=first.send_at)
+    first.refresh_from_db()
+    waiting_until = first.next_attempt_at
+    assert waiting_until > first.send_at
+    refresh_reminders(
+        clinic=clinic, appointment=appointment, now=first.send_at + timedelta(seconds=5)
+    )
+    first.refresh_from_db()
+    assert (first.status, first.next_attempt_at) == (ReminderStatus.PENDING, waiting_until)

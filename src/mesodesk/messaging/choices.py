@@ -13,6 +13,10 @@ class ReminderKind(models.TextChoices):
     RECALL = "recall", "Maintenance recall"
 
 
+# What follows a visit: still wanted once the appointment is marked completed.
+AFTER_VISIT = frozenset({ReminderKind.AFTERCARE, ReminderKind.CHECK_IN, ReminderKind.RECALL})
+
+
 class ReminderStatus(models.TextChoices):
     """Where a reminder row is in its life.
 

@@ -17,7 +17,12 @@ from mesodesk.clinics.selectors import membership
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.core.library import Library, load_library
 from mesodesk.messaging import selectors
-from mesodesk.messaging.choices import MessageChannel, ReminderKind, ReminderStatus
+from mesodesk.messaging.choices import (
+    AFTER_VISIT,
+    MessageChannel,
+    ReminderKind,
+    ReminderStatus,
+)
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.wanted import Quiet, WantedReminder, wanted_reminders
 from mesodesk.patients.models import Patient
@@ -74,14 +79,17 @@ def wanted_for(
     now: datetime,
     library: Library | None = None,
 ) -> list[WantedReminder]:
-    """The reminders `appointment` should have now (none unless it is booked)."""
-    if appointment.status != AppointmentStatus.BOOKED:
+    """The reminders `appointment` should have now: all of them while it is booked, those
+    after the visit once it is completed, none otherwise."""
+    if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
         return []
     library = library if library is not None else load_library()
     patient = appointment.patient
     prefs = selectors.preferences(clinic, patient)
     channels = _channels(prefs, patient)
     kinds = {kind for kind in ReminderKind if prefs.wants(kind)}
+    if appointment.status == AppointmentStatus.COMPLETED:
+        kinds &= AFTER_VISIT
     if not channels or not kinds:
         return []
     return wanted_reminders(
@@ -95,6 +103,14 @@ def wanted_for(
         recall_day=_recall_day(clinic, appointment, library),
         now=now,
     )
+
+
+def _moved(row: Reminder, want: WantedReminder, now: datetime) -> bool:
+    """Whether a waiting row's times differ from what is wanted now. A row already due
+    that is wanted as overdue stays as it is ("now" is no new time)."""
+    if want.overdue and row.send_at <= now:
+        return row.expires_at != want.expires_at
+    return row.send_at != want.send_at or row.expires_at != want.expires_at
 
 
 @transaction.atomic
@@ -128,22 +144,32 @@ def refresh_reminders(
         if want is None:
             continue
         times = {"send_at": want.send_at, "expires_at": want.expires_at}
-        if row.status == ReminderStatus.CANCELLED:
-            Reminder.objects.filter(pk=row.pk, status=ReminderStatus.CANCELLED).update(
+        if row.status == ReminderStatus.CANCELLED and row.claimed_by:
+            # Cancelled while a worker was sending it, and wanted again: the claim stands,
+            # and that worker's outcome (sent, or a retry) applies as if nothing happened.
+            Reminder.objects.filter(
+                pk=row.pk, status=ReminderStatus.CANCELLED, claimed_by=row.claimed_by
+            ).update(status=ReminderStatus.SENDING, updated_at=now)
+        elif row.status == ReminderStatus.CANCELLED:
+            Reminder.objects.filter(
+                pk=row.pk, status=ReminderStatus.CANCELLED, claimed_by=""
+            ).update(
                 **times,
                 status=ReminderStatus.PENDING,
                 attempts=0,
                 last_error="",
-                claimed_by="",
                 claimed_at=None,
                 next_attempt_at=want.send_at,
                 updated_at=now,
             )
-        elif row.status == ReminderStatus.PENDING and (
-            row.send_at != want.send_at or row.expires_at != want.expires_at
-        ):
+        elif row.status == ReminderStatus.PENDING and _moved(row, want, now):
             Reminder.objects.filter(pk=row.pk, status=ReminderStatus.PENDING).update(
-                **times, next_attempt_at=want.send_at, updated_at=now
+                **times,
+                # A row waiting to retry keeps waiting: a refresh is no reason to retry now.
+                next_attempt_at=(
+                    max(want.send_at, row.next_attempt_at) if row.attempts else want.send_at
+                ),
+                updated_at=now,
             )
     Reminder.objects.bulk_create(
         [

@@ -55,6 +55,9 @@ class WantedReminder:
     send_at: datetime
     expires_at: datetime
     channel: str
+    # Its planned time had passed when it was computed: `send_at` is "now" (or the end of
+    # the quiet hours), not a time of its own, so a row already waiting is not moved to it.
+    overdue: bool = False
 
     def key(self, appointment_id: int) -> str:
         """The row's idempotency key: appointment, item, channel and the moment it is about
@@ -175,7 +178,8 @@ def wanted_reminders(
         rows.append((ReminderKind.RECALL, "recall", (), moment, send_at, send_at + RECALL_VALID))
     wanted = []
     for kind, item, codes, moment, send_at, expires in rows:
-        if send_at < now:
+        overdue = send_at < now
+        if overdue:
             send_at = deliverable(now, quiet.zone, quiet.start, quiet.end)
         if kind not in kinds or expires <= now or send_at >= expires:
             continue
@@ -189,6 +193,7 @@ def wanted_reminders(
                     send_at=send_at,
                     expires_at=expires,
                     channel=channel,
+                    overdue=overdue,
                 )
             )
     return wanted

@@ -30,7 +30,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from mesodesk.core.library import load_library
-from mesodesk.messaging.choices import MessageChannel, ReminderStatus
+from mesodesk.messaging.choices import AFTER_VISIT, MessageChannel, ReminderStatus
 from mesodesk.messaging.mail import MailSender, connection_lost
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.quiet import deliverable
@@ -158,10 +158,13 @@ class Worker:
     # --- the outbox -----------------------------------------------------------------
 
     def sweep(self, now: datetime) -> int:
-        """Claims older than the lease go back to pending (their worker died)."""
-        return Reminder.objects.filter(
-            status=ReminderStatus.SENDING, claimed_at__lt=now - self.settings.lease
-        ).update(
+        """Claims older than the lease go back to pending (their worker died); a dead
+        worker's claim on a row cancelled meanwhile is let go."""
+        stale = now - self.settings.lease
+        Reminder.objects.filter(status=ReminderStatus.CANCELLED, claimed_at__lt=stale).exclude(
+            claimed_by=""
+        ).update(claimed_by="", claimed_at=None)
+        return Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=stale).update(
             status=ReminderStatus.PENDING,
             claimed_by="",
             claimed_at=None,
@@ -194,6 +197,14 @@ class Worker:
                 )
         return ids
 
+    def _renew(self, ids: list[int], now: datetime) -> None:
+        """Stamps this worker's claims afresh, so a long batch's rows are not swept."""
+        Reminder.objects.filter(
+            pk__in=ids,
+            claimed_by=self.name,
+            status__in=(ReminderStatus.SENDING, ReminderStatus.CANCELLED),
+        ).update(claimed_at=now)
+
     def _mine(self, ids: list[int]) -> QuerySet[Reminder]:
         return Reminder.objects.filter(
             pk__in=ids, status=ReminderStatus.SENDING, claimed_by=self.name
@@ -215,24 +226,24 @@ class Worker:
         mail = MailSender()
         sms = None
         broken: str | None = None  # the mail server is unreachable: don't try the rest
-        # A batch stops at half the lease: a claim is swept back only after the whole lease,
-        # so no other worker takes a row this one may still send. The clock runs on from
-        # `now` (which tests set) by the time the batch has taken.
-        started = time.monotonic()
-        budget = self.settings.lease.total_seconds() / 2
+        # A claim is swept back only once it is older than the lease: while the batch runs
+        # its claims are renewed every quarter lease (one UPDATE), and the batch stops at
+        # half the lease, so no other worker takes a row this one may still send. The clock
+        # runs on from `now` (which tests set) by the time the batch has taken.
+        started = last_beat = time.monotonic()
+        lease = self.settings.lease.total_seconds()
 
         def clock() -> datetime:
             return now + timedelta(seconds=time.monotonic() - started)
 
         try:
             for row in rows:
-                tried = outcome.sent or outcome.failures
-                if tried and time.monotonic() - started > budget:
-                    outcome.untried[row.pk] = ""  # the batch ran out of time
-                    continue
+                if time.monotonic() - last_beat > lease / 4:
+                    self._renew(ids, clock())
+                    last_beat = time.monotonic()
                 choice = prefs.get(row.patient_id)
                 if (
-                    row.appointment.status != AppointmentStatus.BOOKED
+                    not _still_wanted(row)
                     or choice is None
                     or row.channel not in choice.channels()
                     or not choice.wants(row.kind)
@@ -244,6 +255,10 @@ class Worker:
                     continue
                 if row.channel == MessageChannel.EMAIL and broken is not None:
                     outcome.untried[row.pk] = broken
+                    continue
+                tried = outcome.sent or outcome.failures
+                if tried and time.monotonic() - started > lease / 2:
+                    outcome.untried[row.pk] = ""  # the batch ran out of time
                     continue
                 try:
                     rendered = self.renderer.render(row, choice)
@@ -344,6 +359,13 @@ class Worker:
                 updated_at=now,
             )
             result.errors[pk] = error
+        # Rows cancelled while this worker held them: the claim is let go, so the rows may
+        # wait again if they are wanted again (services.refresh_reminders).
+        Reminder.objects.filter(
+            pk__in=[row.pk for row in rows],
+            claimed_by=self.name,
+            status=ReminderStatus.CANCELLED,
+        ).update(claimed_by="", claimed_at=None)
         problems = {**outcome.untried, **outcome.failures}
         if problems:
             log.warning(
@@ -367,6 +389,15 @@ class Worker:
             return now + wait
         zone = patient_zone(row.clinic, choice)
         return deliverable(now + wait, zone, choice.quiet_start, choice.quiet_end)
+
+
+def _still_wanted(row: Reminder) -> bool:
+    """Whether the row's appointment still calls for it: booked, or completed and the row
+    is about what follows the visit."""
+    status = row.appointment.status
+    return status == AppointmentStatus.BOOKED or (
+        status == AppointmentStatus.COMPLETED and row.kind in AFTER_VISIT
+    )
 
 
 @dataclass
