@@ -41,6 +41,18 @@ def test_a_quiet_moment_moves_to_the_end_of_quiet_hours() -> None:
     )
 
 
+def test_quiet_hours_ending_inside_the_repeated_autumn_hour_end_that_night() -> None:
+    # Quiet until 02:30 on the night Berlin falls back: 02:10 in the second (CET) pass is
+    # quiet until 02:30 CET that same night (01:30 UTC), not until the next night.
+    assert deliverable(utc("2026-10-25T01:10"), BERLIN, time(21), time(2, 30)) == utc(
+        "2026-10-25T01:30"
+    )
+    # In the first (CEST) pass it ends at the first 02:30 (00:30 UTC).
+    assert deliverable(utc("2026-10-25T00:10"), BERLIN, time(21), time(2, 30)) == utc(
+        "2026-10-25T00:30"
+    )
+
+
 def test_a_quiet_moment_too_close_to_its_deadline_goes_the_evening_before() -> None:
     # An appointment at 08:30 with a 2-hour lead: 06:30 is quiet, 08:00 leaves only half an
     # hour, so it goes at 20:30 the evening before (half an hour before quiet hours).

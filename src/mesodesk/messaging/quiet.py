@@ -28,8 +28,13 @@ def quiet_end_after(instant: datetime, zone: ZoneInfo, start: time, end: time) -
     """The end of the quiet hours that `instant` falls in (the first `end` wall time after
     it; in a daylight-saving gap, the instant the clock jumps to)."""
     local = instant.astimezone(zone)
-    candidate = forward(datetime.combine(local.date(), end), zone)
+    wall = datetime.combine(local.date(), end)
+    candidate = forward(wall, zone)
     if candidate <= instant:
+        # In the hour repeated in autumn, `end` may come round a second time that night.
+        again = wall.replace(tzinfo=zone, fold=1)
+        if again.utcoffset() != candidate.utcoffset() and again > instant:
+            return again.astimezone(UTC)
         candidate = forward(datetime.combine(local.date() + timedelta(days=1), end), zone)
     return candidate.astimezone(UTC)
 
