@@ -23,12 +23,9 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import random
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,8 +33,9 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from itertools import count, islice
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
+
+from bench_database import configure
 
 SEED = 20261121
 ZONE = ZoneInfo("Europe/Berlin")
@@ -64,64 +62,6 @@ COLUMNS = (
 
 
 # --- Database set-up ------------------------------------------------------------------
-
-
-def configure(keep: bool) -> tuple[str, Any]:
-    """Points Django at the benchmark database; returns its vendor and a clean-up function."""
-    folder = tempfile.mkdtemp(prefix="mesodesk-bench-")
-    os.environ["MESODESK_VAR_DIR"] = folder
-    os.environ["CACHE_URL"] = "locmemcache://"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesodesk.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    schema = f"bench_{os.getpid()}"
-    if url.startswith(("postgres://", "postgresql://")):
-        _create_postgres_database(url, schema)
-
-    import django
-    from django.conf import settings
-
-    if url.startswith(("postgres://", "postgresql://")):
-        settings.DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c search_path={schema},public"
-        )
-    django.setup()
-
-    def clean_up() -> None:
-        from django.db import connection
-
-        if connection.vendor == "postgresql" and not keep:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-        connection.close()
-        if keep:
-            print(f"kept: {settings.DATABASES['default']['NAME']} (schema {schema})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    from django.db import connection
-
-    return connection.vendor, clean_up
-
-
-def _create_postgres_database(url: str, schema: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    target = urlunsplit(parts._replace(scheme="postgresql"))
-    with psycopg.connect(target, autocommit=True) as conn:
-        # In `public`, not in the benchmark's schema: dropping that schema must not take
-        # the extension (and every other schema's exclusion constraints) with it.
-        conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
 
 
 # --- The searched clinic --------------------------------------------------------------

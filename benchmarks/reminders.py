@@ -23,17 +23,16 @@ import argparse
 import multiprocessing as mp
 import os
 import re
-import shutil
 import socket
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from bench_database import configure
 
 PATIENTS = 200
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
@@ -79,67 +78,6 @@ def smtp_server(port: int, ready: Event, stop: Event, results: Connection) -> No
 
 
 # --- Database set-up ------------------------------------------------------------------
-
-
-def configure(keep: bool, smtp_port: int) -> tuple[str, Any]:
-    """Points Django at the benchmark database and the SMTP server; returns the vendor and
-    a clean-up function."""
-    folder = tempfile.mkdtemp(prefix="mesodesk-bench-")
-    os.environ["MESODESK_VAR_DIR"] = folder
-    os.environ["CACHE_URL"] = "locmemcache://"
-    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{smtp_port}"
-    os.environ["LOG_LEVEL"] = "warning"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesodesk.settings")
-    url = os.environ.get("DATABASE_URL", "")
-    if not url:
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    schema = f"bench_{os.getpid()}"
-    if url.startswith(("postgres://", "postgresql://")):
-        _create_postgres_database(url, schema)
-
-    import django
-    from django.conf import settings
-
-    if url.startswith(("postgres://", "postgresql://")):
-        settings.DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
-            f"-c search_path={schema},public"
-        )
-    django.setup()
-
-    def clean_up() -> None:
-        from django.db import connection
-
-        if connection.vendor == "postgresql" and not keep:
-            with connection.cursor() as cursor:
-                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-        connection.close()
-        if keep:
-            print(f"kept: {settings.DATABASES['default']['NAME']} (schema {schema})")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    from django.db import connection
-
-    return connection.vendor, clean_up
-
-
-def _create_postgres_database(url: str, schema: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    maintenance = urlunsplit(parts._replace(scheme="postgresql", path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    target = urlunsplit(parts._replace(scheme="postgresql"))
-    with psycopg.connect(target, autocommit=True) as conn:
-        # In `public`, not in the benchmark's schema: dropping that schema must not take
-        # the extension (and every other schema's exclusion constraints) with it.
-        conn.execute("CREATE EXTENSION IF NOT EXISTS btree_gist SCHEMA public")
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
 
 
 def queue_reminders(count: int) -> list[str]:
@@ -240,7 +178,9 @@ def main() -> None:
     if not ready.wait(30):
         sys.exit("the SMTP server did not start")
 
-    vendor, clean_up = configure(args.keep, port)
+    vendor, clean_up = configure(
+        args.keep, {"EMAIL_URL": f"smtp://127.0.0.1:{port}", "LOG_LEVEL": "warning"}
+    )
     try:
         from django.core.management import call_command
         from django.db import connections
