@@ -56,11 +56,12 @@ class Inbox:
 
 
 class SmtpServer:
-    """aiosmtpd on 127.0.0.1:port, which can be stopped and started again on that port."""
+    """aiosmtpd on 127.0.0.1:port, which can be stopped and started again on that port;
+    `inbox` handles what arrives (an Inbox unless given)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, inbox: Any = None) -> None:
         self.port = port
-        self.inbox = Inbox()
+        self.inbox = inbox if inbox is not None else Inbox()
         self.controller: Controller | None = None
 
     def start(self) -> None:

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from aiosmtpd.controller import Controller
 from django.utils import timezone
 
 from mesodesk.accounts.services import create_user
@@ -38,6 +37,7 @@ from mesodesk.patients.services import register_patient
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 from tests.helpers import MESODESK, free_port, mesodesk_env
+from tests.messaging.conftest import SmtpServer
 
 REPO = Path(__file__).resolve().parents[2]
 PATIENT_EMAIL = "ida.fault@example.test"
@@ -168,27 +168,18 @@ class Inbox:
             return sum(len(times) - 1 for times in self.arrivals.values())
 
 
-class SlowSmtpServer:
-    """aiosmtpd on 127.0.0.1:port in a thread of this process; `delay` seconds per message
-    (so a batch takes long enough to be interrupted); may be stopped and started again."""
+class SlowSmtpServer(SmtpServer):
+    """The tests' SMTP server with an inbox that takes `delay` seconds per message (so a
+    batch takes long enough to be interrupted) and counts arrivals per Message-ID."""
+
+    inbox: Inbox
 
     def __init__(self, *, delay: float = 0.0, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.inbox = Inbox(delay=delay)
-        self.controller: Controller | None = None
+        super().__init__(port or free_port(), Inbox(delay=delay))
 
     @property
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
 
 
 @contextlib.contextmanager

@@ -14,23 +14,9 @@ from mesodesk.clinics.models import Clinic, Room
 from mesodesk.clinics.services import add_room
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake, register_patient
+from tests.api.conftest import intake
 
 PASSWORD = "correct horse battery"
-
-
-def answers(**changes: Any) -> dict[str, Any]:
-    """A healthy patient's intake (DESIGN 7.1), with `changes`."""
-    return {
-        "birth_date": "1988-06-15",
-        "sex": "female",
-        "pregnant": False,
-        "breastfeeding": False,
-        "conditions": [],
-        "medications": [],
-        "allergies": [],
-        "recent_procedures": [],
-        "fitzpatrick": 2,
-    } | changes
 
 
 def make_patient(clinic: Clinic, email: str, first_name: str = "Paula") -> Patient:
@@ -64,7 +50,7 @@ def room(clinic: Clinic) -> Room:
 @pytest.fixture
 def screened(paula: Patient, clinic: Clinic) -> Patient:
     """Paula with a healthy intake: she may book a session."""
-    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=answers())
+    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=intake())
     return paula
 
 

@@ -14,7 +14,7 @@ from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
-from tests.portal.conftest import answers, url
+from tests.portal.conftest import intake, url
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -67,7 +67,7 @@ def test_a_screened_patient_books_a_session_no_sooner_than_their_preparation_all
         clinic=clinic,
         patient=paula,
         by=paula.portal_user,
-        answers=answers(medications=[{"name": "Advil", "prescribed": False}]),
+        answers=intake(medications=[{"name": "Advil", "prescribed": False}]),
     )
     page = paula_client.get(url("book", clinic), {"kind": "session"}).text
     assert "the earliest date we can treat you is" in page
@@ -85,7 +85,7 @@ def test_a_session_too_soon_is_refused_with_the_earliest_date(
         clinic=clinic,
         patient=paula,
         by=paula.portal_user,
-        answers=answers(medications=[{"name": "Advil", "prescribed": False}]),
+        answers=intake(medications=[{"name": "Advil", "prescribed": False}]),
     )
     soon = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
     while soon.weekday() >= 5:
@@ -101,9 +101,7 @@ def test_a_session_too_soon_is_refused_with_the_earliest_date(
 def test_a_pregnant_patient_cannot_book_a_session_even_by_posting_one(
     clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
 ) -> None:
-    record_intake(
-        clinic=clinic, patient=paula, by=paula.portal_user, answers=answers(pregnant=True)
-    )
+    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=intake(pregnant=True))
     start = datetime.combine(a_monday_ahead(), time(10), BERLIN)
     slot = f"{start.isoformat()}|{pedro.pk}|{room.pk}|"
     paula_client.post(url("book", clinic), {"kind": "session", "slot": slot})

@@ -7,11 +7,11 @@ from django.test import Client
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
-from tests.portal.conftest import answers, url
+from tests.portal.conftest import intake, url
 
 
 def _outcome(clinic: Clinic, paula: Patient, client: Client, **changes: object) -> str:
-    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=answers(**changes))
+    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=intake(**changes))
     return client.get(url("outcome", clinic)).text
 
 

@@ -13,7 +13,7 @@ from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
 from mesodesk.portal.models import CalendarFeed
 from mesodesk.scheduling.services import book_appointment
-from tests.portal.conftest import answers, url
+from tests.portal.conftest import intake, url
 from tests.portal.test_booking import BERLIN, a_monday_ahead
 
 
@@ -22,7 +22,7 @@ def _book_session(clinic: Clinic, paula: Patient, pedro: User, room: Room) -> No
         clinic=clinic,
         patient=paula,
         by=paula.portal_user,
-        answers=answers(medications=[{"name": "Advil 200 mg", "prescribed": False}]),
+        answers=intake(medications=[{"name": "Advil 200 mg", "prescribed": False}]),
     )
     start = datetime.combine(a_monday_ahead(3), time(10), BERLIN)
     book_appointment(
