@@ -61,31 +61,30 @@ def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> d
     return appointment.end.astimezone(zone).date() + timedelta(days=schedule.maintenance_from_days)
 
 
-def _saved_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
-    """The patient's preferences as a stored row: its token is what a message's link holds."""
-    prefs = selectors.preferences(clinic, patient)
+def _store(prefs: ContactPreferences) -> None:
+    """Stores the patient's default preferences if they never chose: the row's token is
+    what a message's link holds."""
     if prefs.pk is None:
-        prefs, _ = ContactPreferences.objects.get_or_create(
-            patient=patient,
-            defaults={"clinic": clinic, "email": prefs.email, "sms": prefs.sms},
+        ContactPreferences.objects.get_or_create(
+            patient=prefs.patient,
+            defaults={"clinic": prefs.clinic, "email": prefs.email, "sms": prefs.sms},
         )
-    return prefs
 
 
 def wanted_for(
     clinic: Clinic,
     appointment: Appointment,
+    prefs: ContactPreferences,
     *,
     now: datetime,
     library: Library | None = None,
 ) -> list[WantedReminder]:
-    """The reminders `appointment` should have now: all of them while it is booked, those
-    after the visit once it is completed, none otherwise."""
+    """The reminders `appointment` should have now, by the patient's `prefs`: all of them
+    while it is booked, those after the visit once it is completed, none otherwise."""
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
         return []
     library = library if library is not None else load_library()
     patient = appointment.patient
-    prefs = selectors.preferences(clinic, patient)
     channels = _channels(prefs, patient)
     kinds = {kind for kind in ReminderKind if prefs.wants(kind)}
     if appointment.status == AppointmentStatus.COMPLETED:
@@ -116,17 +115,18 @@ def _moved(row: Reminder, want: WantedReminder, now: datetime) -> bool:
 @transaction.atomic
 def refresh_reminders(
     *, clinic: Clinic, appointment: Appointment, now: datetime | None = None
-) -> list[Reminder]:
+) -> None:
     """Brings the appointment's outbox rows in line with what it should have now: new rows
     for new reminders; rows waiting or being sent that are no longer wanted (moved,
     cancelled, opted out) are cancelled, so a worker that fails to send one does not put it
     back; a waiting row whose send time changed (another lead time, other quiet hours) is
     moved; cancelled rows wanted again wait again. Rows sent, expired or failed stay as they
-    are: a reminder is never sent twice. Returns the rows that are pending afterwards."""
+    are: a reminder is never sent twice."""
     now = now if now is not None else timezone.now()
-    wanted = {w.key(appointment.pk): w for w in wanted_for(clinic, appointment, now=now)}
+    prefs = selectors.preferences(clinic, appointment.patient)
+    wanted = {w.key(appointment.pk): w for w in wanted_for(clinic, appointment, prefs, now=now)}
     if wanted:
-        _saved_preferences(clinic, appointment.patient)
+        _store(prefs)
     existing = {
         row.idempotency_key: row
         for row in Reminder.objects.select_for_update().filter(
@@ -191,11 +191,6 @@ def refresh_reminders(
             for key, w in wanted.items()
             if key not in existing
         ]
-    )
-    return list(
-        Reminder.objects.filter(
-            clinic=clinic, appointment=appointment, status=ReminderStatus.PENDING
-        ).order_by("send_at", "id")
     )
 
 

@@ -15,6 +15,7 @@ from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
@@ -180,10 +181,6 @@ def patient_chart(clinic: Clinic, patient_id: int) -> Chart:
     )
 
 
-def _readable(label: str) -> str:
-    return label[:1].lower() + label[1:]
-
-
 def stale_reason(
     clinic: Clinic,
     patient: Patient,
@@ -222,7 +219,7 @@ def session_refusal(screening: ScreeningResult | None) -> tuple[str, str] | None
         return "no_intake", "no intake yet"
     if screening.verdict == Verdict.INELIGIBLE:
         reasons = [
-            f"{_readable(f['label'])} ({f['severity']})"
+            f"{in_sentence(f['label'])} ({f['severity']})"
             for f in screening.findings
             if f["severity"] == "absolute"
         ]

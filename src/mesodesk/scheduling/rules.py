@@ -22,6 +22,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library
 from mesodesk.core.localtime import forward
@@ -267,7 +268,7 @@ def check_washout(
     # Named by the library's labels ("no blood-thinning supplements"), not their codes.
     labels = {rule.code: rule.label for rule in library.rules}
     reasons = "; ".join(
-        _lower_first(labels.get(w.item, w.item.replace("_", " ")))
+        in_sentence(labels.get(w.item, w.item.replace("_", " ")))
         + (f" ({', '.join(w.matched)})" if w.matched else "")
         for w in warnings
     )
@@ -277,10 +278,6 @@ def check_washout(
         earliest_start=earliest,
         items=tuple(w.item for w in warnings),
     )
-
-
-def _lower_first(label: str) -> str:
-    return label[:1].lower() + label[1:]
 
 
 def first_open_start(

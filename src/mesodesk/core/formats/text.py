@@ -18,6 +18,11 @@ HEADINGS = {
 WIDTH = 78
 
 
+def in_sentence(label: str) -> str:
+    """A label as it reads inside a sentence ("No alcohol" -> "no alcohol")."""
+    return label[:1].lower() + label[1:]
+
+
 def _when(dt: datetime) -> str:
     return f"{dt:%a} {dt.day} {dt:%b %Y, %H:%M}"
 
