@@ -58,6 +58,7 @@ COLUMNS = (
     "created_at",
     "cancelled_at",
     "cancel_reason",
+    "ended_at",
 )
 
 
@@ -310,6 +311,7 @@ def filler(others: list[Staff], own: list[Staff], rng: random.Random) -> Iterato
             start - timedelta(days=14),
             start - timedelta(days=1) if status == "cancelled" else None,
             "Patient called" if status == "cancelled" else "",
+            end if status == "completed" else None,
         )
 
     def past(staff: Staff) -> Iterator[tuple[Any, ...]]:

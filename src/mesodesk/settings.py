@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "mesodesk.patients",
     "mesodesk.planning",
     "mesodesk.scheduling",
+    "mesodesk.inventory",
+    "mesodesk.charting",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",

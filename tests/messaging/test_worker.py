@@ -313,8 +313,10 @@ def test_a_completed_session_keeps_what_follows_the_visit(
     clinic: Clinic, lena: Patient, book_session: BookSession, mail_to_smtp: SmtpServer
 ) -> None:
     appointment = book_session(lena, next_weekday(3))
-    # Marked done (no service does it yet: the database is told directly).
-    Appointment.objects.filter(pk=appointment.pk).update(status=AppointmentStatus.COMPLETED)
+    # Marked done by the database directly: the visit's services are tested on their own.
+    Appointment.objects.filter(pk=appointment.pk).update(
+        status=AppointmentStatus.COMPLETED, ended_at=appointment.end
+    )
     appointment.refresh_from_db()
     refresh_reminders(clinic=clinic, appointment=appointment, now=appointment.end)
     pending = set(

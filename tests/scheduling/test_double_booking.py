@@ -15,7 +15,7 @@ from mesodesk.patients.models import Patient
 from mesodesk.planning.models import PlannedSession
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling import rules
-from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.choices import ENDED_STATUSES, AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment, cancel_appointment
@@ -50,6 +50,7 @@ def insert(
             start=start,
             end=start + length,
             status=status,
+            ended_at=start + length if status in ENDED_STATUSES else None,
             planned_session=planned_session,
             created_by=practitioner,
         )
@@ -191,7 +192,9 @@ def test_the_database_refuses_to_move_or_reinstate_into_a_double_booking(
         clinic, another, pedro, room_2, at("10:00"), status=AppointmentStatus.COMPLETED
     )
     reinstated = refused_for(
-        lambda: Appointment.objects.filter(pk=completed.pk).update(status=AppointmentStatus.BOOKED)
+        lambda: Appointment.objects.filter(pk=completed.pk).update(
+            status=AppointmentStatus.BOOKED, ended_at=None
+        )
     )
     assert (moved, reinstated) == ("practitioner", "practitioner")
 

@@ -10,7 +10,12 @@ from simple_history.models import HistoricalRecords
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import PlannedSession
-from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.choices import (
+    CANCELLED_STATUSES,
+    ENDED_STATUSES,
+    AppointmentKind,
+    AppointmentStatus,
+)
 
 
 class Appointment(models.Model):
@@ -69,7 +74,44 @@ class Appointment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
     cancel_reason = models.TextField(blank=True)
+    # The visit, while the appointment stays `booked`: checked in, then in treatment.
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    # When and by whom it was closed as completed or no-show.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
 
     history = HistoricalRecords()
 
@@ -105,13 +147,30 @@ class Appointment(models.Model):
             # A cancelled appointment says when it was cancelled; no other one does.
             models.CheckConstraint(
                 condition=(
-                    models.Q(status=AppointmentStatus.CANCELLED, cancelled_at__isnull=False)
+                    models.Q(status__in=CANCELLED_STATUSES, cancelled_at__isnull=False)
                     | (
-                        ~models.Q(status=AppointmentStatus.CANCELLED)
+                        ~models.Q(status__in=CANCELLED_STATUSES)
                         & models.Q(cancelled_at__isnull=True)
                     )
                 ),
                 name="scheduling_appointment_cancelled_at_iff_cancelled",
+            ),
+            # A completed or no-show appointment says when it was closed; no other one does.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(status__in=ENDED_STATUSES, ended_at__isnull=False)
+                    | (~models.Q(status__in=ENDED_STATUSES) & models.Q(ended_at__isnull=True))
+                ),
+                name="scheduling_appointment_ended_at_iff_ended",
+            ),
+            # Treatment starts after arrival, and only a visit that happened was started.
+            models.CheckConstraint(
+                condition=models.Q(started_at__isnull=True)
+                | models.Q(
+                    arrived_at__isnull=False,
+                    status__in=(AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED),
+                ),
+                name="scheduling_appointment_started_after_arrival",
             ),
             # A planned session is booked once; a cancelled booking frees it again.
             models.UniqueConstraint(

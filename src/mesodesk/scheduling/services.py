@@ -314,9 +314,10 @@ def cancel_appointment(
         raise rules.refusal("reason", "Say why the appointment is cancelled.", "required")
     locked.status = AppointmentStatus.CANCELLED
     locked.cancelled_at = timezone.now()
+    locked.cancelled_by = by
     locked.cancel_reason = reason.strip()
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    locked.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
     refresh_reminders(clinic=clinic, appointment=locked)
     return locked
 

@@ -209,6 +209,7 @@ def seed_today(*, clinic: Clinic, practitioner: User, desk: User) -> None:
             start=start,
             end=end,
             status=AppointmentStatus.COMPLETED if end <= now else AppointmentStatus.BOOKED,
+            ended_at=end if end <= now else None,
             created_by=desk,
             created_at=now,
         )
