@@ -290,6 +290,21 @@ BAD_INPUT = [
     ("too-few-sessions", (*PL, "--sessions", "2"), None, "--sessions"),
     ("bad-closed-day", (*PL, "--closed", "sat,funday"), None, "--closed"),
     ("bad-holiday", (*PL, "--holidays", "2026-12-25,2026-02-30"), None, "--holidays"),
+    # Input that once ended in a traceback (issue 14, finding 5).
+    ("deeply-nested-json", ("screen", "-"), "[" * 100_000, "INTAKE"),
+    ("5000-digit-number", ("screen", "-"), "1" * 5000, "INTAKE"),
+    ("lone-surrogate-in-a-name", ("screen", "-"),
+     _with(medications=[{"name": "\ud800", "prescribed": False}]),  # JSON escapes it
+     "medications[0].name"),
+    ("300-character-zone", ("timeline", "--start", "2026-06-10T14:00", "--tz", "A" * 300,
+                            "--intake", "-"), GOOD, "--tz"),
+    ("start-out-of-range", ("timeline", "--start", "9999-12-31T23:59", "--tz", "Europe/Berlin",
+                            "--intake", "-"), GOOD, "--start"),
+    ("first-out-of-range", ("plan", "--template", "biweekly_series", "--first",
+                            "9999-12-01T10:00", "--tz", "Europe/Berlin"), None, "--first"),
+    ("birth-date-out-of-range", ("screen", "-"), _with(birth_date="0001-01-01"), "birth_date"),
+    ("booked-at-out-of-range", (*TL, "--booked-at", "0001-01-01T00:00+00:00"), GOOD,
+     "--booked-at"),
 ]  # fmt: skip
 
 
@@ -306,3 +321,14 @@ def test_bad_input_exits_2_with_one_line_naming_the_field(
     assert len(lines) == 1, result.stderr
     assert field in lines[0], lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_screen_with_a_clinic_where_there_is_no_database_creates_nothing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "intake.json").write_text(GOOD, encoding="utf-8")
+    result = mesodesk("screen", "intake.json", "--clinic", "nosuch", cwd=tmp_path)
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert line.startswith("mesodesk screen: --clinic: no database at ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["intake.json"]

@@ -39,6 +39,12 @@ def read_json(path: str, field: str) -> Any:
         raise InputError(
             field, f"not valid JSON ({error.msg} at line {error.lineno} column {error.colno})"
         ) from None
+    except RecursionError:
+        raise InputError(field, "nested too deeply") from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (a guard against
+        # slow conversions); no field of ours holds one.
+        raise InputError(field, "holds a number too long to read") from None
 
 
 def overrides_for(slug: str | None) -> Overrides:
@@ -52,7 +58,10 @@ def emit_json(data: Any) -> None:
 
 def fail(command: str, message: str) -> int:
     """Print `mesodesk COMMAND: message` on one line of stderr; return the exit code 2."""
-    sys.stderr.write(f"mesodesk {command}: {' '.join(message.split())}\n")
+    line = f"mesodesk {command}: {' '.join(message.split())}"
+    # A lone surrogate from a JSON escape cannot be written as UTF-8: show it escaped.
+    line = line.encode("utf-8", "backslashreplace").decode("utf-8")
+    sys.stderr.write(line + "\n")
     return EXIT_BAD_INPUT
 
 
@@ -69,10 +78,13 @@ def clinic_overrides(slug: str) -> Overrides:
     import os
 
     import django
+    from django.conf import settings
     from django.core.exceptions import ImproperlyConfigured
     from django.db import DatabaseError
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mesodesk.settings")
+    if not settings.configured:
+        _require_database()
     try:
         django.setup()
         from mesodesk.clinics.models import Clinic
@@ -84,3 +96,26 @@ def clinic_overrides(slug: str) -> Overrides:
         return engine_overrides(clinic=clinic)
     except (ImproperlyConfigured, DatabaseError) as error:
         raise InputError("--clinic", f"cannot read the clinic's overrides: {error}") from None
+
+
+def _require_database() -> None:
+    """Refuse --clinic when its SQLite database does not exist: loading the settings would
+    create the data folder and a secret key, and SQLite an empty database, wherever the
+    command happens to run."""
+    import os
+
+    from mesodesk.config import env
+
+    cwd = Path.cwd()
+    try:
+        default = f"sqlite:///{env.var_dir(os.environ, cwd=cwd) / 'mesodesk.sqlite3'}"
+        url = env.read_str(os.environ, "DATABASE_URL", default)
+        database = env.database_config(url, cwd=cwd)
+    except env.SettingError as error:
+        raise InputError("--clinic", str(error)) from None
+    if database["ENGINE"].endswith("sqlite3") and not Path(database["NAME"]).is_file():
+        raise InputError(
+            "--clinic",
+            f"no database at {database['NAME']} (run `mesodesk migrate` there, or set "
+            "DATABASE_URL)",
+        )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from mesodesk.commands.common import Parser, emit_json, guarded, overrides_for, read_json
+from mesodesk.core.bounds import check_date
 from mesodesk.core.formats.ics import timeline_to_ics
 from mesodesk.core.formats.text import timeline_to_text
 from mesodesk.core.inputs import InputError, parse_intake, parse_plan
@@ -54,10 +55,10 @@ def _booked_at(text: str | None) -> datetime:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError("--booked-at", f"not a valid date and time: {text!r}") from None
+        raise InputError("--booked-at", f"not a valid date and time: {text[:40]!r}") from None
     if value.tzinfo is None:
         raise InputError("--booked-at", "needs a UTC offset, e.g. 2026-03-20T09:00:00+01:00")
-    return value
+    return check_date(value, "--booked-at")
 
 
 def _run(argv: Sequence[str]) -> int:

@@ -10,19 +10,16 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from mesodesk.core.bounds import check_date
+from mesodesk.core.errors import InputError
+from mesodesk.core.text import require_text
+
 if TYPE_CHECKING:
     from mesodesk.core.library import Library
 
+__all__ = ["InputError", "Intake", "Medication", "Plan", "RecentProcedure"]
+
 SEXES = ("female", "male", "other", "unknown")
-
-
-class InputError(ValueError):
-    """Invalid input; `field` is the dotted path of the bad field."""
-
-    def __init__(self, field: str, message: str):
-        self.field = field
-        self.message = message
-        super().__init__(f"{field}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +106,10 @@ def _bool(value: Any, field: str) -> bool:
 def _text(value: Any, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError(field, f"expected a non-empty string, got {_show(value)}")
-    if len(value) > 500:
+    text = require_text(value, field)
+    if len(text) > 500:
         raise InputError(field, "longer than 500 characters")
-    return value.strip()
+    return text
 
 
 def _list(value: Any, field: str) -> list[Any]:
@@ -126,9 +124,10 @@ def _date(value: Any, field: str) -> date:
     if not isinstance(value, str):
         raise InputError(field, f"expected a date YYYY-MM-DD, got {_show(value)}")
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise InputError(field, f"not a valid date YYYY-MM-DD: {_show(value)}") from None
+    return check_date(parsed, field)
 
 
 def _code(value: Any, field: str, known: Any, what: str) -> str:

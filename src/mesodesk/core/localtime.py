@@ -9,17 +9,33 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from mesodesk.core.inputs import InputError
+from mesodesk.core.bounds import check_date
+from mesodesk.core.errors import InputError
+
+# The longest IANA zone name is 32 characters (America/Argentina/ComodRivadavia).
+_LONGEST_ZONE = 64
 
 
 def zone(name: str, field: str = "tz") -> ZoneInfo:
     """The IANA zone called `name`; an unknown name is an `InputError` on `field`."""
-    if not isinstance(name, str) or not name or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(field, f"unknown time zone {name!r}")
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name) > _LONGEST_ZONE
+        or name.startswith(("/", "."))
+        or ".." in name
+    ):
+        raise InputError(field, f"unknown time zone {_short(name)}")
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InputError(field, f"unknown time zone {name!r}") from None
+    # OSError: a name the file system refuses (a NUL byte, a component too long).
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError(field, f"unknown time zone {_short(name)}") from None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def gap_or_fold(naive: datetime, tz: ZoneInfo) -> str | None:
@@ -56,7 +72,10 @@ def parse_wall_time(text: str, tz: ZoneInfo, field: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        raise InputError(field, f"not a valid date and time (YYYY-MM-DDTHH:MM): {text!r}") from None
+        raise InputError(
+            field, f"not a valid date and time (YYYY-MM-DDTHH:MM): {_short(text)}"
+        ) from None
+    check_date(parsed, field)
     if parsed.tzinfo is not None:
         offset = parsed.utcoffset()
         naive = parsed.replace(tzinfo=None)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from mesodesk.core.bounds import check_date
 from mesodesk.core.inputs import InputError
 from mesodesk.core.library.model import Schedule
 from mesodesk.core.localtime import forward
@@ -96,9 +97,11 @@ def parse_holidays(text: str, field: str = "--holidays") -> frozenset[date]:
         if not part:
             continue
         try:
-            out.add(date.fromisoformat(part))
-        except ValueError:
-            raise InputError(field, f"not a date YYYY-MM-DD: {part!r}") from None
+            out.add(check_date(date.fromisoformat(part), field))
+        except ValueError as error:
+            if isinstance(error, InputError):
+                raise
+            raise InputError(field, f"not a date YYYY-MM-DD: {part[:40]!r}") from None
     return frozenset(out)
 
 
