@@ -16,6 +16,7 @@ from mesodesk.core.library import load_library
 from mesodesk.messaging.forms import PreferencesForm as MessagingPreferencesForm
 from mesodesk.portal import selectors, services
 from mesodesk.safety.choices import HowBad
+from mesodesk.web.fields import DateField, TextField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -24,9 +25,9 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 class SignupForm(AllauthSignupForm):
     """allauth's sign-up (e-mail, password twice) with the details the clinic needs."""
 
-    first_name = forms.CharField(max_length=100, label="First name")
-    last_name = forms.CharField(max_length=100, label="Last name")
-    birth_date = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    first_name = TextField(max_length=100, label="First name")
+    last_name = TextField(max_length=100, label="Last name")
+    birth_date = DateField(label="Date of birth", widget=DATE_INPUT)
     phone = forms.CharField(
         max_length=40,
         required=False,
@@ -75,7 +76,7 @@ class SignupForm(AllauthSignupForm):
 class CancelForm(forms.Form):
     """Why the patient cancels (the clinic sees it)."""
 
-    reason = forms.CharField(
+    reason = TextField(
         max_length=500,
         label="Why are you cancelling?",
         help_text="A few words are enough, for example 'I am ill' or 'the time does not suit me'.",
@@ -92,18 +93,18 @@ class SideEffectForm(forms.Form):
         help_text="Tick all that apply.",
         widget=forms.CheckboxSelectMultiple,
     )
-    other = forms.CharField(
+    other = TextField(
         max_length=500,
         required=False,
         label="Something else",
         help_text="Anything not in the list, in your own words.",
     )
-    area = forms.CharField(
+    area = TextField(
         max_length=200,
         label="Where is it?",
         help_text="For example 'left cheek' or 'the whole treated area'.",
     )
-    since = forms.DateField(label="Since when?", widget=DATE_INPUT)
+    since = DateField(label="Since when?", widget=DATE_INPUT)
     how_bad = forms.ChoiceField(
         label="How bad is it?", choices=HowBad.choices, widget=forms.RadioSelect
     )
@@ -114,7 +115,8 @@ class SideEffectForm(forms.Form):
         "tongue or throat, call emergency services now instead of using this form.",
         widget=forms.CheckboxSelectMultiple,
     )
-    details = forms.CharField(
+    details = TextField(
+        multiline=True,
         required=False,
         max_length=2000,
         label="Anything else the clinic should know?",

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.forms import BoundField
 
 from mesodesk.core.library import load_library
+from mesodesk.web.fields import DateField, TextField
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -107,7 +108,7 @@ def initial_from_answers(answers: dict[str, Any]) -> tuple[dict[str, Any], dict[
 class IntakeForm(forms.Form):
     """The medical-history questions; `answers()` gives the DESIGN 7.1 document."""
 
-    birth_date = forms.DateField(
+    birth_date = DateField(
         label="Date of birth",
         widget=DATE_INPUT,
         help_text="Some treatments are not offered under 18.",
@@ -151,7 +152,7 @@ class IntakeForm(forms.Form):
             for code, term in library.conditions.items()
         ]
         for i in range(rows["medications"]):
-            self.fields[f"med-{i}-name"] = forms.CharField(
+            self.fields[f"med-{i}-name"] = TextField(
                 required=False, max_length=200, label=f"Medicine or supplement {i + 1}"
             )
             self.fields[f"med-{i}-prescribed"] = forms.ChoiceField(
@@ -161,14 +162,14 @@ class IntakeForm(forms.Form):
                 widget=forms.RadioSelect,
             )
         for i in range(rows["allergies"]):
-            self.fields[f"allergy-{i}"] = forms.CharField(
+            self.fields[f"allergy-{i}"] = TextField(
                 required=False, max_length=200, label=f"Allergy {i + 1}"
             )
         for i in range(rows["procedures"]):
-            self.fields[f"proc-{i}-name"] = forms.CharField(
+            self.fields[f"proc-{i}-name"] = TextField(
                 required=False, max_length=200, label=f"Treatment {i + 1}"
             )
-            self.fields[f"proc-{i}-date"] = forms.DateField(
+            self.fields[f"proc-{i}-date"] = DateField(
                 required=False, label=f"When did you have treatment {i + 1}?", widget=DATE_INPUT
             )
 

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
+from mesodesk.core.bounds import check_date, check_id
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
 from mesodesk.portal import selectors, services
@@ -327,10 +328,12 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
 def _book_posted(request: PatientRequest, kind: AppointmentKind) -> Any:
     clinic = request.clinic
     start_text, practitioner_id, room_id, device_id = request.POST["slot"].split("|")
-    start = datetime.fromisoformat(start_text)
-    practitioner = clinics.get_practitioner(clinic, int(practitioner_id))
-    room = clinics.get_room(clinic, int(room_id))
-    device = clinics.get_device(clinic, int(device_id)) if device_id else None
+    # A slot is ours, but it comes back from the browser: every part is checked again,
+    # and anything out of range is a ValueError ("choose one of the times offered").
+    start = check_date(datetime.fromisoformat(start_text), "slot")
+    practitioner = clinics.get_practitioner(clinic, _id(practitioner_id))
+    room = clinics.get_room(clinic, _id(room_id))
+    device = clinics.get_device(clinic, _id(device_id)) if device_id else None
     return book_appointment(
         clinic=clinic,
         patient=request.patient,
@@ -341,6 +344,10 @@ def _book_posted(request: PatientRequest, kind: AppointmentKind) -> Any:
         room=room,
         device=device,
     )
+
+
+def _id(text: str) -> int:
+    return check_id(int(text), "slot")
 
 
 def _plain_refusal(error: ValidationError) -> str:

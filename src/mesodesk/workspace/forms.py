@@ -15,6 +15,7 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.patients.choices import Channel, Sex
 from mesodesk.scheduling.choices import AppointmentKind
+from mesodesk.web.fields import DateField, DateTimeField, TextField
 
 
 class PractitionerChoice(forms.ModelChoiceField):
@@ -85,7 +86,7 @@ class SlotSearchForm(ClinicForm):
         empty_label="Any suitable device",
         help_text="A session whose plan needs a device gets one of the right type.",
     )
-    start = forms.DateField(
+    start = DateField(
         label="From",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Free times from this day on, over four weeks.",
@@ -104,7 +105,7 @@ class BookForm(ClinicForm):
     """One slot the desk picked (hidden fields of a slot's button)."""
 
     kind = forms.ChoiceField(choices=AppointmentKind.choices)
-    start = forms.DateTimeField()
+    start = DateTimeField()
     practitioner = forms.ModelChoiceField(queryset=User.objects.none())
     room = forms.ModelChoiceField(queryset=Room.objects.none())
     device = forms.ModelChoiceField(queryset=Device.objects.none(), required=False)
@@ -147,7 +148,8 @@ class SeriesForm(ClinicForm):
 class CancelForm(forms.Form):
     """Why an appointment is cancelled."""
 
-    reason = forms.CharField(
+    reason = TextField(
+        multiline=True,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Kept with the appointment's history.",
@@ -158,7 +160,8 @@ class CancelForm(forms.Form):
 class SignOffForm(forms.Form):
     """A practitioner's reason for accepting a review verdict."""
 
-    reason = forms.CharField(
+    reason = TextField(
+        multiline=True,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Why this patient may be treated despite the findings above.",
@@ -169,9 +172,9 @@ class SignOffForm(forms.Form):
 class PatientForm(forms.Form):
     """A new patient's details."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100)
-    birth_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    first_name = TextField(max_length=100)
+    last_name = TextField(max_length=100)
+    birth_date = DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
     email = forms.EmailField(label="E-mail", required=False)
     phone = forms.CharField(max_length=40, required=False)

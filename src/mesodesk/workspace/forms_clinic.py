@@ -12,6 +12,7 @@ from django import forms
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.protocols.choices import Severity
+from mesodesk.web.fields import DateField, TextField
 
 REASON_HELP = "Required. Staff see it next to the rule, and it is kept in the history."
 
@@ -21,8 +22,11 @@ class OverrideForm(forms.Form):
 
     severity = forms.ChoiceField(required=False, label="Severity for this clinic")
     value = forms.CharField(required=False, max_length=20, label="Value for this clinic")
-    reason = forms.CharField(
-        label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text=REASON_HELP
+    reason = TextField(
+        multiline=True,
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=REASON_HELP,
     )
 
     def __init__(self, *args: Any, overridable: str, default: str, value_help: str, **kw: Any):
@@ -79,7 +83,7 @@ def _zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 class ClinicSettingsForm(forms.Form):
     """The clinic's name, telephone, time zone, idle timeout and reminder lead time."""
 
-    name = forms.CharField(max_length=200, label="Clinic name")
+    name = TextField(max_length=200, label="Clinic name")
     phone = forms.CharField(
         max_length=40,
         required=False,
@@ -165,8 +169,8 @@ class OpeningHoursForm(forms.Form):
 class ClosureForm(forms.Form):
     """A day the clinic is closed, and why."""
 
-    date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(
+    date = DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    reason = TextField(
         max_length=200, required=False, label="Reason", help_text="For example: Easter Monday."
     )
 
@@ -174,15 +178,15 @@ class ClosureForm(forms.Form):
 class RoomForm(forms.Form):
     """A room's name (a new room, or a new name)."""
 
-    name = forms.CharField(max_length=100, label="Room name")
+    name = TextField(max_length=100, label="Room name")
 
 
 class DeviceForm(forms.Form):
     """A device: its name, library type, model and usual room."""
 
-    name = forms.CharField(max_length=100, label="Name", help_text="How staff call it.")
+    name = TextField(max_length=100, label="Name", help_text="How staff call it.")
     device_type = forms.ChoiceField(label="Type")
-    model_name = forms.CharField(max_length=200, required=False, label="Model")
+    model_name = TextField(max_length=200, required=False, label="Model")
     room = forms.ModelChoiceField(
         queryset=Room.objects.none(), required=False, label="Kept in", empty_label="No room"
     )
