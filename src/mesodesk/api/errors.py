@@ -1,4 +1,4 @@
-"""Every refusal as a documented JSON answer: 401, 403, 404, 409 or 422, never a 500."""
+"""Every refusal as a documented JSON answer: 400, 401, 403, 404, 409 or 422, never a 500."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from mesodesk.accounts.access import MFARequired
@@ -53,6 +53,15 @@ def install(api: NinjaAPI) -> None:
             "code": "unauthenticated",
         }
         return _answer(api, request, 401, body)
+
+    @handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        # django-ninja's own refusals; a body that is not JSON is the one that reaches us.
+        if exc.status_code == 400:
+            body = {"detail": "The request body is not valid JSON.", "code": "malformed"}
+        else:
+            body = {"detail": exc.message, "code": "error"}
+        return _answer(api, request, exc.status_code, body)
 
     @handler(MFARequired)
     def mfa_required(request: HttpRequest, exc: MFARequired) -> HttpResponse:

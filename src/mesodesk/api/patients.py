@@ -105,7 +105,7 @@ def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[P
 
 @router.post(
     "/clinics/{clinic}/patients",
-    response=responses(PatientOut, status=201),
+    response=responses(PatientOut, 400, status=201),
     summary="Register a patient",
 )
 def register_patient(request: HttpRequest, clinic: str, body: PatientIn) -> Status[PatientOut]:
@@ -150,7 +150,7 @@ def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[Int
 
 @router.post(
     "/clinics/{clinic}/patients/{patient_id}/intakes",
-    response=responses(IntakeOut, status=201),
+    response=responses(IntakeOut, 400, status=201),
     summary="Record a new intake version; it is screened at once",
 )
 def record_intake(
@@ -199,7 +199,7 @@ def read_screening(request: HttpRequest, clinic: str, screening_id: int) -> Scre
 
 @router.post(
     "/clinics/{clinic}/screenings/{screening_id}/sign-off",
-    response=responses(ScreeningOut),
+    response=responses(ScreeningOut, 400),
     summary="A practitioner signs off a review verdict, with a reason",
 )
 def sign_off(request: HttpRequest, clinic: str, screening_id: int, body: SignOffIn) -> ScreeningOut:

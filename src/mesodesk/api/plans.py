@@ -62,7 +62,7 @@ def list_plans(request: HttpRequest, clinic: str, patient_id: int) -> list[PlanO
 
 @router.post(
     "/clinics/{clinic}/patients/{patient_id}/plans",
-    response=responses(PlanOut, status=201),
+    response=responses(PlanOut, 400, status=201),
     summary="Plan a series; the patient is screened again with the plan",
 )
 def create_plan(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
@@ -16,22 +14,24 @@ from mesodesk.api.schemas import (
     SeriesIn,
     SlotOut,
 )
+from mesodesk.api.types import Id, IsoDate, library_codes
 from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.planning import selectors as plan_selectors
 from mesodesk.scheduling import selectors, services
+from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.models import Appointment
 
 router = Router(tags=["scheduling"])
 
 
 class SlotQuery(Schema):
-    kind: str = "session"
-    start_date: date
+    kind: AppointmentKind = AppointmentKind.SESSION
+    start_date: IsoDate
     days: int = Field(56, ge=1, le=366)
-    practitioner_id: int | None = None
-    device_type: str | None = None
+    practitioner_id: Id | None = None
+    device_type: library_codes("device_types") | None = None  # type: ignore[valid-type]
     limit: int = Field(20, ge=1, le=200)
 
 
@@ -91,7 +91,7 @@ def find_slots(request: HttpRequest, clinic: str, query: Query[SlotQuery]) -> li
     summary="One day's appointments",
 )
 def day_schedule(
-    request: HttpRequest, clinic: str, day: date, practitioner_id: int | None = None
+    request: HttpRequest, clinic: str, day: IsoDate, practitioner_id: Id | None = None
 ) -> list[AppointmentOut]:
     clinic_obj = member(request, clinic).clinic
     practitioner = None
@@ -105,7 +105,7 @@ def day_schedule(
 
 @router.post(
     "/clinics/{clinic}/appointments",
-    response=responses(AppointmentOut, 409, status=201),
+    response=responses(AppointmentOut, 400, 409, status=201),
     summary="Book an appointment (409 when the practitioner, room or device is taken)",
 )
 def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[AppointmentOut]:
@@ -139,7 +139,7 @@ def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> 
 
 @router.post(
     "/clinics/{clinic}/appointments/{appointment_id}/reschedule",
-    response=responses(AppointmentOut, 409),
+    response=responses(AppointmentOut, 400, 409),
     summary="Move an appointment (same checks as booking)",
 )
 def reschedule(
@@ -165,7 +165,7 @@ def reschedule(
 
 @router.post(
     "/clinics/{clinic}/appointments/{appointment_id}/cancel",
-    response=responses(AppointmentOut),
+    response=responses(AppointmentOut, 400),
     summary="Cancel an appointment, with a reason",
 )
 def cancel(
@@ -184,7 +184,7 @@ def cancel(
 
 @router.post(
     "/clinics/{clinic}/plans/{plan_id}/book-series",
-    response=responses(list[AppointmentOut], 409, status=201),
+    response=responses(list[AppointmentOut], 400, 409, status=201),
     summary="Book every planned session of a plan at once (all or nothing)",
 )
 def book_series(

@@ -7,7 +7,19 @@ from datetime import date, datetime
 from typing import Any
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field
+from pydantic import Field
+
+from mesodesk.api.types import (
+    AwareDateTime,
+    Id,
+    IntakeAnswers,
+    IsoDate,
+    Name,
+    Reason,
+    library_codes,
+)
+from mesodesk.patients.choices import Channel, Sex
+from mesodesk.scheduling.choices import AppointmentKind
 
 
 class Error(Schema):
@@ -20,13 +32,13 @@ class Error(Schema):
 
 
 class PatientIn(Schema):
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
-    birth_date: date | None = None
-    sex: str = "unknown"
-    email: str = ""
-    phone: str = ""
-    preferred_channel: str = "email"
+    first_name: Name
+    last_name: Name
+    birth_date: IsoDate | None = None
+    sex: Sex = Sex.UNKNOWN
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=40)
+    preferred_channel: Channel = Channel.EMAIL
 
 
 class PatientOut(Schema):
@@ -60,7 +72,7 @@ class ScreeningOut(Schema):
 class IntakeIn(Schema):
     """The intake document of DESIGN 7.1, checked field by field by the clinical core."""
 
-    answers: dict[str, Any]
+    answers: IntakeAnswers
 
 
 class IntakeOut(Schema):
@@ -74,17 +86,17 @@ class IntakeOut(Schema):
 
 
 class SignOffIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class PlanIn(Schema):
-    indication: str
-    areas: list[str]
-    ingredients: list[str]
-    technique: str
-    schedule_template: str
-    first_session: AwareDatetime
-    sessions: int | None = None
+    indication: library_codes("indications")  # type: ignore[valid-type]
+    areas: list[library_codes("areas")] = Field(min_length=1, max_length=100)  # type: ignore[valid-type]
+    ingredients: list[library_codes("ingredients")] = Field(max_length=100)  # type: ignore[valid-type]
+    technique: library_codes("techniques")  # type: ignore[valid-type]
+    schedule_template: library_codes("schedules")  # type: ignore[valid-type]
+    first_session: AwareDateTime
+    sessions: int | None = Field(None, ge=1, le=100)
     massage_approved: bool = False
 
 
@@ -119,30 +131,30 @@ class SlotOut(Schema):
 
 
 class AppointmentIn(Schema):
-    patient_id: int
-    kind: str
-    start: AwareDatetime
-    practitioner_id: int
-    room_id: int
-    device_id: int | None = None
-    planned_session_id: int | None = None
+    patient_id: Id
+    kind: AppointmentKind
+    start: AwareDateTime
+    practitioner_id: Id
+    room_id: Id
+    device_id: Id | None = None
+    planned_session_id: Id | None = None
 
 
 class RescheduleIn(Schema):
-    start: AwareDatetime
-    practitioner_id: int | None = None
-    room_id: int | None = None
-    device_id: int | None = None
+    start: AwareDateTime
+    practitioner_id: Id | None = None
+    room_id: Id | None = None
+    device_id: Id | None = None
 
 
 class CancelIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class SeriesIn(Schema):
-    practitioner_id: int
-    room_id: int
-    device_id: int | None = None
+    practitioner_id: Id
+    room_id: Id
+    device_id: Id | None = None
 
 
 class AppointmentOut(Schema):
