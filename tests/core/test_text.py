@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mesodesk.core.errors import InputError
-from mesodesk.core.text import clean_text, require_text
+from mesodesk.core.text import clean_text, pattern, require_text
 
 
 def test_a_name_is_normalised_to_nfc_and_trimmed() -> None:
@@ -51,3 +55,25 @@ def test_joiners_inside_a_word_are_kept() -> None:
 
 def test_optional_text_with_nothing_visible_is_empty() -> None:
     assert clean_text("\u200b ", "details") == ""
+
+
+def _accepted(text: str, multiline: bool) -> bool:
+    try:
+        require_text(text, "x", multiline=multiline)
+    except InputError:
+        return False
+    return True
+
+
+# Control, format and space characters, where the rules are, with plain letters between.
+TRICKY = st.text(
+    st.characters(categories=["Cc", "Cf", "Zs", "Zl", "Zp", "Cs", "Ll", "Mn"]), max_size=8
+)
+
+
+@given(text=TRICKY, multiline=st.booleans())
+def test_the_pattern_the_api_documents_accepts_what_the_validator_accepts(
+    text: str, multiline: bool
+) -> None:
+    documented = re.fullmatch(pattern(multiline=multiline), text) is not None
+    assert documented == _accepted(text, multiline)

@@ -15,7 +15,7 @@ from mesodesk.core.bounds import EARLIEST, LATEST, MAX_ID, check_date
 from mesodesk.core.errors import InputError
 from mesodesk.core.inputs import INTAKE_FIELDS, SEXES
 from mesodesk.core.library import load_library
-from mesodesk.core.text import require_text
+from mesodesk.core.text import pattern, require_text
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A date, a time to the minute (seconds and fractions optional), and an offset or Z.
@@ -82,8 +82,16 @@ def _free_text(value: Any) -> str:
 
 
 # The length limits apply to the text as stored: normalised and trimmed.
-Name = Annotated[str, BeforeValidator(_name), Field(min_length=1, max_length=100)]
-Reason = Annotated[str, BeforeValidator(_free_text), Field(min_length=1, max_length=2000)]
+Name = Annotated[
+    str,
+    BeforeValidator(_name),
+    Field(min_length=1, max_length=100, json_schema_extra={"pattern": pattern()}),
+]
+Reason = Annotated[
+    str,
+    BeforeValidator(_free_text),
+    Field(min_length=1, max_length=2000, json_schema_extra={"pattern": pattern(multiline=True)}),
+]
 
 
 def library_codes(group: str) -> Any:

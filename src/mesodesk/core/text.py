@@ -65,3 +65,17 @@ def require_text(value: str, field: str, *, multiline: bool = False) -> str:
     if not text:
         raise InputError(field, "is empty")
     return text
+
+
+def pattern(*, multiline: bool = False) -> str:
+    """A regular expression (JSON Schema's `pattern`) for the text `require_text` accepts,
+    so that an API's document can say it: no forbidden character, one visible one."""
+
+    def escaped(chars: str) -> str:
+        return "".join(f"\\u{ord(c):04x}" for c in sorted(chars))
+
+    controls = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f" if multiline else "\\x00-\\x1f"
+    bidi = escaped("".join(BIDI_CONTROLS))
+    forbidden = f"{controls}\\x7f-\\x9f\\u2028\\u2029\\ud800-\\udfff{bidi}"
+    visible = f"[^{forbidden}\\s{escaped(INVISIBLE)}]"
+    return f"^[^{forbidden}]*{visible}[^{forbidden}]*$"
