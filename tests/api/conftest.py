@@ -16,6 +16,9 @@ from mesodesk.accounts.services import create_user, issue_api_token
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
+from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.planning.services import create_plan
+from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -104,3 +107,45 @@ def outsiders(other_clinic: Clinic) -> dict[str, Client]:
         add_member(clinic=other_clinic, user=user, role=role)
         out[role.value] = signed_in(user)
     return out
+
+
+@pytest.fixture
+def lindenhof_ids(
+    clinic: Clinic,
+    fiona: User,
+    pedro: User,
+    room: Room,
+    needle_kit: Device,
+    at: Callable[..., str],
+) -> dict[str, int]:
+    """One of each of Lindenhof's objects that a URL can name."""
+    patient = register_patient(clinic=clinic, by=fiona, first_name="Lena", last_name="Berg")
+    record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
+    plan = create_plan(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid"],
+        technique="manual_needle",
+        schedule_template="monthly_starter",
+        first_session=datetime.fromisoformat(at("10:00")),
+    )
+    appointment = book_appointment(
+        clinic=clinic,
+        patient=patient,
+        by=fiona,
+        kind="consultation",
+        start=datetime.fromisoformat(at("15:00", days=-7)),
+        practitioner=pedro,
+        room=room,
+    )
+    screening = patient.screenings.order_by("-id").first()
+    assert screening is not None
+    return {
+        "patient_id": patient.pk,
+        "screening_id": screening.pk,
+        "plan_id": plan.pk,
+        "appointment_id": appointment.pk,
+    }

@@ -14,55 +14,8 @@ from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.api.urls import api
-from mesodesk.clinics.models import Clinic, Device, Room
-from mesodesk.patients.services import record_intake, register_patient
-from mesodesk.planning.services import create_plan
-from mesodesk.scheduling.services import book_appointment
+from mesodesk.clinics.models import Room
 from tests.api.conftest import intake
-
-
-@pytest.fixture
-def lindenhof_ids(
-    clinic: Clinic,
-    fiona: User,
-    pedro: User,
-    room: Room,
-    needle_kit: Device,
-    at: Callable[..., str],
-) -> dict[str, int]:
-    """One of each of Lindenhof's objects that a URL can name."""
-    from datetime import datetime
-
-    patient = register_patient(clinic=clinic, by=fiona, first_name="Lena", last_name="Berg")
-    record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
-    plan = create_plan(
-        clinic=clinic,
-        patient=patient,
-        by=pedro,
-        indication="skin_rejuvenation",
-        areas=["face"],
-        ingredients=["hyaluronic_acid"],
-        technique="manual_needle",
-        schedule_template="monthly_starter",
-        first_session=datetime.fromisoformat(at("10:00")),
-    )
-    appointment = book_appointment(
-        clinic=clinic,
-        patient=patient,
-        by=fiona,
-        kind="consultation",
-        start=datetime.fromisoformat(at("15:00", days=-7)),
-        practitioner=pedro,
-        room=room,
-    )
-    screening = patient.screenings.order_by("-id").first()
-    assert screening is not None
-    return {
-        "patient_id": patient.pk,
-        "screening_id": screening.pk,
-        "plan_id": plan.pk,
-        "appointment_id": appointment.pk,
-    }
 
 
 def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ once, with the error shown next to the field."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from django import forms
@@ -21,30 +20,27 @@ def _invalid(error: InputError) -> ValidationError:
     return ValidationError(f"{message[:1].upper()}{message[1:]}.", code="invalid")
 
 
-class DateField(forms.DateField):
+class _InRange:
+    """Refuses a date, or a date and time, outside the years 1900 to 2999."""
+
+    label: str | None
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)  # type: ignore[misc]
+        if parsed is not None:
+            try:
+                check_date(parsed, self.label or "date")
+            except InputError as error:
+                raise _invalid(error) from None
+        return parsed
+
+
+class DateField(_InRange, forms.DateField):
     """A date from 1900 to 2999."""
 
-    def to_python(self, value: Any) -> date | None:
-        day = super().to_python(value)
-        if day is not None:
-            try:
-                check_date(day, self.label or "date")
-            except InputError as error:
-                raise _invalid(error) from None
-        return day
 
-
-class DateTimeField(forms.DateTimeField):
+class DateTimeField(_InRange, forms.DateTimeField):
     """A date and time from 1900 to 2999."""
-
-    def to_python(self, value: Any) -> datetime | None:
-        moment = super().to_python(value)
-        if moment is not None:
-            try:
-                check_date(moment, self.label or "date")
-            except InputError as error:
-                raise _invalid(error) from None
-        return moment
 
 
 class TextField(forms.CharField):
