@@ -18,8 +18,8 @@ MAX_ID = 2**63 - 1
 RANGE = f"from {EARLIEST.year} to {LATEST.year}"
 
 
-def check_date(value: date, field: str) -> date:
-    """`value` if its year is in range, else an `InputError` on `field`."""
+def check_date[When: date](value: When, field: str) -> When:
+    """`value` (a date or a datetime) if its year is in range, else an `InputError`."""
     day = value.date() if isinstance(value, datetime) else value
     if not EARLIEST <= day <= LATEST:
         raise InputError(field, f"{day.isoformat()} is out of range (years {RANGE})")
