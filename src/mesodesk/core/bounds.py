@@ -29,5 +29,5 @@ def check_date[When: date](value: When, field: str) -> When:
 def check_id(value: int, field: str) -> int:
     """`value` if it can be an id (a positive 64-bit integer), else an `InputError`."""
     if isinstance(value, bool) or not 1 <= value <= MAX_ID:
-        raise InputError(field, f"{value} is not an id (a whole number from 1 to {MAX_ID})")
+        raise InputError(field, f"not an id (a whole number from 1 to {MAX_ID})")
     return value
