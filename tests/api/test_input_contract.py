@@ -12,6 +12,7 @@ import pytest
 from django.test import Client
 
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
 from tests.api.conftest import API
@@ -133,7 +134,8 @@ def test_the_document_states_the_intake_and_its_required_fields(
     schemas: dict[str, Any],
 ) -> None:
     answers = schemas["IntakeIn"]["properties"]["answers"]
-    assert set(answers["required"]) >= {"birth_date", "sex", "pregnant", "medications"}
+    assert answers["required"] == list(INTAKE_FIELDS)
+    assert list(answers["properties"]) == list(INTAKE_FIELDS)
     assert answers["additionalProperties"] is False
     assert "cardiac_disease" in answers["properties"]["conditions"]["items"]["enum"]
     medication = answers["properties"]["medications"]["items"]

@@ -132,7 +132,6 @@ def _intake_json_schema() -> dict[str, Any]:
             "anyOf": [{"type": "integer", "minimum": 1, "maximum": 6}, {"type": "null"}]
         },
     }
-    assert set(properties) == set(INTAKE_FIELDS), "the schema must follow core.inputs"
     schema = record(**{name: properties[name] for name in INTAKE_FIELDS})
     return schema | {"title": "Intake", "description": "The intake document of DESIGN 7.1."}
 
