@@ -264,6 +264,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "mesodesk.config.logging.NoRequestDataFilter
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.read_bool(_ENV, "MESODESK_SSL_REDIRECT", default=True)
+    # Load balancers ask for /healthz over plain HTTP, from inside; a redirect is no answer.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_HSTS_SECONDS = env.read_int(_ENV, "MESODESK_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

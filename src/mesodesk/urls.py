@@ -21,6 +21,7 @@ admin.site.index_title = "Clinics, staff and protocols"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # allauth's sign-up, naming each clinic's portal sign-up for patients (portal.views).
     path("accounts/signup/", portal_views.account_signup, name="account_signup"),

@@ -23,6 +23,17 @@ def test_a_bearer_token_of_the_clinic_is_enough(clinic: Clinic, token: str) -> N
     assert (response.status_code, response.json()) == (200, [])
 
 
+def test_a_call_with_a_token_creates_no_session(clinic: Clinic, token: str) -> None:
+    from django.contrib.sessions.models import Session
+
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    for _ in range(3):
+        response = client.get(PATIENTS)
+        assert response.status_code == 200
+        assert "sessionid" not in response.cookies
+    assert not Session.objects.exists()
+
+
 def test_a_revoked_token_no_longer_works(clinic: Clinic, fiona: User, alice: User) -> None:
     api_token, raw = issue_api_token(clinic=clinic, user=fiona)
     revoke_api_token(token=api_token, by=alice)

@@ -48,8 +48,14 @@ class IdleTimeoutMiddleware:
                 return self._sign_out(request, reason)
             self._touch(request, now)
         response = self.get_response(request)
-        if request.user.is_authenticated and SIGNED_IN_AT not in request.session:
-            # Just signed in (this request was the sign-in): start the clocks.
+        if (
+            request.user.is_authenticated
+            and getattr(request, "api_token", None) is None
+            and SIGNED_IN_AT not in request.session
+        ):
+            # Just signed in (this request was the sign-in): start the clocks. Not for a
+            # call made with an API token: its user is the token's (mesodesk.api.auth), no
+            # one signed in, and the session would be a new row in every such call.
             self._touch(request, time.time())
         return response
 

@@ -1,4 +1,4 @@
-"""The home page."""
+"""The home page, and the health check of load balancers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,16 @@ from django.views.decorators.http import require_safe
 from mesodesk.cli import CLINIC_COMMANDS, CORE_COMMANDS
 from mesodesk.protocols.selectors import latest_protocol_version
 from mesodesk.web import demo
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """"ok" while the process answers: for load balancers and uptime checks, asked often,
+    so it reads no database, session or template (a broken database shows on every other
+    page). The floor of the HTTP benchmark (benchmarks/http.py)."""
+    response = HttpResponse(b"ok\n", content_type="text/plain")
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_safe
