@@ -188,9 +188,9 @@ def test_reading_a_patient_leaves_an_access_event(clinic: Clinic, desk: Client, 
     assert (event.user, event.patient_id, event.action) == (fiona, patient_id, "read")
 
 
-# Token lookup, membership with TOTP check, the page of patients, its access event, and
-# what the session, allauth and history middleware read: the same for 1 or 20 patients.
-QUERIES_FOR_THE_PATIENT_LIST = 12
+# The token with its membership, noting its use (once a minute), the page of patients and
+# its access event: the same for 1 or 20 patients.
+QUERIES_FOR_THE_PATIENT_LIST = 4
 
 
 @pytest.mark.parametrize("count", [1, 20])
@@ -271,5 +271,5 @@ def test_the_intake_and_plan_lists_take_a_fixed_number_of_queries(
 
 
 # Measured once and pinned: they must not grow with the number of versions or plans.
-QUERIES_FOR_THE_INTAKE_LIST = 15
-QUERIES_FOR_THE_PLAN_LIST = 9
+QUERIES_FOR_THE_INTAKE_LIST = 7
+QUERIES_FOR_THE_PLAN_LIST = 5

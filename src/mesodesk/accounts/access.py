@@ -154,10 +154,17 @@ def staff_membership(request: HttpRequest, clinic: Clinic) -> Membership:
 
 def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membership:
     """As `staff_membership`, for a clinic named by its slug (fetched in the same query);
-    an unknown slug is the same Http404 as a clinic one is not staff of."""
+    an unknown slug is the same Http404 as a clinic one is not staff of. No query for a
+    request made with an API token: its membership came with it."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         raise Http404("No such clinic.")
+    token: ApiToken | None = getattr(request, "api_token", None)
+    if token is not None:
+        # Fetched with the token, in its one query (accounts.services.authenticate_api_token).
+        if token.clinic.slug != clinic_slug:
+            raise Http404("No such clinic.")
+        return token.membership  # type: ignore[attr-defined,no-any-return]
     membership = _memberships(request).filter(clinic__slug=clinic_slug).select_related("clinic")
     return _admit(request, membership.first())
 

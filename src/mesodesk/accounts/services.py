@@ -13,7 +13,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -117,24 +117,45 @@ def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
 # Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
 # write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
 def authenticate_api_token(raw: str) -> ApiToken | None:
-    """The token that `raw` is, with its clinic and user; None when it is unknown, revoked,
-    or its user is deactivated or no longer staff of the token's clinic.
+    """The token that `raw` is, with its clinic, its user and, as `token.membership`, the
+    user's membership of that clinic; None when it is unknown, revoked, or its user is
+    deactivated or no longer staff of the token's clinic.
 
+    One query: the membership is joined on (clinic, user), so the endpoint that asks who
+    the caller is in the clinic (accounts.access.staff_membership_by_slug) needs none.
     Tokens are found by the SHA-256 of what was sent, so the lookup's timing says nothing
     about any stored token. Notes the time of use, at most once a minute.
     """
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > _MAX_TOKEN_LENGTH:
         return None
     digest = _digest(raw)
-    still_staff = Membership.objects.filter(clinic=OuterRef("clinic"), user=OuterRef("user"))
     token = (
-        ApiToken.objects.filter(digest=digest, revoked_at__isnull=True, user__is_active=True)
-        .filter(Exists(still_staff))
+        ApiToken.objects.filter(
+            digest=digest,
+            revoked_at__isnull=True,
+            user__is_active=True,
+            clinic__memberships__user=F("user"),
+        )
+        .annotate(
+            membership_pk=F("clinic__memberships__pk"),
+            membership_role=F("clinic__memberships__role"),
+            membership_created_at=F("clinic__memberships__created_at"),
+        )
         .select_related("clinic", "user")
         .first()
     )
     if token is None or not hmac.compare_digest(token.digest, digest):
         return None
+    membership = Membership(
+        pk=token.membership_pk,  # type: ignore[attr-defined]
+        clinic=token.clinic,
+        user=token.user,
+        role=token.membership_role,  # type: ignore[attr-defined]
+        created_at=token.membership_created_at,  # type: ignore[attr-defined]
+    )
+    membership._state.adding = False  # a row read from the database, not a new one
+    membership._state.db = token._state.db
+    token.membership = membership  # type: ignore[attr-defined]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)

@@ -33,6 +33,9 @@ SQLITE_OPTIONS: dict[str, Any] = {
     "timeout": 20,
 }
 
+# Seconds a server thread keeps its SQLite connection (Django's CONN_MAX_AGE).
+SQLITE_CONN_MAX_AGE = 600
+
 CACHE_SCHEMES = ("dbcache", "locmemcache", "dummycache", "filecache", "redis", "rediss")
 EMAIL_SCHEMES = (
     "consolemail",
@@ -145,7 +148,10 @@ def _sqlite_config(url: str, *, name: str, cwd: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": dict(SQLITE_OPTIONS),
-        "CONN_MAX_AGE": 0,
+        # Kept open by each server thread: a new connection per request runs the PRAGMAs
+        # again and, when it was the last one open, checkpoints the WAL into the database
+        # with an fsync as it closes (benchmarks/http.py: 3-4x slower reads and writes).
+        "CONN_MAX_AGE": SQLITE_CONN_MAX_AGE,
         # A file, not shared-cache memory, for the test database: in memory a second
         # writer fails at once with "table is locked" instead of waiting its turn, so
         # concurrency tests would not see SQLite as production runs it.

@@ -13,7 +13,7 @@ from mesodesk.web import demo
 
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    """"ok" while the process answers: for load balancers and uptime checks, asked often,
+    """ "ok" while the process answers: for load balancers and uptime checks, asked often,
     so it reads no database, session or template (a broken database shows on every other
     page). The floor of the HTTP benchmark (benchmarks/http.py)."""
     response = HttpResponse(b"ok\n", content_type="text/plain")
