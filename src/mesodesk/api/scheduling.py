@@ -39,6 +39,9 @@ def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
     return AppointmentOut(
         id=appointment.pk,
         patient_id=appointment.patient_id,
+        # Fetched with the appointment (the selectors join the patient): a day list with
+        # names is one query.
+        patient_name=f"{appointment.patient.first_name} {appointment.patient.last_name}",
         kind=appointment.kind,
         practitioner_id=appointment.practitioner_id,
         room_id=appointment.room_id,

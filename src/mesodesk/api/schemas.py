@@ -160,6 +160,7 @@ class SeriesIn(Schema):
 class AppointmentOut(Schema):
     id: int
     patient_id: int
+    patient_name: str
     kind: str
     practitioner_id: int
     room_id: int

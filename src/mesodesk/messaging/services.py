@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
@@ -16,6 +16,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.core.library import Library, load_library
+from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
@@ -26,7 +27,7 @@ from mesodesk.messaging.choices import (
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.wanted import Quiet, WantedReminder, wanted_reminders
 from mesodesk.patients.models import Patient
-from mesodesk.planning.models import PlannedSession, TreatmentPlan
+from mesodesk.planning.models import PlannedSession
 from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.selectors import appointment_timeline
@@ -43,18 +44,23 @@ def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> d
     the last session of its series and the series' template has maintenance."""
     if appointment.planned_session_id is None:
         return None
-    session = PlannedSession.objects.filter(
-        clinic=clinic, pk=appointment.planned_session_id
-    ).first()
-    if session is None:
+    # The session, its plan and the number of the series' last session: one query.
+    last = (
+        PlannedSession.objects.filter(clinic=clinic, plan=OuterRef("plan"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    session = (
+        PlannedSession.objects.filter(clinic=clinic, pk=appointment.planned_session_id)
+        .select_related("plan")
+        .annotate(last=Subquery(last))
+        .first()
+    )
+    if session is None or session.plan.clinic_id != clinic.pk:
         return None
-    plan = TreatmentPlan.objects.filter(clinic=clinic, pk=session.plan_id).first()
-    last = PlannedSession.objects.filter(clinic=clinic, plan_id=session.plan_id).aggregate(
-        n=Max("number")
-    )["n"]
-    if plan is None or session.number != last:
+    if session.number != session.last:  # type: ignore[attr-defined]
         return None
-    schedule = library.schedules.get(plan.schedule_template)
+    schedule = library.schedules.get(session.plan.schedule_template)
     if schedule is None or schedule.maintenance_from_days is None:
         return None
     zone = ZoneInfo(clinic.time_zone)
@@ -71,6 +77,13 @@ def _store(prefs: ContactPreferences) -> None:
         )
 
 
+class _Unset:
+    """An argument not given (None means something else)."""
+
+
+_UNSET = _Unset()
+
+
 def wanted_for(
     clinic: Clinic,
     appointment: Appointment,
@@ -78,9 +91,11 @@ def wanted_for(
     *,
     now: datetime,
     library: Library | None = None,
+    timeline: Timeline | _Unset | None = _UNSET,
 ) -> list[WantedReminder]:
     """The reminders `appointment` should have now, by the patient's `prefs`: all of them
-    while it is booked, those after the visit once it is completed, none otherwise."""
+    while it is booked, those after the visit once it is completed, none otherwise.
+    `timeline` is the appointment's (`appointment_timeline`) when the caller built it."""
     if appointment.status not in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
         return []
     library = library if library is not None else load_library()
@@ -91,10 +106,12 @@ def wanted_for(
         kinds &= AFTER_VISIT
     if not channels or not kinds:
         return []
+    if isinstance(timeline, _Unset):
+        timeline = appointment_timeline(clinic, appointment, library=library)
     return wanted_reminders(
         start=appointment.start,
         end=appointment.end,
-        timeline=appointment_timeline(clinic, appointment, library=library),
+        timeline=timeline,
         lead=timedelta(hours=clinic.appointment_reminder_hours),
         quiet=Quiet(selectors.patient_zone(clinic, prefs), prefs.quiet_start, prefs.quiet_end),
         channels=channels,
@@ -114,25 +131,44 @@ def _moved(row: Reminder, want: WantedReminder, now: datetime) -> bool:
 
 @transaction.atomic
 def refresh_reminders(
-    *, clinic: Clinic, appointment: Appointment, now: datetime | None = None
+    *,
+    clinic: Clinic,
+    appointment: Appointment,
+    now: datetime | None = None,
+    timeline: Timeline | _Unset | None = _UNSET,
+    created: bool = False,
 ) -> None:
     """Brings the appointment's outbox rows in line with what it should have now: new rows
     for new reminders; rows waiting or being sent that are no longer wanted (moved,
     cancelled, opted out) are cancelled, so a worker that fails to send one does not put it
     back; a waiting row whose send time changed (another lead time, other quiet hours) is
     moved; cancelled rows wanted again wait again. Rows sent, expired or failed stay as they
-    are: a reminder is never sent twice."""
+    are: a reminder is never sent twice.
+
+    The booking services pass what they have already: the appointment's `timeline` (as
+    `appointment_timeline` builds it), and `created` for an appointment written in this
+    transaction, which has no rows yet."""
     now = now if now is not None else timezone.now()
-    prefs = selectors.preferences(clinic, appointment.patient)
-    wanted = {w.key(appointment.pk): w for w in wanted_for(clinic, appointment, prefs, now=now)}
-    if wanted:
-        _store(prefs)
-    existing = {
-        row.idempotency_key: row
-        for row in Reminder.objects.select_for_update().filter(
-            clinic=clinic, appointment=appointment
-        )
-    }
+    wanted: dict[str, WantedReminder] = {}
+    # A cancelled (or no-show) appointment wants nothing, whatever the patient chose.
+    if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
+        prefs = selectors.preferences(clinic, appointment.patient)
+        wanted = {
+            w.key(appointment.pk): w
+            for w in wanted_for(clinic, appointment, prefs, now=now, timeline=timeline)
+        }
+        if wanted:
+            _store(prefs)
+    existing = (
+        {}
+        if created
+        else {
+            row.idempotency_key: row
+            for row in Reminder.objects.select_for_update().filter(
+                clinic=clinic, appointment=appointment
+            )
+        }
+    )
     waiting = (ReminderStatus.PENDING, ReminderStatus.SENDING)
     stop = [row.pk for key, row in existing.items() if key not in wanted and row.status in waiting]
     if stop:

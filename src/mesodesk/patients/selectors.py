@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -20,7 +22,7 @@ from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
-from mesodesk.protocols.models import ProtocolVersion
+from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 from mesodesk.protocols.selectors import overrides_changed_at
 
 
@@ -200,16 +202,77 @@ def stale_reason(
         .values_list("pk", flat=True)
         .first()
     )
-    if screening.intake_id != latest:
+    return _why_stale(
+        screening,
+        latest_intake_id=latest,
+        plan=plan,
+        same_protocol=(
+            protocol_version is not None and screening.protocol_version_id == protocol_version.pk
+        ),
+        overrides_changed=lambda: overrides_changed_at(clinic=clinic),
+    )
+
+
+def _why_stale(
+    screening: ScreeningResult,
+    *,
+    latest_intake_id: int | None,
+    plan: TreatmentPlan | None,
+    same_protocol: bool,
+    overrides_changed: Callable[[], datetime | None],
+) -> str | None:
+    if screening.intake_id != latest_intake_id:
         return "a newer intake"
     if screening.plan_id != (plan.pk if plan is not None else None):
         return "another plan"
-    if protocol_version is None or screening.protocol_version_id != protocol_version.pk:
+    if not same_protocol:
         return "another protocol version"
-    changed = overrides_changed_at(clinic=clinic)
+    changed = overrides_changed()
     if changed is not None and screening.computed_at < changed:
         return "the clinic's overrides changed"
     return None
+
+
+def screening_for_booking(clinic: Clinic, patient: Patient) -> ScreeningResult | None:
+    """The patient's current screening (as `current_screening`, with its intake and protocol
+    version) carrying, from the same query, what `stale_reason_for_booking` needs: the
+    patient's latest intake and the last change of the clinic's overrides. Booking a
+    session reads it once, under the patient's lock."""
+    latest = IntakeVersion.objects.filter(clinic=clinic, patient=patient).order_by("-number")
+    overrides = ClinicOverride.objects.filter(clinic=clinic).order_by("-updated_at")
+    removals = ClinicOverride.history.filter(clinic=clinic, history_type="-").order_by(
+        "-history_date"
+    )
+    return (
+        _screenings(clinic)
+        .filter(patient=patient)
+        .annotate(
+            latest_intake_id=Subquery(latest.values("pk")[:1]),
+            overrides_updated_at=Subquery(overrides.values("updated_at")[:1]),
+            override_removed_at=Subquery(removals.values("history_date")[:1]),
+        )
+        .order_by("-computed_at", "-id")
+        .first()
+    )
+
+
+def stale_reason_for_booking(
+    screening: ScreeningResult, *, plan: TreatmentPlan | None, library_hash: str
+) -> str | None:
+    """`stale_reason` of a screening from `screening_for_booking`, with no query: the
+    library screening runs on now is the one whose content hash is `library_hash` (stored
+    versions are unique by content)."""
+    changes = (
+        screening.overrides_updated_at,  # type: ignore[attr-defined]
+        screening.override_removed_at,  # type: ignore[attr-defined]
+    )
+    return _why_stale(
+        screening,
+        latest_intake_id=screening.latest_intake_id,  # type: ignore[attr-defined]
+        plan=plan,
+        same_protocol=screening.protocol_version.content_hash == library_hash,
+        overrides_changed=lambda: max((at for at in changes if at is not None), default=None),
+    )
 
 
 def session_refusal(screening: ScreeningResult | None) -> tuple[str, str] | None:

@@ -76,7 +76,10 @@ def register_patient(
         phone=phone.strip(),
         preferred_channel=preferred_channel,
     )
-    patient.full_clean()
+    # Not the clinic (the caller's own, already read: checking it is a query) nor the
+    # check constraints (they repeat the fields' choices, which clean_fields checks here
+    # without a query; the database enforces them on the INSERT all the same).
+    patient.full_clean(exclude=["clinic"], validate_constraints=False)
     if preferred_channel == Channel.SMS and not patient.phone:
         raise _refusal("phone", "Give a phone number to be reminded by SMS.", "required")
     if birth_date is not None and birth_date > _today(clinic):

@@ -26,9 +26,9 @@ from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library
 from mesodesk.core.localtime import forward
-from mesodesk.core.timeline import build_timeline
+from mesodesk.core.timeline import Timeline, build_timeline
 from mesodesk.patients import selectors as patients
-from mesodesk.patients.models import Patient, ScreeningResult
+from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.planning.selectors import core_plan
@@ -209,9 +209,10 @@ def check_session(
     device: Device | None,
     booking: Booking,
     library: Library,
-) -> None:
+) -> Timeline | None:
     """Refuses a treatment session the patient may not have, or not at that time;
-    `screening` is the patient's current one, up to date (`rescreen_if_stale`)."""
+    `screening` is the patient's current one, up to date (`rescreen_if_stale`). The
+    session's timeline, as `appointment_timeline` builds it (the reminders need it)."""
     refused = patients.session_refusal(screening)
     if refused is not None:
         code, reason = refused
@@ -229,7 +230,15 @@ def check_session(
                 f"{device.name} is not a {label.lower()}, which this plan needs.",
                 "wrong_device",
             )
-    check_washout(clinic=clinic, patient=patient, plan=plan, booking=booking, library=library)
+    # The screening is current, so its intake is the patient's latest: no need to read it.
+    return check_washout(
+        clinic=clinic,
+        patient=patient,
+        plan=plan,
+        booking=booking,
+        library=library,
+        intake_version=screening.intake if screening is not None else None,
+    )
 
 
 def check_washout(
@@ -239,12 +248,15 @@ def check_washout(
     plan: TreatmentPlan | None,
     booking: Booking,
     library: Library,
-) -> None:
+    intake_version: IntakeVersion | None = None,
+) -> Timeline | None:
     """Refuses a session that comes too soon for the patient's preparation, naming the
-    earliest safe start (the timeline engine's `washout_too_short`/`patch_test_too_late`)."""
-    version = patients.latest_intake(clinic, patient)
+    earliest safe start (the timeline engine's `washout_too_short`/`patch_test_too_late`).
+    `intake_version` is the patient's latest intake when the caller has it (else read).
+    The session's timeline when it is allowed (None without an intake)."""
+    version = intake_version or patients.latest_intake(clinic, patient)
     if version is None:  # may_book_session has refused already
-        return
+        return None
     try:
         intake = parse_intake(version.answers, library)
         plan_input = core_plan(plan, library) if plan is not None else None
@@ -261,7 +273,7 @@ def check_washout(
     )
     warnings = [w for w in timeline.warnings if w.code in _WASHOUT_WARNINGS]
     if not warnings:
-        return
+        return timeline
     earliest = first_open_start(
         clinic, max(w.earliest_start for w in warnings), booking.end - booking.start, booking.zone
     )
@@ -318,27 +330,25 @@ def check_planned_session(
     kind: AppointmentKind,
     planned_session: PlannedSession | None,
     errors: Errors,
-) -> None:
-    """Adds an error unless the planned session is of the patient's active plan."""
+) -> TreatmentPlan | None:
+    """Adds an error unless the planned session is of the patient's active plan; its plan,
+    as the database has it now (None without a planned session)."""
     if planned_session is None:
-        return
+        return None
     if kind is not AppointmentKind.SESSION:
         errors["planned_session"] = _error(
             "Only a session can carry a planned session.", "not_a_session"
         )
-        return
+        return None
     # Read from the database, not from `planned_session.plan`, which may be stale.
-    plan = (
-        TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id)
-        .values_list("patient_id", "status")
-        .first()
-    )
-    if planned_session.clinic_id != clinic.pk or plan is None or plan[0] != patient.pk:
+    plan = TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id).first()
+    if planned_session.clinic_id != clinic.pk or plan is None or plan.patient_id != patient.pk:
         errors["planned_session"] = _error(
             "The planned session is not one of this patient's plan.", "wrong_plan"
         )
-    elif plan[1] != PlanStatus.ACTIVE:
+    elif plan.status != PlanStatus.ACTIVE:
         errors["planned_session"] = _error("The planned session's plan is closed.", "closed")
+    return plan
 
 
 def check_free(

@@ -20,9 +20,10 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.library import load_library
+from mesodesk.core.timeline import Timeline
 from mesodesk.messaging.services import refresh_reminders
 from mesodesk.patients import selectors as patient_selectors
-from mesodesk.patients.models import Patient
+from mesodesk.patients.models import Patient, ScreeningResult
 from mesodesk.patients.services import rescreen_if_stale
 from mesodesk.planning import selectors as plans
 from mesodesk.planning.choices import PlanStatus
@@ -43,6 +44,38 @@ def _kind(kind: AppointmentKind | str) -> AppointmentKind:
         raise rules.refusal("kind", f"Choose one of {choices}.", "invalid") from None
 
 
+class _Stale(Exception):
+    """The patient's screening is out of date for a session under `plan`: the booking is
+    rolled back, the patient screened again in a transaction of its own, and the booking
+    tried once more."""
+
+    def __init__(self, plan: TreatmentPlan | None) -> None:
+        super().__init__("stale screening")
+        self.plan = plan
+
+
+def _current_screening(
+    *, clinic: Clinic, patient: Patient, plan: TreatmentPlan | None, by: User, rescreen: bool
+) -> ScreeningResult | None:
+    """The patient's screening for a session under `plan`, up to date, with the patient's
+    row locked until the booking is written. A stale one raises `_Stale`, or with
+    `rescreen` is screened again here (rarely: the booking services have done so already,
+    in a transaction of its own). Two queries when it is current: the lock, then the
+    screening with every fact that says whether it is stale."""
+    if not rescreen:
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        screening = patient_selectors.screening_for_booking(clinic, patient)
+        if screening is None:
+            return None
+        stale = patient_selectors.stale_reason_for_booking(
+            screening, plan=plan, library_hash=load_library().hash
+        )
+        if stale is None:
+            return screening
+        raise _Stale(plan)
+    return rescreen_if_stale(clinic=clinic, patient=patient, plan=plan, by=by)
+
+
 def _check(
     *,
     clinic: Clinic,
@@ -55,14 +88,17 @@ def _check(
     device: Device | None,
     planned_session: PlannedSession | None,
     exclude: int | None = None,
-) -> rules.Booking:
-    """Every check of a booking or a move, in the order a receptionist would ask."""
+    rescreen: bool = True,
+) -> tuple[rules.Booking, Timeline | None]:
+    """Every check of a booking or a move, in the order a receptionist would ask; the
+    booking's times and, for a session, its timeline (built by the washout check, used
+    again for the reminders)."""
     library = load_library()
     booking = rules.check_times(start, duration_of(kind, library), clinic)
     errors = rules.check_people_and_places(
         clinic=clinic, patient=patient, by=by, practitioner=practitioner, room=room, device=device
     )
-    rules.check_planned_session(
+    plan = rules.check_planned_session(
         clinic=clinic,
         patient=patient,
         kind=kind,
@@ -72,17 +108,14 @@ def _check(
     rules.check_hours(clinic=clinic, practitioner=practitioner, booking=booking, errors=errors)
     if errors:
         raise ValidationError(errors)
+    timeline = None
     if kind is AppointmentKind.SESSION:
-        plan = (
-            planned_session.plan
-            if planned_session is not None
-            else plans.active_plan(clinic, patient)
+        if planned_session is None:
+            plan = plans.active_plan(clinic, patient)
+        screening = _current_screening(
+            clinic=clinic, patient=patient, plan=plan, by=by, rescreen=rescreen
         )
-        # Locks the patient until the booking is written, and screens again if a new
-        # intake, plan, protocol version or override has come since (rarely: the booking
-        # services have done so already, in a transaction of its own).
-        screening = rescreen_if_stale(clinic=clinic, patient=patient, plan=plan, by=by)
-        rules.check_session(
+        timeline = rules.check_session(
             clinic=clinic,
             patient=patient,
             screening=screening,
@@ -101,7 +134,7 @@ def _check(
         planned_session=planned_session,
         exclude=exclude,
     )
-    return booking
+    return booking, timeline
 
 
 def _screen_first(
@@ -139,14 +172,6 @@ def _screen_first(
     rescreen_if_stale(clinic=clinic, patient=patient, plan=plan, by=by)
 
 
-def _plan_of(
-    clinic: Clinic, patient: Patient, planned_session: PlannedSession | None
-) -> TreatmentPlan | None:
-    if planned_session is None:
-        return plans.active_plan(clinic, patient)
-    return TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id).first()
-
-
 def book_appointment(
     *,
     clinic: Clinic,
@@ -176,24 +201,25 @@ def book_appointment(
     booking is refused; the booking itself is one transaction, holding the patient's row.
     """
     kind = _kind(kind)
-    if kind is AppointmentKind.SESSION:
-        _screen_first(
-            clinic=clinic,
-            patient=patient,
-            by=by,
-            plan=_plan_of(clinic, patient, planned_session),
-        )
-    return _book(
-        clinic=clinic,
-        patient=patient,
-        by=by,
-        kind=kind,
-        start=start,
-        practitioner=practitioner,
-        room=room,
-        device=device,
-        planned_session=planned_session,
-    )
+    details = {
+        "clinic": clinic,
+        "patient": patient,
+        "by": by,
+        "kind": kind,
+        "start": start,
+        "practitioner": practitioner,
+        "room": room,
+        "device": device,
+        "planned_session": planned_session,
+    }
+    if kind is not AppointmentKind.SESSION:
+        return _book(**details)
+    try:
+        # Most of the time the screening is current: checked once, inside the booking.
+        return _book(**details, rescreen=False)
+    except _Stale as stale:
+        _screen_first(clinic=clinic, patient=patient, by=by, plan=stale.plan)
+        return _book(**details)
 
 
 @transaction.atomic
@@ -208,8 +234,9 @@ def _book(
     room: Room,
     device: Device | None,
     planned_session: PlannedSession | None,
+    rescreen: bool = True,
 ) -> Appointment:
-    booking = _check(
+    booking, timeline = _check(
         clinic=clinic,
         patient=patient,
         by=by,
@@ -219,6 +246,7 @@ def _book(
         room=room,
         device=device,
         planned_session=planned_session,
+        rescreen=rescreen,
     )
     appointment = Appointment(
         clinic=clinic,
@@ -236,13 +264,18 @@ def _book(
     )
     appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
     saved = rules.save_or_conflict(appointment, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=saved)
+    refresh_reminders(clinic=clinic, appointment=saved, timeline=timeline, created=True)
     return saved
 
 
 def _locked(clinic: Clinic, appointment: Appointment) -> Appointment:
+    # With who and what it books, read in the same query; only the appointment's row is
+    # locked (on PostgreSQL FOR UPDATE would otherwise lock the joined rows too).
     locked = (
-        Appointment.objects.select_for_update().filter(clinic=clinic, pk=appointment.pk).first()
+        Appointment.objects.select_for_update(of=("self",))
+        .select_related("patient", "practitioner", "room", "device", "planned_session")
+        .filter(clinic=clinic, pk=appointment.pk)
+        .first()
     )
     if locked is None:
         raise Appointment.DoesNotExist("appointment not found")
@@ -283,7 +316,7 @@ def reschedule_appointment(
     practitioner = practitioner if practitioner is not None else locked.practitioner
     room = room if room is not None else locked.room
     device = device if device is not None else locked.device
-    booking = _check(
+    booking, timeline = _check(
         clinic=clinic,
         patient=locked.patient,
         by=by,
@@ -299,7 +332,7 @@ def reschedule_appointment(
     locked.practitioner, locked.room, locked.device = practitioner, room, device
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     moved = rules.save_or_conflict(locked, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=moved)
+    refresh_reminders(clinic=clinic, appointment=moved, timeline=timeline)
     return moved
 
 

@@ -1,0 +1,25 @@
+"""The SQL statements of the portal's booking page, pinned (DESIGN 12 and
+benchmarks/http.py): the page a patient waits on while choosing a time."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from mesodesk.clinics.models import Clinic, Room
+from mesodesk.patients.models import Patient
+from tests.portal.conftest import url
+from tests.query_counts import assert_statements, statements
+
+# The session and the user, the clinic and the patient, then the page's own reads.
+PORTAL_BOOKING = 17
+
+
+def test_the_booking_page(
+    clinic: Clinic, screened: Patient, paula_client: Client, room: Room, pedro: object
+) -> None:
+    paula_client.get(url("book", clinic))  # the session's clocks started
+    with statements() as found:
+        page = paula_client.get(url("book", clinic), {"kind": "session"})
+    assert page.status_code == 200
+    assert "Choose" in page.text or "No free" in page.text
+    assert_statements(found, PORTAL_BOOKING)

@@ -1,0 +1,39 @@
+"""Counting the SQL statements of one request, to pin them (DESIGN 12).
+
+Transaction control (BEGIN, COMMIT, SAVEPOINT, RELEASE) is left out: SQLite logs its
+BEGIN IMMEDIATE and PostgreSQL does not, and a test's own transaction turns each atomic
+block into a SAVEPOINT pair, so counting them would pin the database and the test set-up
+rather than the work. benchmarks/http.py counts the same way.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
+
+
+class Statements(list[str]):
+    """The data statements a block ran, in order."""
+
+
+@contextmanager
+def statements() -> Iterator[Statements]:
+    """Collects the data statements run inside the block."""
+    found = Statements()
+    with CaptureQueriesContext(connection) as captured:
+        yield found
+    found.extend(
+        q["sql"] for q in captured.captured_queries if not TRANSACTION_CONTROL.match(q["sql"])
+    )
+
+
+def assert_statements(found: Statements, expected: int) -> None:
+    """Fails with every statement listed unless there were exactly `expected`."""
+    listing = "\n".join(f"{n}. {sql[:300]}" for n, sql in enumerate(found, 1))
+    assert len(found) == expected, f"{len(found)} statements, not {expected}:\n{listing}"

@@ -1,0 +1,107 @@
+"""The SQL statements of the pages staff wait on, pinned (DESIGN 12 and
+benchmarks/http.py): the same number for a few rows as for many, and no more than now."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.services import add_room
+from mesodesk.patients.models import Patient
+from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.scheduling.services import book_appointment
+from tests.accounts.helpers import sign_in_with_mfa
+from tests.api.conftest import intake
+from tests.query_counts import assert_statements, statements
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# Each starts with the session, its user and the membership with TOTP (three), then the
+# page's own reads. The chart also writes its access event.
+TODAY = 5
+WEEK = 7
+CHART = 17
+SLOT_SEARCH = 18
+
+
+@pytest.fixture
+def monday() -> date:
+    today = timezone.now().astimezone(BERLIN).date()
+    return today + timedelta(days=14 + (7 - today.weekday()))
+
+
+@pytest.fixture
+def room(clinic: Clinic) -> Room:
+    return add_room(clinic=clinic, name="Room 1")
+
+
+@pytest.fixture
+def doctor(pedro: User) -> Client:
+    client = sign_in_with_mfa(Client(), pedro)
+    client.get("/staff/lindenhof/")  # the session's clocks started, as on any later page
+    return client
+
+
+def booked_patients(
+    clinic: Clinic, by: User, pedro: User, room: Room, monday: date, count: int
+) -> list[Patient]:
+    """`count` patients with an intake, each with a consultation on `monday` (or on the
+    days after it, eight a day)."""
+    patients = []
+    for n in range(count):
+        patient = register_patient(clinic=clinic, by=by, first_name="P", last_name=f"N{n}")
+        record_intake(clinic=clinic, patient=patient, by=by, answers=intake())
+        day = monday + timedelta(days=n // 8)
+        book_appointment(
+            clinic=clinic,
+            patient=patient,
+            by=by,
+            kind="consultation",
+            start=datetime.combine(day, time(9 + n % 8), BERLIN),
+            practitioner=pedro,
+            room=room,
+        )
+        patients.append(patient)
+    return patients
+
+
+@pytest.mark.parametrize("count", [1, 10])
+def test_today_and_the_week_take_the_same_statements_for_1_or_10_appointments(
+    clinic: Clinic,
+    doctor: Client,
+    pedro: User,
+    room: Room,
+    monday: date,
+    count: int,
+) -> None:
+    booked_patients(clinic, pedro, pedro, room, monday, count)
+    with statements() as day:
+        assert doctor.get("/staff/lindenhof/", {"day": monday.isoformat()}).status_code == 200
+    with statements() as week:
+        page = doctor.get("/staff/lindenhof/week/", {"start": monday.isoformat()})
+    assert page.status_code == 200
+    assert_statements(day, TODAY)
+    assert_statements(week, WEEK)
+
+
+def test_the_chart_and_its_slot_search(
+    clinic: Clinic, doctor: Client, pedro: User, room: Room, monday: date
+) -> None:
+    patient = booked_patients(clinic, pedro, pedro, room, monday, 3)[0]
+    with statements() as chart:
+        assert doctor.get(f"/staff/lindenhof/patients/{patient.pk}/").status_code == 200
+    with statements() as search:
+        page = doctor.get(
+            f"/staff/lindenhof/patients/{patient.pk}/book/",
+            {"kind": "consultation", "start": monday.isoformat()},
+        )
+    assert page.status_code == 200
+    assert_statements(chart, CHART)
+    assert_statements(search, SLOT_SEARCH)
