@@ -160,6 +160,13 @@ def test_it_asks_for_the_redis_package_when_a_redis_cache_is_set_without_it() ->
         env.cache_config("redis://127.0.0.1:6379/0")
 
 
+def test_sessions_are_read_through_a_redis_cache_and_kept_in_the_database() -> None:
+    redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
+    database = env.cache_config("dbcache://mesodesk_cache")
+    assert env.session_engine(redis) == "django.contrib.sessions.backends.cached_db"
+    assert env.session_engine(database) == "django.contrib.sessions.backends.db"
+
+
 def test_it_prints_mail_to_the_console_by_default() -> None:
     assert env.email_config("consolemail://", var_dir=VAR) == {
         "BACKEND": "django.core.mail.backends.console.EmailBackend",

@@ -139,6 +139,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The database cache is shared by every process (web servers, the worker) without another
 # service to run, on SQLite and PostgreSQL alike; `mesodesk migrate` creates its table.
 CACHES = {"default": env.cache_config(env.read_str(_ENV, "CACHE_URL", "dbcache://mesodesk_cache"))}
+# Sessions in the database; read from the cache too when it is Redis (README "Production").
+SESSION_ENGINE = env.session_engine(CACHES["default"])
 
 # Production must really send (appointment reminders, aftercare); the console is for demos.
 _EMAIL_URL = (

@@ -33,9 +33,19 @@ ONE_ROW_READ = 2  # + the appointment
 READ_PATIENT = 3  # + the patient, its access event
 DAY_WITH_NAMES = 3  # + the practitioner, the day's appointments with their patients
 CREATE_PATIENT = 3  # + the patient, its history row
-BOOK_CONSULTATION = 12
-BOOK_SESSION = 20
-RESCHEDULE = 13
+# + patient, practitioner, room; the roles, closure and working hours (one); the overlap;
+# the appointment and its history row; the contact preferences; the reminders.
+BOOK_CONSULTATION = 10
+# As a consultation, + the planned session and device; the plan, the patient's lock, the
+# screening with every staleness fact, the clinic's overrides (the washout's timeline,
+# reused for the reminders), the planned session not booked yet, the last session of the
+# series (for the maintenance recall).
+BOOK_SESSION = 18
+# + the appointment, locked with who and what it books; the checks and writes of a
+# booking; the existing reminders, and cancelling the old one.
+RESCHEDULE = 11
+# + the appointment twice (read, locked), whether `by` may change it, the change and its
+# history row, the reminders and cancelling them.
 CANCEL = 8
 
 

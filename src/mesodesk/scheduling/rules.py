@@ -16,12 +16,13 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, FilteredRelation, Q
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room
 from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library
@@ -114,6 +115,47 @@ def check_times(start: datetime, duration: timedelta, clinic: Clinic) -> Booking
     return Booking(start=start, end=start + duration, zone=ZoneInfo(clinic.time_zone))
 
 
+@dataclass(frozen=True)
+class People:
+    """What a booking needs to know about the people, read together: the role of the
+    practitioner and of whoever books (when staff here), whether the clinic is closed on
+    the booking's local day, and the practitioner's working week at the clinic."""
+
+    roles: dict[int, str]
+    closed: bool
+    week: dict[int, list[tuple[time, time]]]
+
+
+def read_people(*, clinic: Clinic, practitioner: User, by: User, booking: Booking) -> People:
+    """`People` in one query: the memberships of the practitioner and of `by`, each row
+    with the closure of that day and (left-joined) the practitioner's working hours. When
+    neither is staff here, which the checks refuse anyway, two more queries."""
+    day = booking.start.astimezone(booking.zone).date()
+    rows = (
+        Membership.objects.filter(clinic=clinic, user__in={practitioner.pk, by.pk})
+        .annotate(
+            hours=FilteredRelation(
+                "user__working_hours", condition=Q(user__working_hours__clinic=clinic)
+            ),
+            closed=Exists(ClinicClosure.objects.filter(clinic=clinic, date=day)),
+        )
+        .order_by("hours__weekday", "hours__start")
+        .values_list("user_id", "role", "closed", "hours__weekday", "hours__start", "hours__end")
+    )
+    roles: dict[int, str] = {}
+    closed = False
+    week: dict[int, list[tuple[time, time]]] = {weekday: [] for weekday in range(7)}
+    for user_id, role, closed_that_day, weekday, start, end in rows:
+        roles[user_id] = role
+        closed = bool(closed_that_day)  # the same on every row
+        if user_id == practitioner.pk and weekday is not None:
+            week[weekday].append((start, end))
+    if not roles:
+        closed = day in clinics.closures_between(clinic, day, day)
+        week = clinics.working_hours(clinic, [practitioner.pk])[practitioner.pk]
+    return People(roles=roles, closed=closed, week=week)
+
+
 def check_people_and_places(
     *,
     clinic: Clinic,
@@ -122,17 +164,20 @@ def check_people_and_places(
     practitioner: User,
     room: Room,
     device: Device | None,
+    roles: dict[int, str] | None = None,
 ) -> Errors:
-    """The errors, by field, of who and what is booked: all of the clinic, all usable."""
+    """The errors, by field, of who and what is booked: all of the clinic, all usable.
+    `roles` are `People.roles` when the caller has read them."""
     errors: Errors = {}
     if patient.clinic_id != clinic.pk:
         errors["patient"] = _error("The patient is not a patient of this clinic.", "wrong_clinic")
-    # One query for both people: the practitioner's role and whether `by` is staff here.
-    roles = dict(
-        clinics.memberships_of_clinic(clinic=clinic)
-        .filter(user__in={practitioner.pk, by.pk})
-        .values_list("user_id", "role")
-    )
+    if roles is None:
+        # One query for both people: the practitioner's role and whether `by` is staff.
+        roles = dict(
+            clinics.memberships_of_clinic(clinic=clinic)
+            .filter(user__in={practitioner.pk, by.pk})
+            .values_list("user_id", "role")
+        )
     if roles.get(practitioner.pk) != Role.PRACTITIONER:
         errors["practitioner"] = _error(
             f"{_name(practitioner)} is not a practitioner of this clinic.", "not_practitioner"
@@ -156,15 +201,25 @@ def _error(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
-def check_hours(*, clinic: Clinic, practitioner: User, booking: Booking, errors: Errors) -> None:
+def check_hours(
+    *,
+    clinic: Clinic,
+    practitioner: User,
+    booking: Booking,
+    errors: Errors,
+    people: People | None = None,
+) -> None:
     """Adds an error unless the clinic is open and the practitioner works for the whole
-    appointment (a practitioner with no working hours recorded works opening hours)."""
+    appointment (a practitioner with no working hours recorded works opening hours).
+    `people` is what `read_people` read, when the caller has it."""
     zone = booking.zone
     local = booking.start.astimezone(zone)
     day = local.date()
     weekday = WEEKDAYS[day.weekday()]
-    closures = clinics.closures_between(clinic, day, day)
-    if day in closures:
+    closed = (
+        people.closed if people is not None else day in clinics.closures_between(clinic, day, day)
+    )
+    if closed:
         errors["start"] = _error(
             f"The clinic is closed on {weekday} {day.day} {day:%b %Y}.", "closed"
         )
@@ -177,7 +232,11 @@ def check_hours(*, clinic: Clinic, practitioner: User, booking: Booking, errors:
             "outside_opening_hours",
         )
         return
-    week = clinics.working_hours(clinic, [practitioner.pk]).get(practitioner.pk, {})
+    week = (
+        people.week
+        if people is not None
+        else clinics.working_hours(clinic, [practitioner.pk]).get(practitioner.pk, {})
+    )
     if any(week.values()):
         spans = week.get(day.weekday(), [])
         if not _fits(booking.start, booking.end, day, spans, zone):

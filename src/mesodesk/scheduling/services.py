@@ -95,8 +95,15 @@ def _check(
     again for the reminders)."""
     library = load_library()
     booking = rules.check_times(start, duration_of(kind, library), clinic)
+    people = rules.read_people(clinic=clinic, practitioner=practitioner, by=by, booking=booking)
     errors = rules.check_people_and_places(
-        clinic=clinic, patient=patient, by=by, practitioner=practitioner, room=room, device=device
+        clinic=clinic,
+        patient=patient,
+        by=by,
+        practitioner=practitioner,
+        room=room,
+        device=device,
+        roles=people.roles,
     )
     plan = rules.check_planned_session(
         clinic=clinic,
@@ -105,7 +112,9 @@ def _check(
         planned_session=planned_session,
         errors=errors,
     )
-    rules.check_hours(clinic=clinic, practitioner=practitioner, booking=booking, errors=errors)
+    rules.check_hours(
+        clinic=clinic, practitioner=practitioner, booking=booking, errors=errors, people=people
+    )
     if errors:
         raise ValidationError(errors)
     timeline = None
