@@ -1,6 +1,6 @@
 """The benchmarks' database: SQLite in a temporary folder, or a schema of its own in the
 PostgreSQL database DATABASE_URL names (created if missing), dropped afterwards unless
-kept. Shared by booking.py and reminders.py."""
+kept. Shared by booking.py, reminders.py and http.py."""
 
 from __future__ import annotations
 
@@ -9,6 +9,19 @@ import shutil
 import tempfile
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+# A healthy adult's intake (DESIGN 7.1): a patient who may book a session.
+HEALTHY_INTAKE: dict[str, Any] = {
+    "birth_date": "1985-05-05",
+    "sex": "female",
+    "pregnant": False,
+    "breastfeeding": False,
+    "conditions": [],
+    "medications": [],
+    "allergies": [],
+    "recent_procedures": [],
+    "fitzpatrick": 2,
+}
 
 
 def configure(keep: bool, environ: dict[str, str] | None = None) -> tuple[str, Any]:

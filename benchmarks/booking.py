@@ -35,7 +35,7 @@ from itertools import count, islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench_database import configure
+from bench_database import HEALTHY_INTAKE, configure
 
 SEED = 20261121
 ZONE = ZoneInfo("Europe/Berlin")
@@ -117,21 +117,10 @@ def seed_bench_clinic() -> Bench:
     add_device(clinic=clinic, name="RF 1", device_type="rf_facial")
     window_start = next_monday()
     add_closure(clinic=clinic, date=window_start + timedelta(days=24), reason="Holiday")
-    answers = {
-        "birth_date": "1985-05-05",
-        "sex": "female",
-        "pregnant": False,
-        "breastfeeding": False,
-        "conditions": [],
-        "medications": [],
-        "allergies": [],
-        "recent_procedures": [],
-        "fitzpatrick": 2,
-    }
     patients = []
     for i in range(PATIENTS_PER_CLINIC):
         patient = register_patient(clinic=clinic, by=desk, first_name="Pat", last_name=f"B{i}")
-        record_intake(clinic=clinic, patient=patient, by=desk, answers=answers)
+        record_intake(clinic=clinic, patient=patient, by=desk, answers=HEALTHY_INTAKE)
         patients.append(patient)
     return Bench(clinic, desk, practitioners, rooms, guns, patients, window_start)
 

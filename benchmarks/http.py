@@ -52,6 +52,7 @@ from datetime import time as clock  # noqa: E402
 from typing import Any  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
+from bench_database import HEALTHY_INTAKE as INTAKE  # noqa: E402
 from bench_database import configure  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
@@ -64,17 +65,6 @@ API = f"/api/v1/clinics/{SLUG}"
 OPENING = {str(d): [["08:00", "20:00"]] for d in range(6)} | {"6": []}
 START_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 30.0
-INTAKE = {
-    "birth_date": "1985-05-05",
-    "sex": "female",
-    "pregnant": False,
-    "breastfeeding": False,
-    "conditions": [],
-    "medications": [],
-    "allergies": [],
-    "recent_procedures": [],
-    "fitzpatrick": 2,
-}
 # DESIGN 12: the median of each request as a multiple of the floor, and its statements.
 TARGETS = {
     "one-row read (appointment)": (2, 3),

@@ -33,8 +33,13 @@ SQLITE_OPTIONS: dict[str, Any] = {
     "timeout": 20,
 }
 
-# Seconds a server thread keeps its SQLite connection (Django's CONN_MAX_AGE).
-SQLITE_CONN_MAX_AGE = 600
+# Seconds a thread of `mesodesk serve` keeps its SQLite connection (Django's CONN_MAX_AGE):
+# a new connection per request runs the PRAGMAs again and, when it was the last one open,
+# checkpoints the WAL into the database with an fsync as it closes (benchmarks/http.py:
+# a patient read took twice as long). Only there: the reminder worker reconnects every
+# batch, which its recovery from a killed worker relies on
+# (tests/messaging/test_worker_faults.py fails with kept connections).
+SQLITE_SERVER_CONN_MAX_AGE = 600
 
 CACHE_SCHEMES = ("dbcache", "locmemcache", "dummycache", "filecache", "redis", "rediss")
 EMAIL_SCHEMES = (
@@ -148,10 +153,8 @@ def _sqlite_config(url: str, *, name: str, cwd: Path) -> dict[str, Any]:
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path),
         "OPTIONS": dict(SQLITE_OPTIONS),
-        # Kept open by each server thread: a new connection per request runs the PRAGMAs
-        # again and, when it was the last one open, checkpoints the WAL into the database
-        # with an fsync as it closes (benchmarks/http.py: 3-4x slower reads and writes).
-        "CONN_MAX_AGE": SQLITE_CONN_MAX_AGE,
+        # `mesodesk serve` raises it to SQLITE_SERVER_CONN_MAX_AGE for its threads.
+        "CONN_MAX_AGE": 0,
         # A file, not shared-cache memory, for the test database: in memory a second
         # writer fails at once with "table is locked" instead of waiting its turn, so
         # concurrency tests would not see SQLite as production runs it.

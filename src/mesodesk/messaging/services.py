@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -71,10 +71,16 @@ def _store(prefs: ContactPreferences) -> None:
     """Stores the patient's default preferences if they never chose: the row's token is
     what a message's link holds."""
     if prefs.pk is None:
-        ContactPreferences.objects.get_or_create(
-            patient=prefs.patient,
-            defaults={"clinic": prefs.clinic, "email": prefs.email, "sms": prefs.sms},
-        )
+        # The caller has just found none: no need to look again before writing. A
+        # concurrent first booking of the patient may store the same defaults first.
+        try:
+            with transaction.atomic():
+                ContactPreferences.objects.create(
+                    patient=prefs.patient, clinic=prefs.clinic, email=prefs.email, sms=prefs.sms
+                )
+        except IntegrityError:
+            if not ContactPreferences.objects.filter(patient=prefs.patient).exists():
+                raise
 
 
 class _Unset:

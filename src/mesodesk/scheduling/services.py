@@ -204,10 +204,13 @@ def book_appointment(
     `BookingConflict` if a resource or the patient is taken then, or the planned session
     is booked already — also when a concurrent booking got there first.
 
-    For a session the patient's screening is first brought up to date (screened again
-    when a new intake, plan, protocol version or clinic override has come since it was
-    computed) and committed in a transaction of its own, which stays even when the
-    booking is refused; the booking itself is one transaction, holding the patient's row.
+    For a session the patient's screening is brought up to date (screened again when a
+    new intake, plan, protocol version or clinic override has come since it was computed)
+    and committed in a transaction of its own, which stays even when the booking is then
+    refused; the booking itself is one transaction, holding the patient's row. The
+    staleness is checked once, inside that transaction, once the times, people and hours
+    have passed: a stale screening rolls it back, is screened again, and the booking is
+    tried once more.
     """
     kind = _kind(kind)
     details = {

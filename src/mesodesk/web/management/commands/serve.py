@@ -71,6 +71,10 @@ class Command(BaseCommand):
             call_command("collectstatic", interactive=False, verbosity=0)
         from mesodesk.wsgi import application
 
+        database = settings.DATABASES["default"]
+        if database["ENGINE"].endswith("sqlite3"):
+            # Each server thread keeps its connection (config.env.SQLITE_SERVER_CONN_MAX_AGE).
+            database["CONN_MAX_AGE"] = env.SQLITE_SERVER_CONN_MAX_AGE
         # No connection may be shared with the forked workers.
         connections.close_all()
         options_ = {
