@@ -178,6 +178,22 @@ def test_a_bad_intake_names_the_field(clinic: Clinic, desk: Client) -> None:
     assert "conditions[0]" in refused.json()["errors"]
 
 
+def test_an_intake_without_fitzpatrick_is_screened_with_the_skin_type_unknown(
+    clinic: Clinic, desk: Client
+) -> None:
+    patient = post(desk, "/patients", {"first_name": "Unsure", "last_name": "Phototype"}).json()
+    answers = {k: v for k, v in intake().items() if k != "fitzpatrick"}
+    created = post(desk, f"/patients/{patient['id']}/intakes", {"answers": answers})
+    assert created.status_code == 201, created.json()
+    assert created.json()["screening"]["verdict"] == "eligible"
+    # The safety-relevant answers stay required.
+    for field in ("birth_date", "sex", "pregnant", "breastfeeding", "conditions", "medications"):
+        without = {k: v for k, v in answers.items() if k != field}
+        refused = post(desk, f"/patients/{patient['id']}/intakes", {"answers": without})
+        assert refused.status_code == 422
+        assert field in refused.json()["errors"]
+
+
 def test_reading_a_patient_leaves_an_access_event(clinic: Clinic, desk: Client, fiona: Any) -> None:
     patient_id, _ = register(desk, "Audit")
     before = AccessEvent.objects.count()

@@ -130,6 +130,14 @@ def test_screen_reads_the_intake_from_stdin_with_a_dash() -> None:
     check_screening(ok_json(mesodesk("screen", "-", stdin=json.dumps(INTAKE))))
 
 
+def test_screen_and_timeline_take_an_intake_without_fitzpatrick_as_an_unknown_skin_type(
+    tmp_path: Path,
+) -> None:
+    unsure = _without("fitzpatrick")
+    check_screening(ok_json(mesodesk("screen", "-", stdin=unsure, cwd=tmp_path)))
+    assert ok_json(mesodesk(*TL, stdin=unsure, cwd=tmp_path))["items"]
+
+
 # --- timeline ---------------------------------------------------------------------------
 
 

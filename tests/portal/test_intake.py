@@ -107,3 +107,15 @@ def test_the_next_visit_shows_the_last_answers_and_sending_again_makes_a_new_ver
     paula_client.post(url("intake", clinic), FILLED | {"action": "submit", "med-1-name": ""})
     assert list(paula.intakes.values_list("number", flat=True)) == [1, 2]
     assert not IntakeDraft.objects.exists()
+
+
+def test_a_patient_who_does_not_know_their_skin_type_is_screened_with_it_unknown(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    response = paula_client.post(
+        url("intake", clinic), FILLED | {"action": "submit", "fitzpatrick": ""}
+    )
+    assert response.status_code == 302
+    version = IntakeVersion.objects.get(patient=paula)
+    assert version.answers["fitzpatrick"] is None
+    assert version.screenings.get().verdict == "eligible"

@@ -60,6 +60,14 @@ def test_it_shows_intake_versions_and_what_changed(
     assert "<ins>Advil 200 mg</ins>" in page
 
 
+def test_a_skin_type_the_patient_did_not_know_reads_not_known(
+    clinic: Clinic, fiona: User, maria: Patient
+) -> None:
+    record_intake(clinic=clinic, patient=maria, by=fiona, answers=intake(fitzpatrick=None))
+    page = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
+    assert "<dt>Fitzpatrick skin type</dt><dd>not known</dd>" in page
+
+
 def test_reading_a_chart_leaves_an_access_event(
     clinic: Clinic, fiona: User, maria: Patient
 ) -> None:

@@ -156,11 +156,16 @@ INTAKE_FIELDS = (
     "recent_procedures",
     "fitzpatrick",
 )
+# Most patients do not know their phototype: absent means unknown, like null. Every other
+# field, the safety-relevant ones above all, must be answered.
+OPTIONAL_INTAKE_FIELDS = frozenset({"fitzpatrick"})
 
 
 def parse_intake(data: Any, library: Library, *, today: date | None = None) -> Intake:
     """Check an intake document and turn it into an `Intake`; raises `InputError`."""
-    data = _object(data, "", set(INTAKE_FIELDS), set())
+    data = _object(
+        data, "", set(INTAKE_FIELDS) - OPTIONAL_INTAKE_FIELDS, set(OPTIONAL_INTAKE_FIELDS)
+    )
     birth = None if data["birth_date"] is None else _date(data["birth_date"], "birth_date")
     if birth is not None and today is not None and birth > today:
         raise InputError("birth_date", "is in the future")
@@ -185,7 +190,7 @@ def parse_intake(data: Any, library: Library, *, today: date | None = None) -> I
         if today is not None and when > today:
             raise InputError(f"{path}.date", "is in the future")
         procedures.append(RecentProcedure(name=_text(item["name"], f"{path}.name"), date=when))
-    fitzpatrick = data["fitzpatrick"]
+    fitzpatrick = data.get("fitzpatrick")
     if fitzpatrick is not None and (
         isinstance(fitzpatrick, bool)
         or not isinstance(fitzpatrick, int)

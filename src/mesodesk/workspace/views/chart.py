@@ -46,6 +46,8 @@ FIELD_LABELS = {
     "recent_procedures": "Recent procedures",
     "fitzpatrick": "Fitzpatrick skin type",
 }
+# What an unanswered optional field says (the patient did not know it), instead of "none".
+UNANSWERED = {"fitzpatrick": "not known"}
 
 
 def _words(code: str) -> str:
@@ -76,7 +78,15 @@ def _item_text(value: Any) -> str:
 
 def _answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
     keys = [*INTAKE_FIELDS, *sorted(set(answers) - set(INTAKE_FIELDS))]
-    return [(FIELD_LABELS.get(k, k.replace("_", " ")), answer_text(answers.get(k))) for k in keys]
+    return [
+        (
+            FIELD_LABELS.get(k, k.replace("_", " ")),
+            UNANSWERED[k]
+            if answers.get(k) is None and k in UNANSWERED
+            else answer_text(answers.get(k)),
+        )
+        for k in keys
+    ]
 
 
 def _cite(library: Library, labels: Any) -> list[Source | str]:
