@@ -242,7 +242,7 @@ CONFLICTS = [
         "7 days",
     ),
     ("avoid_retinoids", {"S000": "2 days", "S002": "a few days"}, "days"),
-    ("avoid_alcohol", {"S000": "two days", "S001": "excessive", "S002": "limit"}, "48 hours"),
+    ("avoid_alcohol", {"S000": "two days", "S001": "excessive", "S002": "limit"}, "2 days"),
     ("keep_area_dry", {"S000": "12 hours", "S002": "10-15 hours"}, "15 hours"),
     ("no_sauna_hot_tub", {"S000": "couple of days", "S001": "certain period"}, "48 hours"),
     ("diet_advice_withheld", {"S000": "high-protein", "S002": "high-protein"}, "no diet"),
@@ -959,3 +959,51 @@ def test_every_conflict_has_two_values_a_chosen_default_and_a_why() -> None:
         assert all(value.strip() for _, value in conflict.values), f"{name}: empty value"
         assert conflict.chosen.strip(), f"{name}: conflict without a chosen default"
         assert conflict.why.strip(), f"{name}: conflict without a why"
+
+
+# --- Figures no source gives, reasons and substances the sources do not name -------------
+
+CLINIC_DEFINED = {
+    "avoid_smoking",
+    "cold_compress",
+    "no_touching",
+    "avoid_alcohol_after",
+    "no_nsaids_after",
+    "no_tight_clothing",
+    "avoid_caffeine_after",
+    "avoid_smoking_after",
+    "plan_downtime",
+}
+
+
+def test_every_figure_no_source_gives_is_marked_as_the_clinics_default() -> None:
+    marked = {r.code for r in library().rules if r.clinic_defined}
+    assert marked == CLINIC_DEFINED
+    for code in CLINIC_DEFINED:
+        note = rule(code).note.lower()
+        assert "no source" in note or "says only" in note, code
+        assert "clinic's default" in note, code
+
+
+def test_smoking_is_discouraged_only_for_the_reason_seed_001_gives() -> None:
+    before, after = rule("avoid_smoking"), rule("avoid_smoking_after")
+    assert "health and appearance of your skin" in before.text
+    assert_cites(before, {"S001"})
+    for item in (before, after):
+        assert "healing" not in item.text.lower(), item.code
+
+
+def test_each_blood_thinning_supplement_cites_the_source_naming_it_or_is_the_clinics_addition() -> (
+    None
+):
+    lib = library()
+    members = [s for s in lib.substances.values() if "blood_thinning_supplement" in s.classes]
+    named = {s.code for s in members if s.sources}
+    assert {"fish_oil", "garlic", "ginkgo", "vitamin_e"} <= named
+    for s in members:
+        if s.sources:
+            assert {c.source for c in s.sources} == {"S002"}, s.code
+            assert not s.addition
+        else:
+            assert "clinic's addition" in s.addition, s.code
+    assert {"turmeric", "ginseng", "bromelain"} <= {s.code for s in members if s.addition}

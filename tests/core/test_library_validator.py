@@ -437,3 +437,66 @@ def test_the_version_changes_when_a_library_file_changes(tmp_path: Path) -> None
     after = load_library(root)
     assert after.release == before.release
     assert after.version != before.version
+
+
+# --- What staff read agrees with what patients get ----------------------------------------
+
+
+def test_a_conflict_that_chooses_hours_for_a_preparation_counted_in_days_is_reported(
+    tmp_path: Path,
+) -> None:
+    problems = problems_after_edit(
+        tmp_path, "preparation.toml", "avoid_alcohol", r'chosen = "2 days', 'chosen = "48 hours'
+    )
+    assert_reported(
+        problems,
+        "preparation.toml",
+        "rule 'avoid_alcohol'",
+        "conflict chooses '48 hours' but the rule starts 2 calendar days before the session day",
+    )
+
+
+def test_a_conflict_that_chooses_another_duration_than_the_rule_applies_is_reported(
+    tmp_path: Path,
+) -> None:
+    problems = problems_after_edit(
+        tmp_path, "aftercare.toml", "keep_area_dry", r'^lasts = "15h"', 'lasts = "12h"'
+    )
+    assert_reported(
+        problems, "aftercare.toml", "rule 'keep_area_dry'", "conflict chooses '15 hours'"
+    )
+
+
+def test_a_wording_that_says_it_needs_a_wording_for_several_entries(tmp_path: Path) -> None:
+    problems = problems_after_edit(
+        tmp_path, "preparation.toml", "consult_prescriber", r"^text_matched_many = .*$", ""
+    )
+    assert_reported(
+        problems, "preparation.toml", "rule 'consult_prescriber'", "add `text_matched_many`"
+    )
+
+
+def test_a_clinic_defined_figure_needs_a_note_and_no_conflict(tmp_path: Path) -> None:
+    problems = problems_after_edit(
+        tmp_path, "aftercare.toml", "keep_area_dry", r"^lasts = ", "clinic_defined = true\nlasts = "
+    )
+    assert_reported(
+        problems,
+        "aftercare.toml",
+        "rule 'keep_area_dry'",
+        "a clinic-defined figure has no conflict",
+    )
+
+
+def test_a_supplement_without_its_own_source_or_the_clinics_addition_is_reported(
+    tmp_path: Path,
+) -> None:
+    problems = problems_after_edit(
+        tmp_path, "vocabulary/substances.toml", "turmeric", r"^addition = .*$", ""
+    )
+    assert_reported(
+        problems,
+        "vocabulary/substances.toml",
+        "substance 'turmeric'",
+        "its class needs each member to cite its own source or be an `addition`",
+    )

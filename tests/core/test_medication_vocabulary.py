@@ -17,10 +17,10 @@ from mesodesk.core.matching import Vocabulary
 
 SUBSTANCES_FILE = "substances.toml"
 
-# Aspirin bought over the counter thins the blood but needs no prescription; mesodesk
-# goes by the patient's "prescribed" flag for these. Low-dose aspirin is the exception:
-# taken for the heart on a doctor's advice, it is always treated as prescribed.
-OTC_ASPIRIN = frozenset({"aspirin", "aspirin_paracetamol_caffeine"})
+# Aspirin bought over the counter thins the blood but needs no prescription. Low-dose
+# aspirin is always treated as prescribed; plain aspirin too unless the entry makes the
+# over-the-counter use clear (`over_the_counter_if`); painkiller brands go by the flag.
+OTC_ASPIRIN = frozenset({"aspirin", "aspirin_painkiller", "aspirin_paracetamol_caffeine"})
 
 ALWAYS_PRESCRIBED_CLASSES = frozenset({"anticoagulant", "antiplatelet", "insulin", "retinoid_oral"})
 
@@ -280,6 +280,33 @@ def test_prescription_status_follows_the_us_uk_and_eu(
     lib: Any, code: str, prescription_only: bool
 ) -> None:
     assert lib.substances[code].prescription_only is prescription_only
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("insuline", "insulin_unspecified"),
+        ("Insuline Lantus", "insulin_glargine"),
+        ("insulina glargina", "insulin_glargine"),
+        ("Insulin", "insulin_unspecified"),
+        ("héparine", "heparin"),
+        ("eparina", "heparin"),
+        ("warfarina", "warfarin"),
+        ("enoxaparine", "enoxaparin"),
+        ("clopidogrel", "clopidogrel"),
+    ],
+)
+def test_the_drugs_that_decide_a_verdict_are_recognised_in_other_languages_spellings(
+    lib: Any, written: str, code: str
+) -> None:
+    assert code in lib.substance_words.find(written)
+
+
+def test_other_languages_spellings_are_only_for_the_classes_that_ask_for_them(lib: Any) -> None:
+    # Ibuprofen is no verdict-deciding drug: "ibuprofena" stays unknown (a clinician looks).
+    assert lib.substance_words.find("ibuprofena") == frozenset()
+    varied = {c.code for c in lib.substance_classes.values() if c.spelling_variants}
+    assert varied == {"anticoagulant", "antiplatelet", "insulin"}
 
 
 def test_both_aspirins_thin_the_blood_as_nsaid_and_antiplatelet(lib: Any) -> None:

@@ -149,6 +149,35 @@ def test_insulin_among_the_medications_implies_insulin_treated_diabetes_seed_002
     assert result.verdict == "ineligible"
 
 
+@pytest.mark.parametrize("name", ["insuline", "Insuline Lantus 20 UI le soir", "insulina"])
+def test_insulin_in_another_languages_spelling_implies_insulin_treated_diabetes(name: str) -> None:
+    result = screened(medications=[med(name)])
+    assert result.verdict == "ineligible"
+    hit = finding(result, "insulin_treated_diabetes")
+    assert hit is not None and hit.matched == (name,)
+    assert "unrecognized_medication" not in codes(result)
+
+
+@pytest.mark.parametrize("name", ["aspirin", "Aspirin 300mg", "Bayer", "ASA 325 mg daily"])
+def test_aspirin_without_a_clear_over_the_counter_context_goes_to_a_clinician(name: str) -> None:
+    """Cardiac patients list their daily aspirin this way: like low-dose aspirin it is
+    never given a stop date, and a clinician looks (S002 'blood thinning medication')."""
+    result = screened(medications=[med(name, prescribed=False)])
+    assert result.verdict == "review"
+    hit = finding(result, "anticoagulant_therapy")
+    assert hit is not None and hit.matched == (name,)
+    assert "otc_blood_thinner" not in codes(result)
+
+
+@pytest.mark.parametrize(
+    "name", ["aspirin for headaches", "Aspirin 500mg when needed", "Alka-Seltzer", "Anadin"]
+)
+def test_aspirin_clearly_taken_over_the_counter_gets_only_a_caution(name: str) -> None:
+    result = screened(medications=[med(name, prescribed=False)])
+    assert result.verdict == "eligible"
+    assert finding(result, "otc_blood_thinner") is not None
+
+
 def test_a_diabetes_tablet_is_not_insulin() -> None:
     """S002 excludes diabetics who use insulin, not every diabetic."""
     result = screened(medications=[med("metformin 500 mg", prescribed=True)])
@@ -278,7 +307,7 @@ def test_a_blood_thinner_message_never_tells_the_patient_to_stop_it() -> None:
         med("fish oil 1000mg"),
         med("fish oil 1000 mg"),
         med("Omega-3 fish oil, 2 capsules a day"),
-        med("aspirin"),
+        med("aspirin for headaches"),
         med("Ginkgo biloba"),
     ],
     ids=lambda m: m["name"],

@@ -816,3 +816,42 @@ def test_a_washout_warning_names_a_start_that_leaves_the_full_window(
         else:
             first_instant = datetime.combine(opens, time(), t.zone)
             assert first_instant.astimezone(UTC) >= booked_at.astimezone(UTC) - timedelta(hours=1)
+
+
+# --- What the items say about the patient's own entries ------------------------------------
+
+
+def test_several_prescribed_medicines_are_them_not_it() -> None:
+    t = timeline(intake(medications=[med("warfarin", True), med("Plavix 75mg", True)]))
+    text = item(t, "consult_prescriber").text
+    assert text.startswith("You take warfarin and Plavix 75mg.")
+    assert "any of them" in text
+    assert " it " not in text
+    single = item(timeline(intake(medications=[med("warfarin", True)])), "consult_prescriber")
+    assert "Do not stop or change it on your own" in single.text
+
+
+@pytest.mark.parametrize("name", ["aspirin", "Aspirin 300mg", "Bayer"])
+def test_plain_aspirin_gets_no_stop_date_but_the_prescriber_question(name: str) -> None:
+    t = timeline(intake(medications=[med(name)]))
+    assert item(t, "consult_prescriber").matched == (name,)
+    assert item(t, "avoid_nsaids").matched == ()
+
+
+def test_a_supplement_no_source_names_is_shown_to_staff_as_the_clinics_addition() -> None:
+    t = timeline(intake(medications=[med("turmeric capsules"), med("fish oil")]))
+    supplements = item(t, "avoid_blood_thinning_supplements")
+    assert supplements.matched == ("turmeric capsules", "fish oil")
+    assert supplements.additions == ("turmeric (curcumin)",)
+    assert supplements.to_dict()["additions"] == ["turmeric (curcumin)"]
+    only_named = item(
+        timeline(intake(medications=[med("fish oil")])), "avoid_blood_thinning_supplements"
+    )
+    assert only_named.additions == ()
+
+
+def test_a_figure_no_source_gives_is_flagged_as_clinic_defined_in_the_item() -> None:
+    t = timeline()
+    assert item(t, "avoid_alcohol_after").clinic_defined is True
+    assert item(t, "avoid_alcohol_after").to_dict()["clinic_defined"] is True
+    assert item(t, "keep_area_dry").clinic_defined is False

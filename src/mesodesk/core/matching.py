@@ -32,6 +32,41 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.lower()))
 
 
+def mentions(text: str, phrases: Iterable[str]) -> bool:
+    """Whether `text` contains one of `phrases` as whole words ("for my headaches")."""
+    tokens = words(text)
+    for phrase in phrases:
+        key = words(phrase)
+        size = len(key)
+        if size and any(tokens[i : i + size] == key for i in range(len(tokens) - size + 1)):
+            return True
+    return False
+
+
+# Endings other languages give drug names: French, German and Dutch "insuline",
+# "warfarine"; Spanish, Italian and Portuguese "insulina", "heparina".
+_ENDINGS = ("e", "a")
+
+
+def spelling_variants(name: str) -> list[str]:
+    """`name` with one word at a time given another language's ending: "insulin glargine"
+    -> "insuline glargine", "insulina glargine", "insulin glargina". Only words of five
+    letters or more, never digits."""
+    tokens = words(name)
+    out = []
+    for i, word in enumerate(tokens):
+        if len(word) < 5 or not word.isalpha():
+            continue
+        if word[-1] not in "aeiouy":
+            endings = [word + end for end in _ENDINGS]
+        elif word[-1] == "e":
+            endings = [word[:-1] + "a"]
+        else:
+            continue
+        out += [" ".join((*tokens[:i], other, *tokens[i + 1 :])) for other in endings]
+    return out
+
+
 class Vocabulary:
     """Maps word sequences to the codes they name."""
 

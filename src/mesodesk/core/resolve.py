@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from mesodesk.core.inputs import Intake, Plan
 from mesodesk.core.library import Library
-from mesodesk.core.library.model import Prescribed, Selector
+from mesodesk.core.library.model import Prescribed, Selector, Substance
+from mesodesk.core.matching import mentions
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,7 @@ def resolve(intake: Intake, plan: Plan | None, library: Library) -> Resolved:
         codes = library.substance_words.find(med.name)
         substances = [library.substances[c] for c in codes]
         classes = frozenset(cls for s in substances for cls in s.classes)
-        prescribed = med.prescribed or any(s.prescription_only for s in substances)
+        prescribed = med.prescribed or any(_as_prescribed(s, med.name) for s in substances)
         medications.append(ResolvedMedication(med.name, frozenset(codes), classes, prescribed))
     allergies = []
     for name in intake.allergies:
@@ -77,10 +78,36 @@ def resolve(intake: Intake, plan: Plan | None, library: Library) -> Resolved:
     return Resolved(intake, plan, tuple(medications), tuple(allergies), tuple(procedures))
 
 
+def _as_prescribed(substance: Substance, entry: str) -> bool:
+    """Prescription-only, or a substance that is over the counter only in a clear context
+    (aspirin "for headaches") named without one: a clinician must look, and no stop date."""
+    if substance.prescription_only:
+        return True
+    return bool(substance.over_the_counter_if) and not mentions(
+        entry, substance.over_the_counter_if
+    )
+
+
 def _prescribed_ok(selector: Selector, med: ResolvedMedication) -> bool:
     if selector.prescribed is Prescribed.ANY:
         return True
     return med.prescribed is (selector.prescribed is Prescribed.YES)
+
+
+def matched_substances(selector: Selector, r: Resolved, library: Library) -> list[Substance]:
+    """The substances of the patient's medications that the selector's classes matched,
+    each once: their own sources, or the clinic's additions no source names."""
+    if not selector.medication_classes:
+        return []
+    found: dict[str, Substance] = {}
+    for med in r.medications:
+        if selector.medication_classes.isdisjoint(med.classes) or not _prescribed_ok(selector, med):
+            continue
+        for code in sorted(med.substances):
+            substance = library.substances[code]
+            if not selector.medication_classes.isdisjoint(substance.classes):
+                found.setdefault(code, substance)
+    return list(found.values())
 
 
 def select(selector: Selector, r: Resolved) -> tuple[bool, list[str]]:

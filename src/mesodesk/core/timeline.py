@@ -19,7 +19,7 @@ from mesodesk.core.library import Library
 from mesodesk.core.library.model import Conflict, Kind, Phase, Rule
 from mesodesk.core.localtime import forward, local_midnight
 from mesodesk.core.overrides import NO_OVERRIDES, Overrides
-from mesodesk.core.resolve import Resolved, resolve, select
+from mesodesk.core.resolve import Resolved, matched_substances, resolve, select
 
 PHASE_ORDER = {Phase.PREP: 0, Phase.DAY_OF: 1, Phase.AFTERCARE: 2, Phase.WATCH: 3}
 _FREQ = {timedelta(hours=1): "hourly", timedelta(days=1): "daily"}
@@ -63,6 +63,10 @@ class Item:
     conflict_sources: tuple[tuple[str, str], ...]  # (source label, its value)
     # The sources' titles, for patients' eyes (a seed's label is its file name).
     source_titles: tuple[str, ...] = ()
+    # Matched substances that no source names: the clinic's additions (staff see them).
+    additions: tuple[str, ...] = ()
+    # No source gives this figure: a default the clinic may set (staff see it).
+    clinic_defined: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         conflict = None
@@ -84,6 +88,8 @@ class Item:
             "text": self.text,
             "value": self.value or None,
             "sources": list(self.sources),
+            "additions": list(self.additions),
+            "clinic_defined": self.clinic_defined,
             "conflict": conflict,
         }
 
@@ -174,6 +180,8 @@ def spoken_list(names: list[str]) -> str:
 def _text(rule: Rule, matched: list[str], approved: bool) -> str:
     if approved and rule.text_approved:
         return rule.text_approved
+    if len(matched) > 1 and rule.text_matched_many:
+        return rule.text_matched_many.format(matched=spoken_list(matched))
     if matched and rule.text_matched:
         return rule.text_matched.format(matched=spoken_list(matched))
     return rule.text
@@ -265,8 +273,11 @@ def build_timeline_resolved(
             continue
         rule = effective_rule(base, overrides)
         matched: list[str] = []
+        substances = []
         if not rule.when.is_empty():
             _, matched = select(rule.when, r)
+            substances = matched_substances(rule.when, r, library)
+        citations = (*rule.sources, *(c for s in substances for c in s.sources))
         if rule.personal and not matched:
             continue
         begin, finish = _window(rule, start_utc, end_utc, tz)
@@ -288,8 +299,10 @@ def build_timeline_resolved(
                 matched=tuple(matched),
                 text=_text(rule, matched, approved and rule.approval is not None),
                 value=rule.value,
-                sources=tuple(library.source_labels(rule.sources)),
-                source_titles=tuple(library.source_titles(rule.sources)),
+                sources=tuple(library.source_labels(citations)),
+                source_titles=tuple(library.source_titles(citations)),
+                additions=tuple(s.label for s in substances if s.addition),
+                clinic_defined=rule.clinic_defined,
                 conflict=rule.conflict,
                 conflict_sources=tuple(
                     (library.sources[sid].label, value) for sid, value in rule.conflict.values

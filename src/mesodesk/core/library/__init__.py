@@ -38,7 +38,7 @@ from mesodesk.core.library.model import (
     frozen_map,
 )
 from mesodesk.core.library.serialize import library_to_dict
-from mesodesk.core.matching import Vocabulary
+from mesodesk.core.matching import Vocabulary, spelling_variants, words
 
 LIBRARY_ROOT = Path(__file__).resolve().parents[2] / "protocols" / "library"
 
@@ -132,6 +132,21 @@ class Library:
         return library_to_dict(self)
 
 
+def _substance_words(parsed: Parsed) -> Vocabulary:
+    """The substances' names, and for the classes that ask for it (the drugs that decide a
+    verdict) their spellings in other languages, unless that spelling already names
+    something."""
+    names = [(s.code, (s.label, *s.synonyms)) for s in parsed.substances]
+    known = {words(name) for _, group in names for name in group}
+    varied = {c.code for c in parsed.substance_classes if c.spelling_variants}
+    variants = [
+        (s.code, [v for name in group for v in spelling_variants(name) if words(v) not in known])
+        for s, (_, group) in zip(parsed.substances, names, strict=True)
+        if varied.intersection(s.classes)
+    ]
+    return Vocabulary.build([*names, *variants])
+
+
 def _build(parsed: Parsed) -> Library:
     assert parsed.session is not None  # read_files reported its absence as a problem
     allergy_names: list[tuple[str, tuple[str, ...]]] = []
@@ -171,9 +186,7 @@ def _build(parsed: Parsed) -> Library:
         scales=_by_code(parsed.scales),
         facts=tuple(parsed.facts),
         rejected=tuple(parsed.rejected),
-        substance_words=Vocabulary.build(
-            (s.code, (s.label, *s.synonyms)) for s in parsed.substances
-        ),
+        substance_words=_substance_words(parsed),
         allergy_words=allergy_index,
         procedure_words=Vocabulary.build(
             (p.code, (p.label, *p.synonyms)) for p in parsed.procedures

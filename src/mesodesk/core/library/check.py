@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from datetime import timedelta
 
 from mesodesk.core.library.entries import Problem
 from mesodesk.core.library.loader import Parsed
-from mesodesk.core.library.model import Citation, Conflict, Phase, Selector
+from mesodesk.core.library.model import Citation, Conflict, Phase, Rule, Selector
 from mesodesk.core.matching import STOPWORDS, words
 
 # Hooks the screening engine implements; a `special` outside this set is a typo.
@@ -19,6 +21,15 @@ SPECIAL_HOOKS = frozenset(
     }
 )
 APPROVALS = frozenset({"massage"})
+# The first figure of a conflict's `chosen` ("48 hours, none at all"), which must be the
+# figure the rule applies, so that what staff read is what patients get.
+_FIGURE = re.compile(r"(\d+)\s*(minute|hour|day|week)s?\b")
+_UNIT = {
+    "minute": timedelta(minutes=1),
+    "hour": timedelta(hours=1),
+    "day": timedelta(days=1),
+    "week": timedelta(weeks=1),
+}
 INTAKE_FLAGS = frozenset({"pregnant", "breastfeeding"})
 
 
@@ -77,8 +88,18 @@ def check(parsed: Parsed) -> list[Problem]:
             cites(table, term.code, term.sources, None)
     for item in parsed.substance_classes:
         cites("substance_class", item.code, item.sources, None)
+    cited_classes = {c.code for c in parsed.substance_classes if c.members_cited}
     for item in parsed.substances:
         refs("substance", item.code, "substance class", item.classes, classes)
+        cites("substance", item.code, item.sources, None)
+        if item.sources and item.addition:
+            report("substance", item.code, "cites a source and is an addition: one or the other")
+        elif cited_classes.intersection(item.classes) and not (item.sources or item.addition):
+            report(
+                "substance",
+                item.code,
+                "its class needs each member to cite its own source or be an `addition`",
+            )
     for item in parsed.ingredients:
         cites("ingredient", item.code, item.sources, None)
         refs("ingredient", item.code, "ingredient group", [item.group], groups)
@@ -103,6 +124,9 @@ def check(parsed: Parsed) -> list[Problem]:
             report("rule", rule.code, f"unknown approval {rule.approval!r}")
         if rule.phase is not Phase.PREP and rule.lead_days is not None:
             report("rule", rule.code, "lead_days belongs to preparation items only")
+        disagreement = _chosen_disagrees(rule)
+        if disagreement:
+            report("rule", rule.code, disagreement)
     for table, items in (
         ("side_effect", parsed.side_effects),
         ("red_flag", parsed.red_flags),
@@ -135,6 +159,27 @@ def check(parsed: Parsed) -> list[Problem]:
 
     _check_synonyms(parsed, problems)
     return problems
+
+
+def _chosen_disagrees(rule: Rule) -> str:
+    """Why the conflict's chosen figure is not the figure the rule applies, or ""."""
+    found = _FIGURE.search(rule.conflict.chosen) if rule.conflict is not None else None
+    if found is None:
+        return ""
+    amount, unit = int(found.group(1)), found.group(2)
+    said = amount * _UNIT[unit]
+    if rule.phase is Phase.PREP:
+        # Preparation counts calendar days from local midnight: hours would be untrue.
+        if unit not in {"day", "week"} or said != timedelta(days=rule.lead_days or 0):
+            return (
+                f"conflict chooses {found.group(0)!r} but the rule starts "
+                f"{rule.lead_days} calendar days before the session day"
+            )
+        return ""
+    applied = rule.before if rule.phase is Phase.DAY_OF else rule.lasts
+    if applied is not None and said != applied:
+        return f"conflict chooses {found.group(0)!r} but the rule applies {applied}"
+    return ""
 
 
 def _check_synonyms(parsed: Parsed, problems: list[Problem]) -> None:

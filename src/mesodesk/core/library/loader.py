@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -109,6 +110,8 @@ def _substance_class(e: Entry) -> SubstanceClass:
         blood_thinning=e.flag("blood_thinning"),
         relevant=e.flag("relevant"),
         sources=e.citations(required=False),
+        spelling_variants=e.flag("spelling_variants"),
+        members_cited=e.flag("members_cited"),
     )
 
 
@@ -119,6 +122,9 @@ def _substance(e: Entry) -> Substance:
         classes=e.texts("classes", required=True),
         prescription_only=e.flag("prescription_only"),
         synonyms=e.texts("synonyms"),
+        over_the_counter_if=e.texts("over_the_counter_if"),
+        sources=e.citations(required=False),
+        addition=e.text("addition", required=False),
     )
 
 
@@ -241,11 +247,13 @@ def _rule(e: Entry) -> Rule:
         when=e.selector("when"),
         replaces_for_prescribed=e.flag("replaces_for_prescribed"),
         text_matched=e.text("text_matched", required=False),
+        text_matched_many=e.text("text_matched_many", required=False),
         text_approved=e.text("text_approved", required=False),
         value=e.text("value", required=False),
         patient_visible=e.flag("patient_visible", default=True),
         conflict=e.conflict(),
         note=e.text("note", required=False),
+        clinic_defined=e.flag("clinic_defined"),
     )
     timed_after = phase in {Phase.AFTERCARE, Phase.WATCH}
     if timed_after and (rule.lasts is None) == (not rule.until_end_of_day):
@@ -254,6 +262,13 @@ def _rule(e: Entry) -> Rule:
         e.problem("lead_days must not be negative")
     if (rule.approval is None) != (not rule.text_approved):
         e.problem("`approval` and `text_approved` go together")
+    if re.search(r"\bit\b", rule.text_matched) and not rule.text_matched_many:
+        # "You take warfarin and insulin ... do not stop it": several entries need "them".
+        e.problem("`text_matched` says 'it': add `text_matched_many` for several entries")
+    if rule.text_matched_many and "{matched}" not in rule.text_matched_many:
+        e.problem("`text_matched_many` must name {matched}")
+    if rule.clinic_defined and (rule.conflict is not None or not rule.note):
+        e.problem("a clinic-defined figure has no conflict of sources, and a note saying why")
     if rule.replaces_for_prescribed and rule.when.prescribed is not Prescribed.NO:
         e.problem('replaces_for_prescribed needs `when` with prescribed = "no"')
     if rule.personal and rule.when.is_empty():

@@ -97,6 +97,10 @@ class SubstanceClass:
     blood_thinning: bool = False
     relevant: bool = False  # does any rule of mesotherapy care about this class?
     sources: tuple[Citation, ...] = ()
+    # Its names are also recognised with other languages' endings ("insuline", "insulina").
+    spelling_variants: bool = False
+    # The sources name its members one by one: each cites a source or is an `addition`.
+    members_cited: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +112,11 @@ class Substance:
     classes: tuple[str, ...]
     prescription_only: bool = False
     synonyms: tuple[str, ...] = ()
+    # Words that make an entry clearly over the counter ("for headaches"). A substance
+    # that has them is treated as prescribed when an entry names it without any of them.
+    over_the_counter_if: tuple[str, ...] = ()
+    sources: tuple[Citation, ...] = ()  # the sources that name this substance itself
+    addition: str = ""  # why the clinic added it when no source names it
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,11 +263,15 @@ class Rule:
     when: Selector = field(default_factory=Selector)  # whose entries go into `matched`
     replaces_for_prescribed: bool = False  # prescribed matches go to consult_prescriber
     text_matched: str = ""  # wording used when the patient's own entries matched
+    text_matched_many: str = ""  # the same for several entries ("them", not "it")
     text_approved: str = ""  # wording used when the clinician gave the `approval`
     value: str = ""  # a figure the patient needs ("SPF 25 or higher", "1.9 litres")
     patient_visible: bool = True
     conflict: Conflict | None = None
     note: str = ""
+    # No source gives the figure (lead time or duration): it is the clinic's default, which
+    # staff are shown as such and each clinic may set with an override.
+    clinic_defined: bool = False
 
 
 @dataclass(frozen=True, slots=True)
