@@ -15,7 +15,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.helpers import MESODESK, mesodesk_env
+from tests.helpers import MESODESK, README, mesodesk_env
 
 S002 = "002_52dcbaaadde21bde.txt"
 
@@ -231,6 +231,22 @@ def test_a_start_in_the_repeated_hour_with_its_offset_is_accepted(files: dict[st
 
 
 # --- plan -------------------------------------------------------------------------------
+
+
+def test_plan_does_what_the_readme_says_of_a_dst_gap(tmp_path: Path) -> None:
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    assert "a later session whose wall time falls in a DST gap moves forward by the gap" in readme
+    assert "`--first 2026-03-29T02:30 --tz Europe/Berlin`) or happens twice is refused" in readme
+    refused = mesodesk(
+        *PL[:3], "--first", "2026-03-29T02:30", "--tz", "Europe/Berlin", cwd=tmp_path
+    )
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("mesodesk plan: --first: 2026-03-29T02:30 does not exist")
+    sessions = ok_json(
+        mesodesk(*PL[:3], "--first", "2026-03-15T02:30", "--tz", "Europe/Berlin", cwd=tmp_path)
+    )["sessions"]
+    assert sessions[1]["starts_at"] == "2026-03-29T03:30:00+02:00"
+    assert sessions[2]["starts_at"] == "2026-04-12T02:30:00+02:00"
 
 
 def test_plan_prints_the_sessions_and_maintenance_windows() -> None:

@@ -203,3 +203,35 @@ def test_an_admin_removes_an_override_with_a_reason_and_the_history_keeps_it(
     assert removal.history_change_reason == "Back to the library's seven days."
     assert removal.history_user == alice
     assert admin.post(remove, {"reason": "Again."}).status_code == 404
+
+
+def test_a_figure_no_source_gives_is_shown_as_the_clinics_to_set(
+    admin: Client, doctor: Client, clinic: Clinic
+) -> None:
+    listing = doctor.get(LIBRARY + "?q=alcohol").text
+    assert "No source gives this figure" in listing
+    assert "See who may set it" in listing
+    page = doctor.get(rule_url("avoid_alcohol_after")).text
+    assert "No source gives this figure." in page
+    assert "“For 48 hours” is a clinic-defined default" in page
+    assert "The clinic's admins can set its own figure on this page." in page
+    # A sourced figure says nothing of the kind.
+    assert "No source gives this figure" not in doctor.get(rule_url("keep_area_dry")).text
+    # The admin sets it through the override; the listing then shows the clinic's figure.
+    assert "Set Lindenhof" in admin.get(rule_url("avoid_alcohol_after")).text
+    response = admin.post(
+        rule_url("avoid_alcohol_after"), {"value": "24h", "reason": "Our physician advises a day."}
+    )
+    assert response.status_code == 302
+    assert ClinicOverride.objects.get(clinic=clinic, rule_code="avoid_alcohol_after").value == "24h"
+    listing = admin.get(LIBRARY + "?q=alcohol").text
+    assert "Our physician advises a day." in listing
+
+
+def test_a_rule_page_names_the_substances_no_source_names(doctor: Client) -> None:
+    page = doctor.get(rule_url("avoid_blood_thinning_supplements")).text
+    assert "Covered without a source" in page
+    assert "turmeric (curcumin)" in page and "bromelain" in page
+    assert "the clinic&#x27;s addition" in page
+    # Fish oil is named by seed 002: not among the additions.
+    assert "fish oil (omega-3)" not in page.split("Covered without a source")[1].split("</p>")[0]

@@ -142,7 +142,12 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
         clinic=clinic,
         patient=maria,
         by=fiona,
-        answers=intake(medications=[{"name": "Advil 200 mg", "prescribed": False}]),
+        answers=intake(
+            medications=[
+                {"name": "Advil 200 mg", "prescribed": False},
+                {"name": "turmeric", "prescribed": False},
+            ]
+        ),
     )
     plan = create_plan(
         clinic=clinic,
@@ -169,6 +174,9 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
     assert page.count('<span class="badge booked">Booked</span>') >= 3
     assert "Preparation" in page and "Aftercare" in page
     assert "Advil 200 mg" in page  # the NSAID item is about her Advil
+    # Staff see which figures no source gives and which substances no source names.
+    assert "No source gives this duration: a clinic-defined default" in page
+    assert "No source names turmeric (curcumin): the clinic's addition." in page
     assert "Reschedule or cancel" in page
     assert "version v1" in page
     assert "Reminders" in page

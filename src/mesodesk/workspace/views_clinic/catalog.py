@@ -70,6 +70,11 @@ class Entry:
     default: str = ""  # the library's figure or severity that an override replaces
     value_help: str = ""  # how to write a new value
     flags: tuple[str, ...] = ()
+    # No source gives the figure: the library's default is the clinic's to set.
+    clinic_defined: bool = False
+    # Substances the rule covers that no source names (the clinic's additions), and why.
+    additions: tuple[str, ...] = ()
+    additions_why: tuple[str, ...] = ()
     search: str = field(default="", repr=False)
 
     @property
@@ -195,9 +200,16 @@ def _rules(library: Library) -> Iterable[Entry]:
         texts = [("Patient text", rule.text)]
         if rule.text_matched:
             texts.append(("When the patient's own entries match", rule.text_matched))
+        if rule.text_matched_many:
+            texts.append(("When several of them match", rule.text_matched_many))
         if rule.text_approved:
             texts.append(("With the clinician's approval", rule.text_approved))
         default, value_help = _rule_default(rule)
+        added = [
+            s
+            for s in library.substances.values()
+            if s.addition and not rule.when.medication_classes.isdisjoint(s.classes)
+        ]
         yield _entry(
             code=rule.code,
             section=rule.phase.value,
@@ -213,6 +225,9 @@ def _rules(library: Library) -> Iterable[Entry]:
             default=default,
             value_help=value_help,
             flags=tuple(flags),
+            clinic_defined=rule.clinic_defined,
+            additions=tuple(s.label for s in added),
+            additions_why=tuple(dict.fromkeys(s.addition for s in added)),
         )
 
 
