@@ -46,7 +46,7 @@ def test_a_prescribed_blood_thinner_means_see_the_clinic_and_never_stop_it(
         clinic, paula, paula_client, medications=[{"name": "warfarin", "prescribed": True}]
     )
     assert "Please see the clinic first" in page
-    assert "Keep taking it as prescribed" in page
+    assert "Keep taking your medicines as your doctor told you" in page
     assert "relative" not in page
     assert "contraindication" not in page.lower()
 
@@ -58,3 +58,40 @@ def test_pregnancy_is_not_suitable_and_says_why_in_plain_words(
     assert "This treatment is not suitable for you" in page
     assert "Mesotherapy is not offered during pregnancy." in page
     assert "absolute" not in page
+
+
+def test_not_suitable_for_an_allergy_gives_only_the_allergys_advice(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    page = _outcome(clinic, paula, paula_client, allergies=["lidocaine"])
+    assert "This treatment is not suitable for you" in page
+    assert "You told us about an allergy (lidocaine)" in page
+    assert "If you are not sure about this allergy, book a consultation" in page
+    assert "pregnan" not in page.lower()
+    assert "breastfeeding" not in page.lower()
+
+
+def test_each_reason_not_to_treat_comes_with_its_own_next_step(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    page = _outcome(clinic, paula, paula_client, pregnant=True, conditions=["cardiac_disease"])
+    assert "Mesotherapy is not offered during pregnancy. After your pregnancy, update" in page
+    assert "Mesotherapy is not offered to people with heart disease.</li>" in page
+    assert "allergy" not in page.lower()
+
+
+def test_several_medicines_that_affect_bleeding_are_never_it(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    page = _outcome(
+        clinic,
+        paula,
+        paula_client,
+        medications=[
+            {"name": "warfarin", "prescribed": True},
+            {"name": "Plavix", "prescribed": True},
+        ],
+    )
+    assert "You take medicine that affects bleeding (warfarin, Plavix)." in page
+    assert "Keep taking your medicines as your doctor told you" in page
+    assert " it " not in page.split('id="why"')[1].split("</section>")[0]

@@ -26,11 +26,19 @@ NOT_SUITABLE = {
     "cardiac_disease": "Mesotherapy is not offered to people with heart disease.",
     "urticaria": "Mesotherapy is not offered to people who have hives (urticaria).",
 }
+# What the patient can do about each of those reasons: only their own are shown, so a
+# patient refused for an allergy never reads about pregnancy.
+NOT_SUITABLE_NEXT = {
+    "pregnancy": "After your pregnancy, update your answers.",
+    "breastfeeding": "Once you have stopped breastfeeding, update your answers.",
+    "ingredient_allergy": "If you are not sure about this allergy, book a consultation: the "
+    "clinic can tell you what the treatment contains.",
+}
 # What a clinician will look at before a session can be booked (relative findings).
 SEE_CLINIC = {
-    "anticoagulant_therapy": "You take a prescribed medicine that affects bleeding "
-    "({matched}). Keep taking it as prescribed: the clinic will talk to you, and if needed "
-    "to your doctor, about what this means for the treatment.",
+    "anticoagulant_therapy": "You take medicine that affects bleeding ({matched}). Keep "
+    "taking your medicines as your doctor told you: the clinic will talk to you, and if "
+    "needed to your doctor, about what this means for the treatment.",
     "unrecognized_medication": "We could not recognise a medicine you listed ({matched}). "
     "A clinician will check it with you. Keep taking your medicines as usual.",
     "unrecognized_allergy": "We could not recognise an allergy you listed ({matched}). "
@@ -38,8 +46,8 @@ SEE_CLINIC = {
     "active_skin_infection": "You told us about an infection or inflamed skin where you "
     "want treatment. A clinician needs to look at it first; there is no treatment on that "
     "skin until it has healed.",
-    "oral_retinoid": "You take a retinoid medicine by mouth ({matched}). Keep taking it as "
-    "prescribed: a clinician will decide with you, and your doctor if needed, when "
+    "oral_retinoid": "You take a retinoid medicine by mouth ({matched}). Keep taking your "
+    "medicines as prescribed: a clinician will decide with you, and your doctor if needed, when "
     "treatment is possible.",
     "injection_lipolysis": "The treatment planned for you needs its own conversation and "
     "consent with a clinician.",
@@ -52,8 +60,9 @@ SEE_CLINIC = {
 GOOD_TO_KNOW = {
     "otc_blood_thinner": "Some things you take ({matched}) can make bruising more likely. "
     "Your personal timeline tells you when to stop them before your session.",
-    "prescribed_nsaid": "You take a prescribed anti-inflammatory medicine ({matched}). Do "
-    "not stop it on your own; ask your doctor, and tell the clinic at your visit.",
+    "prescribed_nsaid": "You take anti-inflammatory medicine ({matched}) that a doctor may "
+    "have prescribed or advised. Do not stop your medicines on your own; ask your doctor, "
+    "and tell the clinic at your visit.",
     "very_sensitive_skin": "Very sensitive skin can react with a rash after treatment.",
     "pigmentation_risk": "Your skin may be more likely to get dark marks after treatment; "
     "the clinic will take care to reduce this.",
@@ -70,6 +79,7 @@ class Reason:
 
     code: str
     text: str
+    next_step: str = ""  # what the patient can do about it, when there is something
 
 
 def _fill(template: str, finding: dict[str, Any]) -> str:
@@ -97,5 +107,6 @@ def reasons(findings: list[dict[str, Any]], severity: str) -> list[Reason]:
                 if severity == "absolute"
                 else GENERIC_SEE_CLINIC
             )
-        out.append(Reason(finding["code"], _fill(template, finding)))
+        next_step = NOT_SUITABLE_NEXT.get(finding["code"], "") if severity == "absolute" else ""
+        out.append(Reason(finding["code"], _fill(template, finding), next_step))
     return out
