@@ -164,7 +164,8 @@ def test_timeline_json_has_the_fields_of_design_7_4(timeline_json: dict[str, Any
         assert item["sources"]
         assert item["conflict"] is None or set(item["conflict"]) >= {"values", "chosen"}
     by_code = {item["code"]: item for item in items}
-    assert by_code["keep_area_dry"]["ends_at"] == "2026-03-29T10:30:00+02:00"
+    # 15 real hours across the spring-forward night (10:30), then the next whole hour.
+    assert by_code["keep_area_dry"]["ends_at"] == "2026-03-29T11:00:00+02:00"
     assert by_code["keep_area_dry"]["conflict"]["chosen"] == "15 hours"
     assert by_code["avoid_nsaids"]["matched"] == ["Advil 200 mg"]
     assert by_code["consult_prescriber"]["matched"] == ["warfarin"]

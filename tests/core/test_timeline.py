@@ -277,28 +277,29 @@ def test_numbing_cream_names_an_anaesthetic_allergy() -> None:
 
 AFTER_END = "2026-06-10T14:30:00+02:00"
 AFTERCARE = [
-    # code, seed, expected local end (elapsed time from the session end at 14:30)
-    ("keep_area_dry", S000, "2026-06-11T05:30:00+02:00"),
-    ("no_makeup", S002, "2026-06-11T05:30:00+02:00"),
-    ("no_sauna_hot_tub", S000, "2026-06-12T14:30:00+02:00"),
-    ("no_swimming", S000, "2026-06-15T14:30:00+02:00"),
-    ("avoid_sun", S000, "2026-06-12T14:30:00+02:00"),
-    ("sunscreen", S000, "2026-06-12T14:30:00+02:00"),
-    ("no_tanning_bed", S000, "2026-06-12T14:30:00+02:00"),
+    # code, seed, expected local end: elapsed time from the session end at 14:30, then the
+    # next whole hour (sensible_time), and 07:00 for an end in the small hours
+    ("keep_area_dry", S000, "2026-06-11T07:00:00+02:00"),
+    ("no_makeup", S002, "2026-06-11T07:00:00+02:00"),
+    ("no_sauna_hot_tub", S000, "2026-06-12T15:00:00+02:00"),
+    ("no_swimming", S000, "2026-06-15T15:00:00+02:00"),
+    ("avoid_sun", S000, "2026-06-12T15:00:00+02:00"),
+    ("sunscreen", S000, "2026-06-12T15:00:00+02:00"),
+    ("no_tanning_bed", S000, "2026-06-12T15:00:00+02:00"),
     ("cold_compress", S000, "2026-06-11T00:00:00+02:00"),
-    ("gentle_massage", S000, "2026-06-15T14:30:00+02:00"),
-    ("no_strenuous_exercise", S002, "2026-06-12T14:30:00+02:00"),
-    ("hydrate", S000, "2026-06-17T14:30:00+02:00"),
-    ("avoid_alcohol_after", S002, "2026-06-12T14:30:00+02:00"),
-    ("no_nsaids_after", S002, "2026-06-17T14:30:00+02:00"),
-    ("no_tight_clothing", S002, "2026-06-12T14:30:00+02:00"),
-    ("no_touching", S001, "2026-06-12T14:30:00+02:00"),
-    ("plan_downtime", S000, "2026-06-11T14:30:00+02:00"),
-    ("expected_redness_swelling", S000, "2026-06-13T14:30:00+02:00"),
-    ("expected_bruising", S001, "2026-06-17T14:30:00+02:00"),
-    ("expected_bumps_itching", S004, "2026-06-13T14:30:00+02:00"),
-    # 29 weeks of elapsed time: the clocks go back in October, so 13:30 CET.
-    ("red_flags", S000, "2026-12-30T13:30:00+01:00"),
+    ("gentle_massage", S000, "2026-06-15T15:00:00+02:00"),
+    ("no_strenuous_exercise", S002, "2026-06-12T15:00:00+02:00"),
+    ("hydrate", S000, "2026-06-17T15:00:00+02:00"),
+    ("avoid_alcohol_after", S002, "2026-06-12T15:00:00+02:00"),
+    ("no_nsaids_after", S002, "2026-06-17T15:00:00+02:00"),
+    ("no_tight_clothing", S002, "2026-06-12T15:00:00+02:00"),
+    ("no_touching", S001, "2026-06-12T15:00:00+02:00"),
+    ("plan_downtime", S000, "2026-06-11T15:00:00+02:00"),
+    ("expected_redness_swelling", S000, "2026-06-13T15:00:00+02:00"),
+    ("expected_bruising", S001, "2026-06-17T15:00:00+02:00"),
+    ("expected_bumps_itching", S004, "2026-06-13T15:00:00+02:00"),
+    # 29 weeks of elapsed time: the clocks go back in October, so 13:30 CET, then 14:00.
+    ("red_flags", S000, "2026-12-30T14:00:00+01:00"),
 ]
 
 
@@ -319,14 +320,18 @@ def test_an_aftercare_or_watch_item_runs_from_the_session_end_for_its_duration(
 
 def test_the_hot_bath_is_allowed_again_after_48_hours_seed_000() -> None:
     found = item(timeline(), "hot_bath_allowed")
-    assert iso(found.starts_at) == "2026-06-12T14:30:00+02:00"
+    # 48 hours after 14:30, from the next whole hour: a point in time, not a window.
+    assert iso(found.starts_at) == "2026-06-12T15:00:00+02:00"
+    assert found.ends_at == found.starts_at
     assert S000 in found.sources
 
 
 def test_red_flags_are_watched_for_29_weeks_of_elapsed_time() -> None:
     found = item(timeline(), "red_flags")
     assert found.kind is Kind.WARNING
-    assert elapsed(found.starts_at, found.ends_at) == timedelta(weeks=29)
+    assert timedelta(weeks=29) <= elapsed(found.starts_at, found.ends_at) < timedelta(
+        weeks=29, hours=1
+    )
 
 
 def test_sunscreen_and_water_carry_their_figures_seed_000() -> None:
@@ -513,8 +518,9 @@ def test_keep_area_dry_lasts_15_real_hours_across_the_spring_change_in_berlin() 
     assert iso(t.end) == "2026-03-28T18:30:00+01:00"
     found = item(t, "keep_area_dry")
     assert iso(found.starts_at) == "2026-03-28T18:30:00+01:00"
-    assert iso(found.ends_at) == "2026-03-29T10:30:00+02:00"
-    assert elapsed(found.starts_at, found.ends_at) == timedelta(hours=15)
+    # 15 real hours end at 10:30 summer time; the patient reads the next whole hour.
+    assert iso(found.ends_at) == "2026-03-29T11:00:00+02:00"
+    assert elapsed(found.starts_at, found.ends_at) == timedelta(hours=15, minutes=30)
 
 
 def test_preparation_midnights_are_local_across_the_spring_change_in_berlin() -> None:
@@ -533,8 +539,8 @@ def test_keep_area_dry_lasts_15_real_hours_across_the_autumn_change_in_new_york(
     t = timeline(start=datetime(2026, 10, 31, 20, 0, tzinfo=NEW_YORK))
     found = item(t, "keep_area_dry")
     assert iso(found.starts_at) == "2026-10-31T20:30:00-04:00"
-    assert iso(found.ends_at) == "2026-11-01T10:30:00-05:00"
-    assert elapsed(found.starts_at, found.ends_at) == timedelta(hours=15)
+    assert iso(found.ends_at) == "2026-11-01T11:00:00-05:00"
+    assert elapsed(found.starts_at, found.ends_at) == timedelta(hours=15, minutes=30)
 
 
 def test_preparation_midnights_are_local_across_the_autumn_change_in_new_york() -> None:
@@ -554,8 +560,8 @@ def test_a_session_in_the_repeated_hour_keeps_the_offset_it_was_given() -> None:
 @pytest.mark.parametrize(
     ("start", "expected"),
     [
-        (datetime(2026, 3, 28, 18, 0, tzinfo=BERLIN), "until Sun 29 Mar 2026, 10:30"),
-        (datetime(2026, 10, 31, 20, 0, tzinfo=NEW_YORK), "until Sun 1 Nov 2026, 10:30"),
+        (datetime(2026, 3, 28, 18, 0, tzinfo=BERLIN), "until Sun 29 Mar 2026, 11:00"),
+        (datetime(2026, 10, 31, 20, 0, tzinfo=NEW_YORK), "until Sun 1 Nov 2026, 11:00"),
     ],
     ids=["berlin-spring", "new-york-autumn"],
 )
@@ -728,6 +734,15 @@ def timelines(draw: st.DrawFn) -> Timeline:
     return timeline(the_intake, the_plan, start=start, booked_at=booked_at)
 
 
+# 00:00:01 rounds to 01:00, then to 07:00: the longest an end can move.
+LATEST_SHIFT = timedelta(hours=7)
+
+
+def _sensible(moment: datetime) -> bool:
+    """On a whole hour, and not in the small hours (01:00-06:59)."""
+    return moment.minute == moment.second == 0 and not 0 < moment.hour < 7
+
+
 def _first_instant(day: date, tz: ZoneInfo, found: datetime) -> bool:
     local = found.astimezone(tz)
     before = (found.astimezone(UTC) - timedelta(microseconds=1)).astimezone(tz)
@@ -744,9 +759,14 @@ def test_every_window_lasts_its_library_duration_in_elapsed_time(t: Timeline) ->
         rule = RULES[found.code]
         begin, finish = found.starts_at.astimezone(UTC), found.ends_at.astimezone(UTC)
         if found.phase in {Phase.AFTERCARE, Phase.WATCH}:
-            assert begin == end + rule.after, found.code
-            if rule.lasts is not None:
-                assert finish - begin == rule.lasts, found.code
+            # Never earlier than the figure, at most to the next whole hour or 07:00.
+            assert end + rule.after <= begin <= end + rule.after + LATEST_SHIFT, found.code
+            if rule.lasts:
+                assert begin + rule.lasts <= finish, found.code
+                assert finish <= begin + rule.lasts + LATEST_SHIFT, found.code
+                assert _sensible(found.ends_at), found.code
+            elif rule.lasts is not None:
+                assert finish == begin, found.code
             else:
                 assert finish - begin >= timedelta(hours=1), found.code
                 assert finish - begin <= timedelta(hours=26), found.code
@@ -855,3 +875,13 @@ def test_a_figure_no_source_gives_is_flagged_as_clinic_defined_in_the_item() -> 
     assert item(t, "avoid_alcohol_after").clinic_defined is True
     assert item(t, "avoid_alcohol_after").to_dict()["clinic_defined"] is True
     assert item(t, "keep_area_dry").clinic_defined is False
+
+
+def test_an_aftercare_end_in_the_small_hours_moves_to_seven_in_the_morning() -> None:
+    """The demo's session ended at 12:20: 15 hours end at 03:20, which nobody acts on."""
+    t = timeline(start=datetime(2026, 12, 22, 11, 50, tzinfo=BERLIN))
+    assert iso(t.end) == "2026-12-22T12:20:00+01:00"
+    assert iso(item(t, "keep_area_dry").ends_at) == "2026-12-23T07:00:00+01:00"
+    # Later than the figure, never earlier; 48 hours end on the next whole hour.
+    assert iso(item(t, "avoid_sun").ends_at) == "2026-12-24T13:00:00+01:00"
+    assert iso(item(t, "hot_bath_allowed").starts_at) == "2026-12-24T13:00:00+01:00"

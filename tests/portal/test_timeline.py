@@ -95,3 +95,13 @@ def test_a_feed_token_works_only_at_its_own_clinic(
     paula_client.post(url("feed_renew", clinic), {"action": "renew"})
     token = CalendarFeed.objects.get(patient=paula).token
     assert Client().get(url("feed", other_clinic, token=token)).status_code == 404
+
+
+def test_a_point_in_time_reads_as_one_time_not_from_x_until_x(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    _book_session(clinic, paula, pedro, room)
+    page = paula_client.get(url("timeline", clinic)).text
+    block = page.split("Hot bath or shower allowed again", 1)[1].split("</li>", 1)[0]
+    assert block.count("<time ") == 1
+    assert "until" not in block

@@ -2,7 +2,9 @@
 
 Preparation counts calendar days in the clinic's zone (an item starts at local midnight
 N days before the session date); aftercare counts elapsed time from the session end,
-computed in UTC so that 15 hours stay 15 hours across a daylight-saving change.
+computed in UTC so that 15 hours stay at least 15 hours across a daylight-saving change,
+and then ends at a time a patient can act on (`sensible_time`: the next whole hour, 07:00
+instead of the small hours), later and never earlier.
 """
 
 from __future__ import annotations
@@ -22,6 +24,23 @@ from mesodesk.core.overrides import NO_OVERRIDES, Overrides
 from mesodesk.core.resolve import Resolved, matched_substances, resolve, select
 
 PHASE_ORDER = {Phase.PREP: 0, Phase.DAY_OF: 1, Phase.AFTERCARE: 2, Phase.WATCH: 3}
+# An aftercare time that falls in these local hours moves to the morning's first one: "until
+# 03:20" asks the patient to watch the clock at night for nothing.
+NIGHT_ENDS_AT = time(7)
+
+
+def sensible_time(moment: datetime, tz: ZoneInfo) -> datetime:
+    """`moment` (UTC) moved later, never earlier, to a time a patient can act on: the next
+    whole hour in `tz`, and 07:00 when that falls between 01:00 and 06:00. An avoid step
+    then lasts a little longer than its figure, which is on the safe side."""
+    local = moment.astimezone(tz)
+    if local.minute or local.second or local.microsecond:
+        wall = local.replace(tzinfo=None, minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    else:
+        wall = local.replace(tzinfo=None)
+    if time(0) < wall.time() < NIGHT_ENDS_AT:
+        wall = datetime.combine(wall.date(), NIGHT_ENDS_AT)
+    return max(forward(wall, tz).astimezone(UTC), moment)
 _FREQ = {timedelta(hours=1): "hourly", timedelta(days=1): "daily"}
 
 
@@ -67,6 +86,8 @@ class Item:
     additions: tuple[str, ...] = ()
     # No source gives this figure: a default the clinic may set (staff see it).
     clinic_defined: bool = False
+    # The step's own duration (aftercare and watch), before its end was made sensible.
+    lasts: timedelta | None = None
 
     def to_dict(self) -> dict[str, Any]:
         conflict = None
@@ -159,7 +180,9 @@ def _window(rule: Rule, start: datetime, end: datetime, tz: ZoneInfo) -> tuple[d
         assert rule.before is not None
         begin = start - rule.before
         return begin, (begin + rule.lasts if rule.lasts is not None else start)
-    begin = end + rule.after
+    # A step that begins later ("hot bath allowed again after 48 hours") begins at a time
+    # the patient can act on; so does the end of every step counted in elapsed time.
+    begin = sensible_time(end + rule.after, tz) if rule.after else end
     if rule.until_end_of_day:
         next_day = begin.astimezone(tz).date() + timedelta(days=1)
         finish = local_midnight(next_day, tz).astimezone(UTC)
@@ -167,7 +190,7 @@ def _window(rule: Rule, start: datetime, end: datetime, tz: ZoneInfo) -> tuple[d
         minimum = rule.repeat.every if rule.repeat is not None else timedelta(hours=1)
         return begin, max(finish, begin + minimum)
     assert rule.lasts is not None
-    return begin, begin + rule.lasts
+    return begin, (sensible_time(begin + rule.lasts, tz) if rule.lasts else begin)
 
 
 def spoken_list(names: list[str]) -> str:
@@ -303,6 +326,7 @@ def build_timeline_resolved(
                 source_titles=tuple(library.source_titles(citations)),
                 additions=tuple(s.label for s in substances if s.addition),
                 clinic_defined=rule.clinic_defined,
+                lasts=rule.lasts if rule.phase in {Phase.AFTERCARE, Phase.WATCH} else None,
                 conflict=rule.conflict,
                 conflict_sources=tuple(
                     (library.sources[sid].label, value) for sid, value in rule.conflict.values

@@ -34,8 +34,13 @@ def _span(item: Item, timeline: Timeline) -> str:
         return f"From {_when(item.starts_at)}"
     if item.phase is Phase.DAY_OF:
         return f"{_when(item.starts_at)}"
-    # Elapsed time, not wall time: across a DST change 15 hours stay 15 hours.
-    length = describe(item.ends_at.astimezone(UTC) - item.starts_at.astimezone(UTC))
+    # The step's own figure ("15 hours", also across a DST change); its end is the sensible
+    # time the timeline rounded it up to.
+    length = describe(
+        item.lasts
+        if item.lasts is not None
+        else item.ends_at.astimezone(UTC) - item.starts_at.astimezone(UTC)
+    )
     if item.repeat is not None:
         every = "every hour" if item.repeat.every.total_seconds() == 3600 else "once a day"
         return (
