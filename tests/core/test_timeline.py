@@ -329,8 +329,10 @@ def test_the_hot_bath_is_allowed_again_after_48_hours_seed_000() -> None:
 def test_red_flags_are_watched_for_29_weeks_of_elapsed_time() -> None:
     found = item(timeline(), "red_flags")
     assert found.kind is Kind.WARNING
-    assert timedelta(weeks=29) <= elapsed(found.starts_at, found.ends_at) < timedelta(
-        weeks=29, hours=1
+    assert (
+        timedelta(weeks=29)
+        <= elapsed(found.starts_at, found.ends_at)
+        < timedelta(weeks=29, hours=1)
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import icalendar
 from django.test import Client
 
 from mesodesk.accounts.models import User
@@ -76,7 +77,10 @@ def test_the_private_feed_works_without_sign_in_until_renewed(
     assert token in paula_client.get(url("timeline", clinic)).text
     feed = Client().get(url("feed", clinic, token=token))
     assert feed.status_code == 200
-    assert b"Stop taking Advil 200 mg" in feed.content
+    assert any(
+        "Stop taking Advil 200 mg" in str(e.get("description", ""))
+        for e in _calendar_events(feed.content)
+    )
     event = AccessEvent.objects.filter(patient=paula, user=None).get()
     assert token not in event.path
 
@@ -105,3 +109,39 @@ def test_a_point_in_time_reads_as_one_time_not_from_x_until_x(
     block = page.split("Hot bath or shower allowed again", 1)[1].split("</li>", 1)[0]
     assert block.count("<time ") == 1
     assert "until" not in block
+
+
+def _calendar_events(body: bytes) -> list[icalendar.Event]:
+    return list(icalendar.Calendar.from_ical(body).walk("VEVENT"))
+
+
+def test_the_calendar_holds_what_a_person_wants_and_no_source_labels(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    clinic.phone = "+49 30 1234567"
+    clinic.save()
+    _book_session(clinic, paula, pedro, room)
+    body = paula_client.get(url("calendar", clinic)).content
+    events = _calendar_events(body)
+    text = " ".join(str(e.get(f, "")) for e in events for f in ("summary", "description"))
+    # No source labels or seed files, in any event.
+    assert ".txt" not in text and "Sources" not in text and "distributor" not in text
+    session = events[0]
+    assert str(session["summary"]) == f"Mesotherapy session at {clinic.name}"
+    assert "+49 30 1234567" in str(session["description"])
+    assert clinic.name in str(session["location"])
+    for event in events:
+        start, end = event.decoded("dtstart"), event.decoded("dtend")
+        # Nothing months long: every event is at most one day.
+        assert end - start <= timedelta(days=1), event["summary"]
+        assert "rrule" not in event
+    summaries = [str(e["summary"]) for e in events]
+    # The preparation starts: Advil stops a week before, as an all-day event.
+    week_before = a_monday_ahead(3) - timedelta(days=7)
+    [nsaids] = [e for e in events if "over-the-counter aspirin" in str(e["summary"])]
+    assert nsaids.decoded("dtstart") == week_before
+    assert "Stop taking Advil 200 mg" in str(nsaids["description"])
+    # The aftercare milestones, and no red-flag window of seven months.
+    assert any(s.startswith("Aftercare ends: keep the treated area dry") for s in summaries)
+    assert "Hot bath or shower allowed again" in " ".join(summaries)
+    assert len(events) < 15, summaries

@@ -41,6 +41,8 @@ def sensible_time(moment: datetime, tz: ZoneInfo) -> datetime:
     if time(0) < wall.time() < NIGHT_ENDS_AT:
         wall = datetime.combine(wall.date(), NIGHT_ENDS_AT)
     return max(forward(wall, tz).astimezone(UTC), moment)
+
+
 _FREQ = {timedelta(hours=1): "hourly", timedelta(days=1): "daily"}
 
 

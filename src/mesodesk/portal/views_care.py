@@ -15,12 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from icalendar import Calendar
 
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
-from mesodesk.core.formats.ics import timeline_to_ics
+from mesodesk.clinics.models import Clinic
+from mesodesk.core.formats.ics import patient_calendar_ics
 from mesodesk.core.library import load_library
 from mesodesk.core.library.model import Kind, Phase
 from mesodesk.core.timeline import Item, Timeline
@@ -102,6 +102,11 @@ def timeline(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     return response
 
 
+def _patient_calendar(clinic: Clinic, timelines: list[Timeline]) -> bytes:
+    """The patient's calendar: sessions, preparation starts, aftercare milestones."""
+    return patient_calendar_ics(timelines, clinic=clinic.name, phone=clinic.phone)
+
+
 def _ics_response(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -128,7 +133,7 @@ def calendar(request: PatientRequest, clinic_slug: str) -> HttpResponse:
         ip=client_ip(request),
         path=request.path,
     )
-    return _ics_response(timeline_to_ics(found), "mesotherapy-session.ics")
+    return _ics_response(_patient_calendar(clinic, [found]), "mesotherapy-session.ics")
 
 
 @require_safe
@@ -141,26 +146,13 @@ def feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse:
         raise Http404("Unknown calendar address.")
     patient = found.patient
     library = load_library()
-    merged = Calendar()
-    for name in ("prodid", "version", "calscale", "method"):
-        merged.add(
-            name,
-            {
-                "prodid": "-//mesodesk//portal feed//EN",
-                "version": "2.0",
-                "calscale": "GREGORIAN",
-                "method": "PUBLISH",
-            }[name],
-        )
-    merged.add("x-wr-calname", f"{clinic.name}: your sessions")
-    merged.add("x-wr-timezone", clinic.time_zone)
     sessions = scheduling.upcoming_appointments(clinic, patient).filter(kind="session")
-    for session in sessions[:FEED_SESSIONS]:
-        found_timeline = scheduling.appointment_timeline(clinic, session, library=library)
-        if found_timeline is None:
-            continue
-        for component in Calendar.from_ical(timeline_to_ics(found_timeline)).subcomponents:
-            merged.add_component(component)
+    timelines = [
+        found_timeline
+        for session in sessions[:FEED_SESSIONS]
+        if (found_timeline := scheduling.appointment_timeline(clinic, session, library=library))
+        is not None
+    ]
     # The path holds the secret: the access log keeps the clinic's part only.
     record_access(
         clinic=clinic,
@@ -170,7 +162,7 @@ def feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse:
         ip=client_ip(request),
         path=reverse("portal:home", args=[clinic.slug]) + "feed/…",
     )
-    return _ics_response(merged.to_ical(), "mesotherapy.ics")
+    return _ics_response(_patient_calendar(clinic, timelines), "mesotherapy.ics")
 
 
 @require_POST

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
 
+from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.library.model import Kind, Phase
 from mesodesk.core.timeline import Item, Timeline
 
@@ -88,3 +89,136 @@ def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> byt
     for item in timeline.items:
         calendar.add_component(_event(timeline, item, stamp))
     return calendar.to_ical()
+
+
+# --- The patient's own calendar ------------------------------------------------------------
+
+# How long a milestone shows in a calendar: a moment, long enough to be seen.
+_MILESTONE = timedelta(minutes=15)
+# Aftercare milestones further away than this are not calendar material (the red flags are
+# watched for months: the timeline page and the check-in message carry them).
+_AFTERCARE_HORIZON = timedelta(days=14)
+
+
+def _patient_event(uid: str, summary: str, description: str, stamp: datetime) -> Event:
+    event = Event()
+    event.add("uid", f"{hashlib.sha256(uid.encode()).hexdigest()[:24]}@mesodesk")
+    event.add("dtstamp", stamp)
+    event.add("summary", summary)
+    if description:
+        event.add("description", description)
+    return event
+
+
+def _texts(items: list[Item]) -> str:
+    return "\n\n".join(f"{item.label}: {item.text}" for item in items)
+
+
+def patient_calendar_ics(
+    timelines: list[Timeline],
+    *,
+    clinic: str,
+    phone: str = "",
+    address: str = "",
+    stamp: datetime | None = None,
+) -> bytes:
+    """What a patient wants in their calendar, for each session: the session itself (with
+    the clinic's address and telephone), one all-day event per day a preparation starts,
+    the day-of steps, and one moment per aftercare milestone in the next two weeks ("these
+    steps are over", "allowed again"). Plain words only: no source labels, no months-long
+    windows, no hourly repeats."""
+    stamp = stamp or datetime.now(UTC)
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", f"{clinic}: your sessions")
+    if timelines:
+        calendar.add("x-wr-timezone", timelines[0].zone.key)
+    for timeline in timelines:
+        for event in _patient_events(timeline, clinic, phone, address, stamp):
+            calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def _patient_events(
+    timeline: Timeline, clinic: str, phone: str, address: str, stamp: datetime
+) -> list[Event]:
+    key = timeline.start.astimezone(UTC).isoformat()
+    session = _patient_event(
+        f"{key}|session",
+        f"Mesotherapy session at {clinic}",
+        "\n".join(
+            line
+            for line in (
+                clinic,
+                address,
+                f"Telephone: {phone}" if phone else "",
+                "To move or cancel, call the clinic or use your patient portal.",
+            )
+            if line
+        ),
+        stamp,
+    )
+    session.add("dtstart", timeline.start.astimezone(UTC))
+    session.add("dtend", timeline.end.astimezone(UTC))
+    session.add("location", ", ".join(x for x in (clinic, address) if x))
+    alarm = Alarm()
+    alarm.add("action", "DISPLAY")
+    alarm.add("description", "Mesotherapy session tomorrow")
+    alarm.add("trigger", timedelta(days=-1))
+    session.add_component(alarm)
+    events = [session]
+
+    prep: dict[datetime, list[Item]] = {}
+    milestones: dict[datetime, tuple[list[Item], list[Item]]] = {}
+    horizon = timeline.end + _AFTERCARE_HORIZON
+    for item in timeline.items:
+        if item.phase is Phase.PREP:
+            prep.setdefault(item.starts_at, []).append(item)
+        elif item.phase is Phase.DAY_OF and item.repeat is None:
+            event = _patient_event(f"{key}|{item.code}", item.label, item.text, stamp)
+            event.add("dtstart", item.starts_at.astimezone(UTC))
+            event.add("dtend", max(item.ends_at, item.starts_at + _MILESTONE).astimezone(UTC))
+            events.append(event)
+        elif item.phase is Phase.AFTERCARE and item.repeat is None:
+            if item.kind is Kind.AVOID and item.ends_at <= horizon:
+                milestones.setdefault(item.ends_at, ([], []))[0].append(item)
+            elif item.starts_at == item.ends_at and item.starts_at <= horizon:
+                milestones.setdefault(item.starts_at, ([], []))[1].append(item)
+    for day_start, items in sorted(prep.items()):
+        labels = ", ".join(in_sentence(item.label) for item in items)
+        event = _patient_event(
+            f"{key}|prep|{day_start.isoformat()}",
+            f"Before your session: {labels}",
+            _texts(items),
+            stamp,
+        )
+        # An all-day event on the day the steps start, with a reminder the evening before.
+        event.add("dtstart", day_start.date())
+        event.add("dtend", day_start.date() + timedelta(days=1))
+        event.add("transp", "TRANSPARENT")
+        alarm = Alarm()
+        alarm.add("action", "DISPLAY")
+        alarm.add("description", f"Tomorrow: {labels}")
+        alarm.add("trigger", _EVENING_BEFORE)
+        event.add_component(alarm)
+        events.append(event)
+    for moment, (over, allowed) in sorted(milestones.items()):
+        parts = []
+        if over:
+            parts.append("Aftercare ends: " + ", ".join(in_sentence(i.label) for i in over))
+        parts += [in_sentence(item.label) if parts else item.label for item in allowed]
+        lines = [f"From now, this step is over: {in_sentence(i.label)}." for i in over]
+        event = _patient_event(
+            f"{key}|after|{moment.isoformat()}",
+            "; ".join(parts),
+            "\n".join([*lines, *(item.text for item in allowed)]),
+            stamp,
+        )
+        event.add("dtstart", moment.astimezone(UTC))
+        event.add("dtend", (moment + _MILESTONE).astimezone(UTC))
+        event.add("transp", "TRANSPARENT")
+        events.append(event)
+    return events
