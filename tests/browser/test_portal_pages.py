@@ -6,20 +6,22 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import update_clinic_settings
 from mesodesk.portal.models import DeletionRequest
 from mesodesk.safety.models import SideEffectReport
 from tests.browser.portal_helpers import check_page
 from tests.portal.conftest import PASSWORD, make_patient
+from tests.safety.test_side_effect_reports import SESSION_DAY, held_session
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_patient_signs_in_reports_side_effects_sets_reminders_and_asks_to_be_deleted(
-    page: Page, clinic: Clinic
+    page: Page, clinic: Clinic, pedro: User
 ) -> None:
-    make_patient(clinic, "paula@example.test")
+    held_session(clinic, make_patient(clinic, "paula@example.test"), pedro, SESSION_DAY)
     update_clinic_settings(clinic=clinic, phone="+49 30 1234567")
     page.goto("/portal/lindenhof/intake/")
     expect(page).to_have_url("/accounts/login/?next=/portal/lindenhof/intake/")
@@ -39,8 +41,15 @@ def test_a_patient_signs_in_reports_side_effects_sets_reminders_and_asks_to_be_d
     check_page(page, "portal-side-effects")
     page.get_by_label("Redness").check()
     page.get_by_label("Where is it?").fill("left cheek")
-    page.get_by_label("Since when?").fill("2020-01-01")
+    page.get_by_label("Since when?").fill("2019-12-31")
     page.get_by_label("Moderate").check()
+    page.get_by_role("button", name="Send to the clinic").click()
+    # A date before her session is refused next to the date, with what to choose.
+    expect(
+        page.get_by_text("Choose a date on or after your session of 1 January 2020")
+    ).to_be_visible()
+    check_page(page, "portal-side-effects-error")
+    page.get_by_label("Since when?").fill("2020-01-01")
     page.get_by_role("button", name="Send to the clinic").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Thank you, the clinic has your report"

@@ -3,7 +3,8 @@ clinic."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,19 +12,41 @@ from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
-from mesodesk.clinics.services import update_clinic_settings
+from mesodesk.clinics.services import add_room, update_clinic_settings
 from mesodesk.patients.models import Patient
 from mesodesk.portal.services import request_deletion
 from mesodesk.safety.models import SideEffectReport
 from mesodesk.safety.selectors import side_effect_reports
 from mesodesk.safety.services import report_side_effect
+from mesodesk.scheduling.models import Appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.portal.conftest import make_patient, signed_in, url
 
+SESSION_DAY = date(2020, 1, 1)
+
+
+def held_session(clinic: Clinic, patient: Patient, by: User, day: date) -> Appointment:
+    """A session the patient had on `day`, written as a row: booking refuses past times."""
+    start = datetime.combine(day, time(10), ZoneInfo(clinic.time_zone))
+    return Appointment.objects.create(
+        clinic=clinic,
+        patient=patient,
+        kind="session",
+        status="completed",
+        practitioner=by,
+        room=add_room(clinic=clinic, name=f"Room {patient.pk} {day}"),
+        start=start,
+        end=start + timedelta(minutes=30),
+        created_by=by,
+    )
+
 
 @pytest.fixture
-def paula(clinic: Clinic) -> Patient:
-    return make_patient(clinic, "paula@example.test")
+def paula(clinic: Clinic, pedro: User) -> Patient:
+    """A patient who had a session on 1 January 2020."""
+    patient = make_patient(clinic, "paula@example.test")
+    held_session(clinic, patient, pedro, SESSION_DAY)
+    return patient
 
 
 def test_the_form_shows_the_red_flags_first(clinic: Clinic, paula: Patient) -> None:
@@ -89,8 +112,9 @@ def test_an_empty_report_is_refused_next_to_the_question(clinic: Clinic, paula: 
     assert not SideEffectReport.objects.exists()
 
 
-def test_another_patients_report_is_a_404(clinic: Clinic, paula: Patient) -> None:
+def test_another_patients_report_is_a_404(clinic: Clinic, paula: Patient, pedro: User) -> None:
     other = make_patient(clinic, "otto@example.test", "Otto")
+    held_session(clinic, other, pedro, SESSION_DAY)
     report = report_side_effect(
         clinic=clinic,
         patient=other,
@@ -191,3 +215,62 @@ def test_mild_reports_are_not_urgent(clinic: Clinic, paula: Patient, fiona: User
         'role="alert">The side-effect report'
         not in desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
     )
+
+
+def _report(clinic: Clinic, patient: Patient, since: date) -> SideEffectReport:
+    return report_side_effect(
+        clinic=clinic,
+        patient=patient,
+        by=patient.portal_user,
+        symptoms=["redness"],
+        other="",
+        area="cheek",
+        since=since,
+        how_bad="mild",
+        red_flags=[],
+    )
+
+
+def test_a_report_is_about_the_last_session_held_on_or_before_its_date(
+    clinic: Clinic, paula: Patient, pedro: User
+) -> None:
+    later = held_session(clinic, paula, pedro, date(2020, 3, 2))
+    first = Appointment.objects.get(patient=paula, start__date__lt=date(2020, 2, 1))
+    assert _report(clinic, paula, SESSION_DAY).appointment == first
+    assert _report(clinic, paula, date(2020, 2, 10)).appointment == first
+    assert _report(clinic, paula, date(2020, 3, 2)).appointment == later
+
+
+def test_a_report_dated_before_any_session_is_refused_next_to_the_date(
+    clinic: Clinic, paula: Patient
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        _report(clinic, paula, SESSION_DAY - timedelta(days=1))
+    assert refused.value.message_dict["since"] == [
+        "Choose a date on or after your session of 1 January 2020: this report is about "
+        "your skin after a session."
+    ]
+    response = signed_in(paula.portal_user).post(
+        url("side_effects", clinic),
+        {"symptoms": ["redness"], "area": "cheek", "since": "2019-12-31", "how_bad": "mild"},
+    )
+    assert response.status_code == 200
+    assert "Choose a date on or after your session of 1 January 2020" in response.text
+    assert not SideEffectReport.objects.exists()
+
+
+def test_a_patient_without_a_session_is_told_to_call_the_clinic(clinic: Clinic) -> None:
+    newcomer = make_patient(clinic, "newcomer@example.test")
+    with pytest.raises(ValidationError, match="You have not had a treatment session yet"):
+        _report(clinic, newcomer, date(2020, 1, 1))
+    assert not SideEffectReport.objects.exists()
+
+
+def test_a_cancelled_session_does_not_count(clinic: Clinic, pedro: User) -> None:
+    patient = make_patient(clinic, "cancelled@example.test")
+    session = held_session(clinic, patient, pedro, SESSION_DAY)
+    session.status = "cancelled"
+    session.cancelled_at = session.start - timedelta(days=1)
+    session.save()
+    with pytest.raises(ValidationError, match="not had a treatment session yet"):
+        _report(clinic, patient, SESSION_DAY)

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mesodesk.audit.choices import AccessAction
@@ -207,12 +206,6 @@ def side_effects(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     form = SideEffectForm(request.POST or None, initial={"since": selectors.today(clinic)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        last = (
-            scheduling.appointments_of_patient(clinic, patient)
-            .filter(kind="session", start__lte=timezone.now())
-            .exclude(status="cancelled")
-            .first()
-        )
         try:
             report = report_side_effect(
                 clinic=clinic,
@@ -225,7 +218,6 @@ def side_effects(request: PatientRequest, clinic_slug: str) -> HttpResponse:
                 how_bad=data["how_bad"],
                 red_flags=data["red_flags"],
                 details=data["details"],
-                appointment=last,
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():

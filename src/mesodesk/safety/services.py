@@ -14,7 +14,30 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
 from mesodesk.safety.models import SideEffectReport
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
+
+
+def _session_before(
+    clinic: Clinic, patient: Patient, since: date
+) -> tuple[Appointment | None, date | None]:
+    """The patient's last session held on or before `since` (local dates), and the date of
+    their first session held so far (None when they have had none)."""
+    zone = ZoneInfo(clinic.time_zone)
+    held = (
+        Appointment.objects.filter(
+            clinic=clinic, patient=patient, kind=AppointmentKind.SESSION, start__lte=timezone.now()
+        )
+        .exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+        .order_by("-start")
+    )
+    first = None
+    for session in held:
+        day = session.start.astimezone(zone).date()
+        if day <= since:
+            return session, day
+        first = day
+    return None, first
 
 
 @transaction.atomic
@@ -33,7 +56,9 @@ def report_side_effect(
     appointment: Appointment | None = None,
 ) -> SideEffectReport:
     """Stores what the patient (or staff for them) reports about their skin after a
-    session. ValidationError by field: nothing said, an unknown code, a date ahead."""
+    session, linked to the last session held on or before `since` (or to `appointment`).
+    ValidationError by field: nothing said, an unknown code, a date ahead, a date before
+    any session."""
     if patient.clinic_id != clinic.pk:
         raise Patient.DoesNotExist("patient not found")
     if appointment is not None and (
@@ -52,6 +77,20 @@ def report_side_effect(
         errors["red_flags"] = "Choose from the list."
     if since > timezone.now().astimezone(ZoneInfo(clinic.time_zone)).date() + timedelta(days=1):
         errors["since"] = "That date is still to come."
+    elif appointment is None:
+        appointment, first = _session_before(clinic, patient, since)
+        if appointment is None and first is None:
+            errors["since"] = (
+                "You have not had a treatment session yet, so there is nothing to report "
+                "here. If something worries you, call the clinic."
+            )
+        elif appointment is None:
+            errors["since"] = (
+                f"Choose a date on or after your session of {first:%-d %B %Y}: this report "
+                "is about your skin after a session."
+            )
+    elif since < appointment.start.astimezone(ZoneInfo(clinic.time_zone)).date():
+        errors["since"] = "Choose a date on or after the session this report is about."
     if errors:
         raise ValidationError(errors)
     report = SideEffectReport(
