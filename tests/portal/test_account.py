@@ -50,6 +50,24 @@ def test_an_unknown_time_zone_is_refused(
     assert 'id="id_time_zone_error"' in response.text
 
 
+def test_the_patients_zone_is_a_choice_of_canonical_zones_the_clinics_first(
+    clinic: Clinic, paula: Patient, paula_client: Client
+) -> None:
+    page = paula_client.get(url("preferences", clinic)).text
+    assert '<select name="time_zone"' in page
+    assert '<option value="" selected>The clinic&#x27;s: Europe/Berlin</option>' in page
+    assert '<option value="America/New_York">America/New York</option>' in page
+    assert 'value="W-SU"' not in page and 'value="Factory"' not in page
+    # An alias is refused like a made-up name; a canonical zone is saved.
+    refused = paula_client.post(url("preferences", clinic), CHOICES | {"time_zone": "W-SU"})
+    assert 'id="id_time_zone_error"' in refused.text
+    saved = paula_client.post(url("preferences", clinic), CHOICES | {"time_zone": "Europe/Moscow"})
+    assert saved.status_code == 302
+    assert preferences(clinic, paula).time_zone == "Europe/Moscow"
+    page = paula_client.get(url("preferences", clinic)).text
+    assert '<option value="Europe/Moscow" selected>Europe/Moscow</option>' in page
+
+
 def test_deleting_needs_the_password(clinic: Clinic, paula: Patient, paula_client: Client) -> None:
     response = paula_client.post(url("delete", clinic), {"password": "wrong"})
     assert response.status_code == 200

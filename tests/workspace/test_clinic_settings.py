@@ -89,6 +89,28 @@ def test_an_admin_changes_the_general_settings(admin: Client, clinic: Clinic) ->
     assert (clinic.idle_timeout_minutes, clinic.appointment_reminder_hours) == (30, 48)
 
 
+def test_the_zone_list_offers_canonical_zones_only_and_keeps_a_zone_saved_before(
+    admin: Client, clinic: Clinic
+) -> None:
+    page = admin.get(BASE).text
+    assert page.count("<option value=") < 480
+    for alias in ("Factory", "W-SU", "US/Eastern", "Etc/GMT+5", "GB"):
+        assert f'value="{alias}"' not in page, alias
+    assert '<option value="Europe/Oslo">Europe/Oslo</option>' in page
+    assert '<option value="UTC">UTC</option>' in page
+    data = {
+        "action": "general",
+        "general-name": "Lindenhof",
+        "general-time_zone": "W-SU",
+        "general-idle_timeout_minutes": "15",
+        "general-appointment_reminder_hours": "24",
+    }
+    assert 'id="id_general-time_zone_error"' in admin.post(BASE, data).text
+    # A zone saved before this list (an alias) stays selected rather than silently changing.
+    Clinic.objects.filter(pk=clinic.pk).update(time_zone="US/Eastern")
+    assert '<option value="US/Eastern" selected>US/Eastern</option>' in admin.get(BASE).text
+
+
 def test_the_clinics_telephone_is_saved_and_a_bad_one_refused_at_the_field(
     admin: Client, clinic: Clinic
 ) -> None:

@@ -7,7 +7,9 @@ is done on dates and turned into an instant here.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from mesodesk.core.bounds import check_date
 from mesodesk.core.errors import InputError
@@ -36,6 +38,35 @@ def zone(name: str, field: str = "tz") -> ZoneInfo:
 def _short(value: object) -> str:
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+@cache
+def canonical_zones() -> tuple[str, ...]:
+    """The zones a person chooses from: one per place in tzdata's `zone.tab` ("Europe/Oslo",
+    "America/New_York"), and UTC; never an alias or a legacy name ("W-SU", "US/Eastern",
+    "Factory", "Etc/GMT+5"), which remain valid but are not offered."""
+    table = resources.files("tzdata.zoneinfo").joinpath("zone.tab").read_text(encoding="utf-8")
+    named = {
+        line.split("\t")[2]
+        for line in table.splitlines()
+        if line and not line.startswith("#") and line.count("\t") >= 2
+    }
+    return tuple(sorted((named | {"UTC"}) & available_timezones()))
+
+
+def grouped_zones(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The canonical zones grouped by region, named without underscores ("America/New York"),
+    UTC last; `current` is kept (under "Other") if it is valid but not canonical, so a
+    zone saved before stays selectable."""
+    regions: dict[str, list[tuple[str, str]]] = {}
+    names = list(canonical_zones())
+    if current and current not in names and current in available_timezones():
+        names.append(current)
+    for name in names:
+        region, slash, _ = name.partition("/")
+        regions.setdefault(region if slash else "Other", []).append((name, name.replace("_", " ")))
+    other = regions.pop("Other", [])
+    return [*sorted(regions.items()), ("Other", other)]
 
 
 def gap_or_fold(naive: datetime, tz: ZoneInfo) -> str | None:

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
+from mesodesk.core.localtime import grouped_zones
 from mesodesk.messaging.forms import PreferencesForm as MessagingPreferencesForm
 from mesodesk.portal import selectors, services
 from mesodesk.safety.choices import HowBad
@@ -141,12 +142,18 @@ class SideEffectForm(forms.Form):
 class PreferencesForm(MessagingPreferencesForm):
     """The reminder choices of a message's link, plus the patient's own time zone."""
 
-    time_zone = forms.CharField(
-        max_length=64,
+    time_zone = forms.ChoiceField(
         required=False,
         label="Your time zone",
-        help_text="Leave empty to use the clinic's. For example Europe/Berlin.",
+        help_text="Reminders come at times in this zone.",
     )
+
+    def set_zones(self, *, clinic_zone: str, current: str) -> None:
+        """The canonical zones to choose from, the clinic's own first (the default)."""
+        self.fields["time_zone"].choices = [
+            ("", f"The clinic's: {clinic_zone.replace('_', ' ')}"),
+            *grouped_zones(current),
+        ]
 
 
 class DeleteAccountForm(forms.Form):

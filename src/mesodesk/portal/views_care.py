@@ -268,6 +268,7 @@ def preferences(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     clinic, patient = request.clinic, request.patient
     prefs = messaging_selectors.preferences(clinic, patient)
     form = PreferencesForm.for_preferences(prefs, request.POST or None)
+    form.set_zones(clinic_zone=clinic.time_zone, current=prefs.time_zone)
     if request.method == "GET":
         form.initial["time_zone"] = prefs.time_zone
     if request.method == "POST" and form.is_valid():

@@ -3,14 +3,13 @@ devices, working hours and staff invitations. They only read input; services dec
 
 from __future__ import annotations
 
-import functools
-import zoneinfo
 from typing import Any
 
 from django import forms
 
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.core.localtime import grouped_zones
 from mesodesk.protocols.choices import Severity
 from mesodesk.web.fields import DateField, TextField
 
@@ -66,20 +65,6 @@ def _time_field(label: str) -> forms.TimeField:
     )
 
 
-@functools.cache
-def _zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Every IANA zone, grouped by region and named without underscores ("America/New
-    York"), so the open list reads like a map and the closed one still says the region;
-    zones without a region (UTC, old aliases) come last, so a clinic's current zone is
-    always among them."""
-    regions: dict[str, list[tuple[str, str]]] = {}
-    for name in sorted(zoneinfo.available_timezones()):
-        region, slash, _ = name.partition("/")
-        regions.setdefault(region if slash else "Other", []).append((name, name.replace("_", " ")))
-    other = regions.pop("Other", [])
-    return [*sorted(regions.items()), ("Other", other)]
-
-
 class ClinicSettingsForm(forms.Form):
     """The clinic's name, telephone, time zone, idle timeout and reminder lead time."""
 
@@ -110,7 +95,8 @@ class ClinicSettingsForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = _zone_choices()
+        current = str(self.initial.get("time_zone") or "")
+        self.fields["time_zone"].choices = grouped_zones(current)
 
 
 class OpeningHoursForm(forms.Form):
