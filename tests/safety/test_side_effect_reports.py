@@ -49,6 +49,20 @@ def paula(clinic: Clinic, pedro: User) -> Patient:
     return patient
 
 
+def _report(clinic: Clinic, patient: Patient, since: date) -> SideEffectReport:
+    return report_side_effect(
+        clinic=clinic,
+        patient=patient,
+        by=patient.portal_user,
+        symptoms=["redness"],
+        other="",
+        area="cheek",
+        since=since,
+        how_bad="mild",
+        red_flags=[],
+    )
+
+
 def test_the_form_shows_the_red_flags_first(clinic: Clinic, paula: Patient) -> None:
     page = signed_in(paula.portal_user).get(url("side_effects", clinic)).text
     assert page.index("Call emergency services now") < page.index('class="card" novalidate')
@@ -115,17 +129,7 @@ def test_an_empty_report_is_refused_next_to_the_question(clinic: Clinic, paula: 
 def test_another_patients_report_is_a_404(clinic: Clinic, paula: Patient, pedro: User) -> None:
     other = make_patient(clinic, "otto@example.test", "Otto")
     held_session(clinic, other, pedro, SESSION_DAY)
-    report = report_side_effect(
-        clinic=clinic,
-        patient=other,
-        by=other.portal_user,
-        symptoms=["redness"],
-        other="",
-        area="chin",
-        since=date(2020, 1, 1),
-        how_bad="mild",
-        red_flags=[],
-    )
+    report = _report(clinic, other, SESSION_DAY)
     client = signed_in(paula.portal_user)
     assert client.get(url("side_effect_sent", clinic, report_id=report.pk)).status_code == 404
 
@@ -214,20 +218,6 @@ def test_mild_reports_are_not_urgent(clinic: Clinic, paula: Patient, fiona: User
     assert (
         'role="alert">The side-effect report'
         not in desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
-    )
-
-
-def _report(clinic: Clinic, patient: Patient, since: date) -> SideEffectReport:
-    return report_side_effect(
-        clinic=clinic,
-        patient=patient,
-        by=patient.portal_user,
-        symptoms=["redness"],
-        other="",
-        area="cheek",
-        since=since,
-        how_bad="mild",
-        red_flags=[],
     )
 
 

@@ -62,16 +62,22 @@ def _event(timeline: Timeline, item: Item, stamp: datetime) -> Event:
     return event
 
 
-def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> bytes:
-    """The calendar as bytes (CRLF line endings, folded lines, as RFC 5545 wants)."""
-    stamp = stamp or datetime.now(UTC)
+def _calendar(name: str, zone: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "Your mesotherapy session")
-    calendar.add("x-wr-timezone", timeline.zone.key)
+    calendar.add("x-wr-calname", name)
+    if zone:
+        calendar.add("x-wr-timezone", zone)
+    return calendar
+
+
+def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> bytes:
+    """The calendar as bytes (CRLF line endings, folded lines, as RFC 5545 wants)."""
+    stamp = stamp or datetime.now(UTC)
+    calendar = _calendar("Your mesotherapy session", timeline.zone.key)
     session = Event()
     session.add(
         "uid", f"{hashlib.sha256(timeline.start.isoformat().encode()).hexdigest()[:24]}@mesodesk"
@@ -128,14 +134,7 @@ def patient_calendar_ics(
     steps are over", "allowed again"). Plain words only: no source labels, no months-long
     windows, no hourly repeats."""
     stamp = stamp or datetime.now(UTC)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{clinic}: your sessions")
-    if timelines:
-        calendar.add("x-wr-timezone", timelines[0].zone.key)
+    calendar = _calendar(f"{clinic}: your sessions", timelines[0].zone.key if timelines else "")
     for timeline in timelines:
         for event in _patient_events(timeline, clinic, phone, address, stamp):
             calendar.add_component(event)
