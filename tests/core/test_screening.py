@@ -178,6 +178,15 @@ def test_aspirin_clearly_taken_over_the_counter_gets_only_a_caution(name: str) -
     assert finding(result, "otc_blood_thinner") is not None
 
 
+def test_a_supplement_no_source_names_is_the_clinics_addition_in_the_finding() -> None:
+    result = screened(medications=[med("bromelain"), med("garlic capsules")])
+    caution = finding(result, "otc_blood_thinner")
+    assert caution is not None
+    assert caution.additions == ("bromelain",)
+    assert caution.to_dict()["additions"] == ["bromelain"]
+    assert S002 in caution.sources
+
+
 def test_a_diabetes_tablet_is_not_insulin() -> None:
     """S002 excludes diabetics who use insulin, not every diabetic."""
     result = screened(medications=[med("metformin 500 mg", prescribed=True)])

@@ -176,7 +176,9 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
     assert "Advil 200 mg" in page  # the NSAID item is about her Advil
     # Staff see which figures no source gives and which substances no source names.
     assert "No source gives this duration: a clinic-defined default" in page
-    assert "No source names turmeric (curcumin): the clinic's addition." in page
+    # Under the screening's caution and the two timeline items about supplements (stop
+    # before, don't restart after).
+    assert page.count("No source names turmeric (curcumin): the clinic's addition.") == 3
     assert "Reschedule or cancel" in page
     assert "version v1" in page
     assert "Reminders" in page

@@ -9,7 +9,7 @@ from mesodesk.core.inputs import Intake, Plan
 from mesodesk.core.library import Library
 from mesodesk.core.library.model import SEVERITY_RANK, Contraindication, Severity
 from mesodesk.core.overrides import NO_OVERRIDES, Overrides
-from mesodesk.core.resolve import Resolved, resolve, select
+from mesodesk.core.resolve import Resolved, matched_substances, resolve, select
 
 INELIGIBLE, REVIEW, ELIGIBLE = "ineligible", "review", "eligible"
 
@@ -25,6 +25,8 @@ class Finding:
     sources: tuple[str, ...]
     matched: tuple[str, ...]
     overridden: bool = False
+    # Matched substances that no source names: the clinic's additions (staff see them).
+    additions: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -35,6 +37,7 @@ class Finding:
             "sources": list(self.sources),
             "matched": list(self.matched),
             "overridden": self.overridden,
+            "additions": list(self.additions),
         }
 
 
@@ -89,10 +92,12 @@ def screen_resolved(
 ) -> Screening:
     findings: list[Finding] = []
     for rule in library.contraindications:
+        substances = []
         if rule.when.special is not None:
             hit, matched = _special(rule, r, library)
         else:
             hit, matched = select(rule.when, r)
+            substances = matched_substances(rule.when, r, library) if hit else []
         if not hit:
             continue
         override = overrides.get(rule.code)
@@ -105,9 +110,14 @@ def screen_resolved(
                 label=rule.label,
                 severity=severity,
                 message=rule.message,
-                sources=tuple(library.source_labels(rule.sources)),
+                sources=tuple(
+                    library.source_labels(
+                        (*rule.sources, *(c for s in substances for c in s.sources))
+                    )
+                ),
                 matched=tuple(matched),
                 overridden=severity is not rule.severity,
+                additions=tuple(s.label for s in substances if s.addition),
             )
         )
     # Most severe first; the library's order (seed 002's list) within a severity.
