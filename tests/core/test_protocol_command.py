@@ -161,6 +161,21 @@ def test_show_one_rule_prints_only_that_rule_with_both_seeds_and_the_chosen_15_h
     assert "source: 002_52dcbaaadde21bde.txt" in result.stdout
 
 
+def test_show_says_when_no_source_gives_a_rules_figure() -> None:
+    result = protocol("show", "avoid_alcohol_after")
+    assert result.returncode == 0, result.stderr
+    assert "figure: clinic-defined (no source gives it; set it with a clinic override)" in (
+        result.stdout
+    )
+    assert "clinic-defined" not in protocol("show", "keep_area_dry").stdout
+    (rule,) = (
+        r
+        for r in json.loads(protocol("show", "--format", "json").stdout)["rules"]
+        if r["code"] == "avoid_alcohol_after"
+    )
+    assert rule["clinic_defined"] is True
+
+
 def test_show_as_json_is_the_whole_library_with_its_version() -> None:
     result = protocol("show", "--format", "json")
     assert result.returncode == 0, result.stderr

@@ -86,6 +86,8 @@ def _rule_lines(library: Library, rule: Rule) -> Iterator[str]:
     if rule.value:
         yield f"    value: {rule.value}"
     yield f"    patient text: {rule.text}"
+    if rule.clinic_defined:
+        yield "    figure: clinic-defined (no source gives it; set it with a clinic override)"
     if rule.note:
         yield f"    note: {rule.note}"
     yield from _conflict(library, rule.conflict)
