@@ -32,7 +32,6 @@ def held_session(clinic: Clinic, patient: Patient, by: User, day: date) -> Appoi
         clinic=clinic,
         patient=patient,
         kind="session",
-        status="completed",
         practitioner=by,
         room=add_room(clinic=clinic, name=f"Room {patient.pk} {day}"),
         start=start,

@@ -24,13 +24,15 @@ def _session_before(
     """The patient's last session held on or before `since` (local dates), and the date of
     their first session held so far (None when they have had none)."""
     zone = ZoneInfo(clinic.time_zone)
-    held = (
-        Appointment.objects.filter(
-            clinic=clinic, patient=patient, kind=AppointmentKind.SESSION, start__lte=timezone.now()
-        )
-        .exclude(status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
-        .order_by("-start")
-    )
+    held = Appointment.objects.filter(
+        clinic=clinic,
+        patient=patient,
+        kind=AppointmentKind.SESSION,
+        start__lte=timezone.now(),
+        # Held: still booked once its time has come, or completed; never one called
+        # off or missed.
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
+    ).order_by("-start")
     first = None
     for session in held:
         day = session.start.astimezone(zone).date()
