@@ -127,8 +127,9 @@ def test_an_empty_report_is_refused_next_to_the_question(clinic: Clinic, paula: 
 
 def test_another_patients_report_is_a_404(clinic: Clinic, paula: Patient, pedro: User) -> None:
     other = make_patient(clinic, "otto@example.test", "Otto")
-    held_session(clinic, other, pedro, SESSION_DAY)
-    report = _report(clinic, other, SESSION_DAY)
+    # The practitioner saw Paula that day; Otto comes the next.
+    held_session(clinic, other, pedro, SESSION_DAY + timedelta(days=1))
+    report = _report(clinic, other, SESSION_DAY + timedelta(days=1))
     client = signed_in(paula.portal_user)
     assert client.get(url("side_effect_sent", clinic, report_id=report.pk)).status_code == 404
 
