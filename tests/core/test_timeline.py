@@ -736,8 +736,9 @@ def timelines(draw: st.DrawFn) -> Timeline:
     return timeline(the_intake, the_plan, start=start, booked_at=booked_at)
 
 
-# 00:00:01 rounds to 01:00, then to 07:00: the longest an end can move.
-LATEST_SHIFT = timedelta(hours=7)
+# 00:00:01 rounds to 01:00, then to 07:00: the longest an end can move, plus the hour the
+# clocks go back on an autumn night.
+LATEST_SHIFT = timedelta(hours=8)
 
 
 def _sensible(moment: datetime) -> bool:
