@@ -200,6 +200,8 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mesodesk] "
 # Patients sign up through a clinic's portal (/portal/<clinic>/signup/); the adapter sends
 # them to their portal after signing in, and staff to the workspace.
 ACCOUNT_ADAPTER = "mesodesk.portal.adapter.AccountAdapter"
+# Sign-up reports every problem at once (all of the password's, and passwords that differ).
+ACCOUNT_FORMS = {"signup": "mesodesk.portal.forms.EveryProblemAtOnce"}
 # Following the e-mail's link in the browser that signed up signs the patient in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Mails the account's owner when its password, e-mail addresses or authenticators change.

@@ -49,7 +49,7 @@ def test_a_new_patient_exists_only_once_the_address_is_verified(
     patient = Patient.objects.get()
     assert (patient.clinic, patient.first_name, patient.last_name) == (clinic, "Nora", "Brandt")
     assert patient.birth_date.isoformat() == "1991-02-03"
-    assert patient.phone == "+49 170 1234567"
+    assert patient.phone == "+491701234567"  # stored in E.164
     assert patient.email == "nora@example.test"
     assert patient.portal_user.email == "nora@example.test"
     assert not PendingSignup.objects.exists()
