@@ -42,7 +42,7 @@ class IntakeSource(models.TextChoices):
     PAPER_FORM = "paper_form", "A paper form the patient filled in"
     TELEPHONE = "telephone", "Told by the patient on the telephone"
     IN_PERSON = "in_person", "Told by the patient in person"
-    OTHER = "other", "Another system (API or import)"
+    OTHER = "other", "Another system (an integration or an import)"
 
 
 # What staff may choose when they enter answers on a patient's behalf.

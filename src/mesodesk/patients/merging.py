@@ -53,6 +53,18 @@ def _patient_links() -> list[tuple[type[models.Model], models.ForeignKey[Any, An
     return links
 
 
+def rows_to_move(patient: Patient) -> dict[str, int]:
+    """How many rows of each kind a merge would move from `patient` ("Appointments": 3),
+    by the models' plural names, kinds without rows left out. For the confirmation page."""
+    counts: dict[str, int] = {}
+    for model, field in _patient_links():
+        n = model._default_manager.filter(**{field.name: patient}).count()
+        if n:
+            name = str(model._meta.verbose_name_plural).capitalize()
+            counts[name] = counts.get(name, 0) + n
+    return counts
+
+
 def _check(clinic: Clinic, kept: Patient, merged: Patient, by: User, reason: str) -> None:
     member = membership(clinic, by)
     if member is None or member.role != Role.ADMIN:
@@ -89,7 +101,8 @@ def _check(clinic: Clinic, kept: Patient, merged: Patient, by: User, reason: str
 
 def _renumber_intakes(clinic: Clinic, kept: Patient, merged: Patient) -> dict[str, list[int]]:
     """Both records' intakes as one history, numbered again in the order they were given
-    (their answers are untouched). Returns {intake id: [old number, new number]}."""
+    (their answers are untouched). Returns {intake id: [old number, new number, patient
+    id before]}."""
     rows = list(
         IntakeVersion.objects.filter(clinic=clinic, patient__in=(kept, merged)).order_by(
             "created_at", "id"
@@ -108,7 +121,7 @@ def _renumber_intakes(clinic: Clinic, kept: Patient, merged: Patient) -> dict[st
     renumbered = {}
     for new, intake in enumerate(rows, start=1):
         IntakeVersion.objects.filter(pk=intake.pk).update(patient=kept, number=new)
-        renumbered[str(intake.pk)] = [intake.number, new]
+        renumbered[str(intake.pk)] = [intake.number, new, intake.patient_id]
     return renumbered
 
 
@@ -160,8 +173,9 @@ def merge_patients(
 
     renumbered = _renumber_intakes(clinic, kept, merged)
     moved, stayed = _move_rows(kept, merged)
-    if renumbered:
-        moved["patients.IntakeVersion"] = [int(pk) for pk in renumbered]
+    from_merged = [int(pk) for pk, (_, _, was) in renumbered.items() if was == merged.pk]
+    if from_merged:
+        moved["patients.IntakeVersion"] = from_merged
 
     details = []
     for name in _FILL:

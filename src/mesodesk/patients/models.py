@@ -256,7 +256,7 @@ class PatientMerge(models.Model):
     moved = models.JSONField(
         default=dict,
         help_text='What moved to the kept record: {"app.Model": [ids]}, intake renumbering '
-        'under "renumbered" ({id: [old, new]}), details filled in under "details".',
+        'under "renumbered" ({id: [old, new, patient]}), details filled in under "details".',
     )
 
     class Meta:

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                     "moved",
                     models.JSONField(
                         default=dict,
-                        help_text='What moved to the kept record: {"app.Model": [ids]}, intake renumbering under "renumbered" ({id: [old, new]}), details filled in under "details".',
+                        help_text='What moved to the kept record: {"app.Model": [ids]}, intake renumbering under "renumbered" ({id: [old, new, patient]}), details filled in under "details".',
                     ),
                 ),
             ],
@@ -80,7 +80,7 @@ class Migration(migrations.Migration):
                     ("paper_form", "A paper form the patient filled in"),
                     ("telephone", "Told by the patient on the telephone"),
                     ("in_person", "Told by the patient in person"),
-                    ("other", "Another system (API or import)"),
+                    ("other", "Another system (an integration or an import)"),
                 ],
                 default="portal",
                 max_length=20,
