@@ -162,7 +162,7 @@ def test_it_asks_for_the_redis_package_when_a_redis_cache_is_set_without_it() ->
 
 def test_it_prints_mail_to_the_console_by_default() -> None:
     assert env.email_config("consolemail://", var_dir=VAR) == {
-        "BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "BACKEND": "mesodesk.config.console_mail.EmailBackend",
         "OPTIONS": {},
     }
 

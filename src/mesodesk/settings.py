@@ -149,8 +149,6 @@ _EMAIL_URL = (
     else env.read_str(_ENV, "EMAIL_URL", "consolemail://")
 )
 MAILERS = {"default": env.email_config(_EMAIL_URL, var_dir=VAR_DIR)}
-DEFAULT_FROM_EMAIL = env.read_str(_ENV, "DEFAULT_FROM_EMAIL", "mesodesk <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Text messages: a dotted path to a backend (mesodesk.messaging.sms: console, file, locmem,
 # or a provider's adapter with the same interface).
 SMS_BACKEND = env.read_str(_ENV, "SMS_BACKEND", "mesodesk.messaging.sms.ConsoleSmsBackend")
@@ -158,6 +156,12 @@ SMS_FILE_PATH = env.read_str(_ENV, "SMS_FILE_PATH", str(VAR_DIR / "sms"))
 # Links in messages point here; the domain of reminders' Message-IDs.
 MESODESK_BASE_URL = env.read_str(_ENV, "MESODESK_BASE_URL", "http://127.0.0.1:8000")
 MESODESK_MAIL_DOMAIN = env.read_str(_ENV, "MESODESK_MAIL_DOMAIN", "mesodesk.invalid")
+# The sender of every e-mail; allauth's e-mails (sign-up, password, second factor) go out
+# under the patient's clinic's name with this address (portal.adapter.AccountAdapter).
+DEFAULT_FROM_EMAIL = env.read_str(
+    _ENV, "DEFAULT_FROM_EMAIL", f"mesodesk <noreply@{MESODESK_MAIL_DOMAIN}>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts -------------------------------------------------------------------------
 
@@ -196,7 +200,7 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mesodesk] "
+# Subjects start with the sender: the clinic, or mesodesk (portal.adapter.AccountAdapter).
 # Patients sign up through a clinic's portal (/portal/<clinic>/signup/); the adapter sends
 # them to their portal after signing in, and staff to the workspace.
 ACCOUNT_ADAPTER = "mesodesk.portal.adapter.AccountAdapter"

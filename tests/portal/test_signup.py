@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
+from pytest_django import Settings
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
@@ -19,7 +20,10 @@ from mesodesk.patients.models import Patient
 from mesodesk.patients.services import register_patient
 from mesodesk.portal.models import PendingSignup
 from mesodesk.portal.services import start_signup
+from tests.messaging.conftest import SmtpServer, mail_to_smtp, smtp
 from tests.portal.conftest import url
+
+__all__ = ["mail_to_smtp", "smtp"]
 
 DETAILS = {
     "first_name": "Nora",
@@ -93,14 +97,30 @@ def test_the_general_sign_up_page_sends_patients_to_their_clinics_portal(
     assert 'value="/staff/invitations/abc/"' in invited.text
 
 
-def test_the_verification_mail_speaks_plainly_and_says_who_sends_it(
-    client: Client, clinic: Clinic
+def test_the_verification_mail_comes_from_the_clinic_in_plain_words(
+    client: Client, clinic: Clinic, mail_to_smtp: SmtpServer, settings: Settings
 ) -> None:
+    settings.DEFAULT_FROM_EMAIL = "mesodesk <noreply@clinic.example.org>"
     client.post(url("signup", clinic), DETAILS)
-    body = mail.outbox[-1].body
+    (message,) = mail_to_smtp.inbox.messages  # through a real SMTP server
+    assert message["Subject"] == "Lindenhof Aesthetics: Confirm your e-mail address"
+    assert message["From"] == "Lindenhof Aesthetics <noreply@clinic.example.org>"
+    body = message.get_payload(decode=True).decode().replace("\r\n", "\n")
     assert body.startswith("Hello,\n")
-    assert "Hello from" not in body
-    assert body.rstrip().endswith("mesodesk at testserver")
+    assert "Hello from" not in body and "127.0.0.1" not in body
+    assert "To confirm that this e-mail address is yours, open this link:" in body
+    assert re.search(r"\nhttp://testserver/accounts/confirm-email/[^\s=]+/\n", body)
+    assert body.rstrip().endswith("Lindenhof Aesthetics")
+
+
+def test_a_password_reset_for_staff_comes_from_mesodesk(
+    client: Client, clinic: Clinic, mail_to_smtp: SmtpServer
+) -> None:
+    # No clinic applies to an address nobody has: the sender is mesodesk itself.
+    client.post("/accounts/password/reset/", {"email": "nobody@example.test"})
+    (message,) = mail_to_smtp.inbox.messages
+    assert message["Subject"] == "mesodesk: No account with this address"
+    assert message.get_payload(decode=True).decode().rstrip().endswith("mesodesk")
 
 
 # Mid-year ages: a day's difference between zones never changes who is old enough.
