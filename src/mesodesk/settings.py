@@ -283,7 +283,10 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"drop_query_strings": {"()": "mesodesk.config.logging.DropQueryStrings"}},
+    "filters": {
+        "drop_query_strings": {"()": "mesodesk.config.logging.DropQueryStrings"},
+        "no_traceback_below_500": {"()": "mesodesk.config.logging.NoTracebackBelow500"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "stderr": {
@@ -302,6 +305,8 @@ LOGGING = {
         # Replaces Django's default handlers (console when DEBUG, mail_admins otherwise).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # A 403 or 404 is one line, without the traceback of its expected exception.
+        "django.request": {"filters": ["no_traceback_below_500"], "propagate": True},
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

@@ -145,3 +145,10 @@ def test_a_number_that_cannot_take_text_messages_is_refused_for_sms_reminders(
         LIST + "new/", NEW_TOM | {"preferred_channel": "sms", "phone": "0170 1234567"}
     )
     assert Patient.objects.get().phone == "+491701234567"
+
+
+def test_htmx_is_loaded_only_by_the_page_that_uses_it(clinic: Clinic, fiona: User) -> None:
+    client = sign_in_with_mfa(Client(), fiona)
+    patient = register_patient(clinic=clinic, by=fiona, first_name="Jonas", last_name="Fischer")
+    for page in ("/staff/lindenhof/", f"{LIST}{patient.pk}/", f"{LIST}new/"):
+        assert "htmx" not in client.get(page).text

@@ -1,14 +1,21 @@
-"""The home page."""
+"""The home page and the site's icon."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from mesodesk.cli import CLINIC_COMMANDS, CORE_COMMANDS
 from mesodesk.protocols.selectors import latest_protocol_version
 from mesodesk.web import demo
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: the site's icon (web/favicon.svg), for browsers that ask there."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
 
 
 @require_safe
