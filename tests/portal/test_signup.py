@@ -229,3 +229,18 @@ def test_a_record_with_another_birth_date_is_not_linked(
     child.refresh_from_db()
     assert child.portal_user is None
     assert Patient.objects.count() == 2
+
+
+def test_the_pages_after_signing_up_name_the_clinic_in_plain_words(
+    client: Client, clinic: Clinic
+) -> None:
+    sent = client.post(url("signup", clinic), DETAILS, follow=True)
+    assert "Check your e-mail" in sent.text
+    assert "from Lindenhof Aesthetics" in sent.text
+    assert "Verify Your Email Address" not in sent.text
+    link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body)
+    assert link is not None
+    page = client.get("/" + link.group(0).split("/", 3)[3])
+    assert "Is <strong>nora@example.test</strong> your address?" in page.text
+    assert "at Lindenhof Aesthetics" in page.text
+    assert "Confirm my address" in page.text

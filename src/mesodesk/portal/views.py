@@ -94,6 +94,12 @@ class PortalSignupView(SignupView):
     def get_success_url(self) -> str:
         return reverse("portal:home", kwargs={"clinic_slug": self.clinic.slug})
 
+    def form_valid(self, form: SignupForm) -> Any:
+        # The "check your e-mail" page that follows names the clinic and its sign-up.
+        self.request.session["signup_clinic_name"] = self.clinic.name
+        self.request.session["signup_clinic_slug"] = self.clinic.slug
+        return super().form_valid(form)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["clinic"] = self.clinic
