@@ -4,8 +4,6 @@ template), recorded as given on the patient's behalf, by whom and from where."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -21,7 +19,7 @@ from mesodesk.portal.intake import (
     LISTS,
     IntakeForm,
     draft_data,
-    initial_from_answers,
+    initial_for,
     rows_for,
 )
 from mesodesk.workspace.views.common import clinic_today, page
@@ -84,12 +82,7 @@ def intake(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpResp
                         "workspace:patient", clinic_slug=clinic_slug, patient_id=patient.pk
                     )
     else:
-        initial: dict[str, Any]
-        if latest is not None:
-            initial, rows = initial_from_answers(latest.answers)
-        else:
-            birth = patient.birth_date.isoformat() if patient.birth_date else ""
-            initial, rows = {"birth_date": birth}, rows_for(None)
+        initial, rows = initial_for(patient.birth_date, latest.answers if latest else None)
         form = StaffIntakeForm(initial=initial, rows=rows, today=today)
     return page(
         request,
