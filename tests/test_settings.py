@@ -169,7 +169,7 @@ def test_sessions_are_read_through_a_redis_cache_and_kept_in_the_database() -> N
 
 def test_it_prints_mail_to_the_console_by_default() -> None:
     assert env.email_config("consolemail://", var_dir=VAR) == {
-        "BACKEND": "django.core.mail.backends.console.EmailBackend",
+        "BACKEND": "mesodesk.config.console_mail.EmailBackend",
         "OPTIONS": {},
     }
 

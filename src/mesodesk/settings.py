@@ -151,8 +151,6 @@ _EMAIL_URL = (
     else env.read_str(_ENV, "EMAIL_URL", "consolemail://")
 )
 MAILERS = {"default": env.email_config(_EMAIL_URL, var_dir=VAR_DIR)}
-DEFAULT_FROM_EMAIL = env.read_str(_ENV, "DEFAULT_FROM_EMAIL", "mesodesk <noreply@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Text messages: a dotted path to a backend (mesodesk.messaging.sms: console, file, locmem,
 # or a provider's adapter with the same interface).
 SMS_BACKEND = env.read_str(_ENV, "SMS_BACKEND", "mesodesk.messaging.sms.ConsoleSmsBackend")
@@ -160,6 +158,12 @@ SMS_FILE_PATH = env.read_str(_ENV, "SMS_FILE_PATH", str(VAR_DIR / "sms"))
 # Links in messages point here; the domain of reminders' Message-IDs.
 MESODESK_BASE_URL = env.read_str(_ENV, "MESODESK_BASE_URL", "http://127.0.0.1:8000")
 MESODESK_MAIL_DOMAIN = env.read_str(_ENV, "MESODESK_MAIL_DOMAIN", "mesodesk.invalid")
+# The sender of every e-mail; allauth's e-mails (sign-up, password, second factor) go out
+# under the patient's clinic's name with this address (portal.adapter.AccountAdapter).
+DEFAULT_FROM_EMAIL = env.read_str(
+    _ENV, "DEFAULT_FROM_EMAIL", f"mesodesk <noreply@{MESODESK_MAIL_DOMAIN}>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Accounts -------------------------------------------------------------------------
 
@@ -198,10 +202,12 @@ ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = "mandatory"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[mesodesk] "
+# Subjects start with the sender: the clinic, or mesodesk (portal.adapter.AccountAdapter).
 # Patients sign up through a clinic's portal (/portal/<clinic>/signup/); the adapter sends
 # them to their portal after signing in, and staff to the workspace.
 ACCOUNT_ADAPTER = "mesodesk.portal.adapter.AccountAdapter"
+# Sign-up reports every problem at once (all of the password's, and passwords that differ).
+ACCOUNT_FORMS = {"signup": "mesodesk.portal.forms.EveryProblemAtOnce"}
 # Following the e-mail's link in the browser that signed up signs the patient in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 # Mails the account's owner when its password, e-mail addresses or authenticators change.
@@ -281,7 +287,10 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"drop_query_strings": {"()": "mesodesk.config.logging.DropQueryStrings"}},
+    "filters": {
+        "drop_query_strings": {"()": "mesodesk.config.logging.DropQueryStrings"},
+        "no_traceback_below_500": {"()": "mesodesk.config.logging.NoTracebackBelow500"},
+    },
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {
         "stderr": {
@@ -300,6 +309,8 @@ LOGGING = {
         # Replaces Django's default handlers (console when DEBUG, mail_admins otherwise).
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING", "propagate": True},
+        # A 403 or 404 is one line, without the traceback of its expected exception.
+        "django.request": {"filters": ["no_traceback_below_500"], "propagate": True},
         "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

@@ -22,6 +22,8 @@ admin.site.index_title = "Clinics, staff and protocols"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page says: the same icon as the pages'.
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # allauth's sign-up, naming each clinic's portal sign-up for patients (portal.views).
     path("accounts/signup/", portal_views.account_signup, name="account_signup"),

@@ -60,6 +60,8 @@ def test_an_idle_timeout_change_in_the_admin_is_recorded_with_who_made_it(
             "opening_hours": json.dumps(clinic.opening_hours),
             "idle_timeout_minutes": "60",
             "appointment_reminder_hours": str(clinic.appointment_reminder_hours),
+            "country": clinic.country,
+            "minimum_age": str(clinic.minimum_age),
             **NO_INLINE_CHANGES,
         },
     )

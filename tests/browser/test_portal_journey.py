@@ -37,7 +37,7 @@ def sign_up(page: Page, email: str) -> None:
     page.get_by_label("Password", exact=True).fill("a long passphrase here")
     page.get_by_label("Password (again)").fill("a long passphrase here")
     page.get_by_role("button", name="Create my account").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Verify")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your e-mail")
     check_page(page, "account-verification-sent")
     body = mail.outbox[-1].body
     link = re.search(r"https?://\S+?(/accounts/confirm-email/\S+/)", body)

@@ -206,7 +206,7 @@ def test_text_messages_go_through_the_sms_backend(
     appointment = book_session(lena, next_weekday(3))
     _run_until(Worker(), appointment.end + timedelta(days=30))
     (sms,) = LocmemSmsBackend.outbox
-    assert sms.to == "+49 170 0000000"
+    assert sms.to == "+491700000000"  # E.164, as stored
     assert sms.body.startswith("Lindenhof Aesthetics: reminder of your appointment on ")
     assert mail_to_smtp.inbox.messages == []
 

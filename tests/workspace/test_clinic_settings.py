@@ -3,6 +3,7 @@ rows are 404s; refusals show next to their fields."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 
 import pytest
@@ -81,6 +82,8 @@ def test_an_admin_changes_the_general_settings(admin: Client, clinic: Clinic) ->
             "general-time_zone": "Europe/Vienna",
             "general-idle_timeout_minutes": "30",
             "general-appointment_reminder_hours": "48",
+            "general-country": "DE",
+            "general-minimum_age": "18",
         },
     )
     assert response.status_code == 302
@@ -93,9 +96,13 @@ def test_the_zone_list_offers_canonical_zones_only_and_keeps_a_zone_saved_before
     admin: Client, clinic: Clinic
 ) -> None:
     page = admin.get(BASE).text
-    assert page.count("<option value=") < 480
+    # The zone list only (the country list beside it has its own codes, GB among them).
+    found = re.search(r"<select[^>]*time_zone[^>]*>(.*?)</select>", page, re.DOTALL)
+    assert found is not None
+    zones = found.group(1)
+    assert zones.count("<option value=") < 480
     for alias in ("Factory", "W-SU", "US/Eastern", "Etc/GMT+5", "GB"):
-        assert f'value="{alias}"' not in page, alias
+        assert f'value="{alias}"' not in zones, alias
     assert '<option value="Europe/Oslo">Europe/Oslo</option>' in page
     assert '<option value="UTC">UTC</option>' in page
     data = {
@@ -120,16 +127,47 @@ def test_the_clinics_telephone_is_saved_and_a_bad_one_refused_at_the_field(
         "general-time_zone": "Europe/Berlin",
         "general-idle_timeout_minutes": "15",
         "general-appointment_reminder_hours": "24",
+        "general-country": "DE",
+        "general-minimum_age": "18",
     }
     assert admin.post(BASE, data | {"general-phone": " +49 30 1234567 "}).status_code == 302
     clinic.refresh_from_db()
-    assert clinic.phone == "+49 30 1234567"
-    response = admin.post(BASE, data | {"general-phone": "call us"})
-    assert response.status_code == 400
-    assert 'id="id_general-phone_error"' in response.text
-    assert "Give a telephone number" in response.text
+    assert clinic.phone == "+49301234567"  # E.164
+    # Shown to the admin as people write it.
+    assert 'value="+49 30 1234567"' in admin.get(BASE).text
+    # Without a country code, the clinic's country (Germany) is meant.
+    assert admin.post(BASE, data | {"general-phone": "(030) 7654321"}).status_code == 302
     clinic.refresh_from_db()
-    assert clinic.phone == "+49 30 1234567"
+    assert clinic.phone == "+49307654321"
+    for bad in ("call us", "030 12"):
+        response = admin.post(BASE, data | {"general-phone": bad})
+        assert response.status_code == 400
+        assert 'id="id_general-phone_error"' in response.text
+        assert "not a valid phone number" in response.text
+    clinic.refresh_from_db()
+    assert clinic.phone == "+49307654321"
+
+
+def test_an_admin_sets_the_country_and_the_minimum_age(admin: Client, clinic: Clinic) -> None:
+    page = admin.get(BASE).text
+    # The country came from the time zone (Europe/Berlin) when the clinic was made.
+    assert '<option value="DE" selected>Germany</option>' in page
+    assert 'name="general-minimum_age" value="18"' in page
+    data = {
+        "action": "general",
+        "general-name": "Lindenhof",
+        "general-time_zone": "Europe/Berlin",
+        "general-idle_timeout_minutes": "15",
+        "general-appointment_reminder_hours": "24",
+        "general-country": "AT",
+        "general-minimum_age": "16",
+    }
+    assert admin.post(BASE, data).status_code == 302
+    clinic.refresh_from_db()
+    assert (clinic.country, clinic.minimum_age) == ("AT", 16)
+    response = admin.post(BASE, data | {"general-minimum_age": "12"})
+    assert response.status_code == 400
+    assert 'id="id_general-minimum_age_error"' in response.text
 
 
 def test_a_reminder_lead_time_over_a_week_is_refused_next_to_the_field(
@@ -143,6 +181,8 @@ def test_a_reminder_lead_time_over_a_week_is_refused_next_to_the_field(
             "general-time_zone": "Europe/Berlin",
             "general-idle_timeout_minutes": "15",
             "general-appointment_reminder_hours": "169",
+            "general-country": "DE",
+            "general-minimum_age": "18",
         },
     )
     assert response.status_code == 400

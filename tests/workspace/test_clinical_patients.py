@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from pytest_django import DjangoAssertNumQueries
@@ -94,3 +96,59 @@ def test_typing_in_the_search_box_gets_the_results_only(clinic: Clinic, fiona: U
     full = client.get(LIST, {"q": "Fisch"})
     assert "<html" in full.text and f'hx-get="{LIST}"' in full.text
     assert "/static/django_htmx/htmx-2.min" in full.text
+
+
+NEW_TOM = {
+    "first_name": "tom",
+    "last_name": "BAKER",
+    "birth_date": "1980-01-02",
+    "sex": "male",
+    "email": "",
+    "phone": "030 1234567",
+    "preferred_channel": "email",
+}
+
+
+def test_a_likely_duplicate_is_shown_linked_before_registering(clinic: Clinic, fiona: User) -> None:
+    tom = register_patient(
+        clinic=clinic,
+        by=fiona,
+        first_name="Tom",
+        last_name="Baker",
+        birth_date=date(1980, 1, 2),
+        phone="+49 30 1234567",
+    )
+    client = sign_in_with_mfa(Client(), fiona)
+    response = client.post(LIST + "new/", NEW_TOM)
+    assert response.status_code == 200
+    text = response.text
+    assert "This may be a patient the clinic already has" in text
+    assert f'href="{LIST}{tom.pk}/"' in text
+    assert "same name and birth date, same phone number" in text
+    assert Patient.objects.count() == 1
+    # A different person after all: the desk registers anyway.
+    response = client.post(LIST + "new/", NEW_TOM | {"register_anyway": "on"})
+    assert response.status_code == 302
+    assert Patient.objects.count() == 2
+
+
+def test_a_number_that_cannot_take_text_messages_is_refused_for_sms_reminders(
+    clinic: Clinic, fiona: User
+) -> None:
+    response = sign_in_with_mfa(Client(), fiona).post(
+        LIST + "new/", NEW_TOM | {"preferred_channel": "sms"}
+    )
+    assert response.status_code == 200
+    assert "This number cannot receive text messages" in response.text
+    assert not Patient.objects.exists()
+    sign_in_with_mfa(Client(), fiona).post(
+        LIST + "new/", NEW_TOM | {"preferred_channel": "sms", "phone": "0170 1234567"}
+    )
+    assert Patient.objects.get().phone == "+491701234567"
+
+
+def test_htmx_is_loaded_only_by_the_page_that_uses_it(clinic: Clinic, fiona: User) -> None:
+    client = sign_in_with_mfa(Client(), fiona)
+    patient = register_patient(clinic=clinic, by=fiona, first_name="Jonas", last_name="Fischer")
+    for page in ("/staff/lindenhof/", f"{LIST}{patient.pk}/", f"{LIST}new/"):
+        assert "htmx" not in client.get(page).text

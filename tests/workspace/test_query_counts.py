@@ -27,7 +27,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # page's own reads. The chart also writes its access event.
 TODAY = 5
 WEEK = 7
-CHART = 17
+# The chart also looks for likely duplicates of the patient (one query).
+CHART = 18
 SLOT_SEARCH = 18
 
 

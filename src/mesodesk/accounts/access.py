@@ -37,7 +37,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
@@ -237,6 +237,10 @@ def mfa_admin_login(login: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(login)
     def wrapper(request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         user = request.user
+        if user.is_authenticated and not (user.is_active and user.is_staff):
+            # Signed in, but not a site administrator (clinic staff, a patient): say so,
+            # and where clinic admins find their settings, rather than a bare 403.
+            return render(request, "admin_denied.html", status=403)
         staff = user.is_authenticated and user.is_active and user.is_staff
         if staff and not session_passed_mfa(request):
             next_url = request.GET.get(REDIRECT_FIELD_NAME, "")

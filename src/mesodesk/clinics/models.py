@@ -13,12 +13,18 @@ from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.choices import InvitationStatus, Role
 from mesodesk.clinics.validators import (
+    validate_country,
     validate_device_type,
     validate_locale,
     validate_opening_hours,
     validate_phone,
     validate_time_zone,
 )
+
+# Patients younger than this cannot sign up on a clinic's portal (a clinic may choose
+# another age between these bounds).
+DEFAULT_MINIMUM_AGE = 18
+MINIMUM_AGE_RANGE = (16, 99)
 
 
 def default_opening_hours() -> dict[str, list[list[str]]]:
@@ -47,6 +53,21 @@ class Clinic(models.Model):
         help_text="Where patients call, shown wherever they are told to call the clinic.",
     )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="ISO 3166 code (DE); phone numbers written without a country code are "
+        "read as this country's. Taken from the time zone when the clinic is created.",
+    )
+    minimum_age = models.PositiveSmallIntegerField(
+        default=DEFAULT_MINIMUM_AGE,
+        validators=[
+            MinValueValidator(MINIMUM_AGE_RANGE[0]),
+            MaxValueValidator(MINIMUM_AGE_RANGE[1]),
+        ],
+        help_text="Patients younger than this cannot sign up on the portal (16 to 99).",
+    )
     locale = models.CharField(max_length=10, default="en", validators=[validate_locale])
     opening_hours = models.JSONField(
         default=default_opening_hours,
@@ -80,6 +101,12 @@ class Clinic(models.Model):
                     appointment_reminder_hours__gte=1, appointment_reminder_hours__lte=168
                 ),
                 name="clinics_clinic_reminder_hours_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    minimum_age__gte=MINIMUM_AGE_RANGE[0], minimum_age__lte=MINIMUM_AGE_RANGE[1]
+                ),
+                name="clinics_clinic_minimum_age_range",
             ),
         ]
 

@@ -24,12 +24,22 @@ from mesodesk.clinics.models import (
     WorkingHours,
     invitation_token_hash,
 )
+from mesodesk.core.phones import PhoneError, country_for_zone, to_e164
 
 
 @transaction.atomic
-def create_clinic(*, slug: str, name: str, time_zone: str, locale: str = "en") -> Clinic:
-    """A new clinic; raises ValidationError for a bad slug, time zone or locale."""
-    clinic = Clinic(slug=slug, name=name, time_zone=time_zone, locale=locale)
+def create_clinic(
+    *, slug: str, name: str, time_zone: str, locale: str = "en", country: str = ""
+) -> Clinic:
+    """A new clinic; raises ValidationError for a bad slug, time zone, locale or country.
+    Without a `country`, the time zone's country (Europe/Berlin: DE), if it has one."""
+    clinic = Clinic(
+        slug=slug,
+        name=name,
+        time_zone=time_zone,
+        locale=locale,
+        country=country or country_for_zone(time_zone),
+    )
     clinic.full_clean()
     clinic.save()
     return clinic
@@ -54,12 +64,22 @@ def update_clinic_settings(
     time_zone: str | None = None,
     appointment_reminder_hours: int | None = None,
     phone: str | None = None,
+    country: str | None = None,
+    minimum_age: int | None = None,
 ) -> Clinic:
     """Changes the clinic's settings given (the others stay); ValidationError if invalid.
 
-    The `clinic` given is updated too (only when the change is stored).
+    The telephone is stored in E.164, read in the clinic's country unless it has a country
+    code. The `clinic` given is updated too (only when the change is stored).
     """
     locked = Clinic.objects.select_for_update().get(pk=clinic.pk)
+    if phone is not None and phone.strip():
+        try:
+            phone = to_e164(phone, country or locked.country)
+        except PhoneError as error:
+            raise ValidationError(
+                {"phone": ValidationError(str(error), code="invalid_phone")}
+            ) from None
     changes = {
         "opening_hours": opening_hours,
         "idle_timeout_minutes": idle_timeout_minutes,
@@ -67,6 +87,8 @@ def update_clinic_settings(
         "time_zone": time_zone,
         "appointment_reminder_hours": appointment_reminder_hours,
         "phone": None if phone is None else phone.strip(),
+        "country": country,
+        "minimum_age": minimum_age,
     }
     changed = [field for field, value in changes.items() if value is not None]
     for field in changed:

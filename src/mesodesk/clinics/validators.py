@@ -8,6 +8,8 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 
+from mesodesk.core.phones import countries
+
 _LOCALE = re.compile(r"[a-z]{2,3}(-[A-Z]{2})?")
 # A number as people write it: digits with spaces, dashes, dots, slashes or brackets, and
 # maybe a leading +; at least six digits so it can be dialled.
@@ -34,6 +36,16 @@ def validate_phone(value: str) -> None:
     if not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < 6:
         raise ValidationError(
             "Give a telephone number such as +49 30 1234567.", code="invalid_phone"
+        )
+
+
+def validate_country(value: str) -> None:
+    """An ISO 3166 alpha-2 country code that phone numbers are known for: `DE`, `GB`."""
+    if value not in countries():
+        raise ValidationError(
+            "%(value)s is not a country code such as DE or GB.",
+            code="invalid_country",
+            params={"value": value},
         )
 
 

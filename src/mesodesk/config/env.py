@@ -253,6 +253,9 @@ def email_config(url: str, *, name: str = "EMAIL_URL", var_dir: Path) -> dict[st
         }
     elif scheme == "filemail":
         options = {"file_path": parsed["EMAIL_FILE_PATH"] or str(var_dir / "mail")}
+    elif scheme == "consolemail":
+        # Printed as people read it, links whole (Django's prints quoted-printable).
+        return {"BACKEND": "mesodesk.config.console_mail.EmailBackend", "OPTIONS": {}}
     return {"BACKEND": parsed["EMAIL_BACKEND"], "OPTIONS": options}
 
 

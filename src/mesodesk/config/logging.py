@@ -25,6 +25,18 @@ class DropQueryStrings(logging.Filter):
         return True
 
 
+class NoTracebackBelow500(logging.Filter):
+    """A refused request (403, 404, …) is logged as one line: its exception is expected
+    (PermissionDenied, Http404), so its traceback would only bury the real errors."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class NoRequestDataFilter(SafeExceptionReporterFilter):
     """Error reports without form data or local variables, which may hold patient data."""
 

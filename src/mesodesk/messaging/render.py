@@ -19,6 +19,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 
 from mesodesk.core.library import Library
+from mesodesk.core.phones import shown
 from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
 from mesodesk.messaging.safety import KEEP_PRESCRIBED
@@ -116,7 +117,7 @@ class Renderer:
         context = Context(
             {
                 "clinic": clinic.name,
-                "clinic_phone": clinic.phone,
+                "clinic_phone": shown(clinic.phone) if clinic.phone else "",
                 "keep_prescribed": KEEP_PRESCRIBED,
                 "first_name": reminder.patient.first_name,
                 "appointment_when": _when(reminder.appointment.start, zone),

@@ -16,6 +16,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.core.library import Library, load_library
+from mesodesk.core.phones import can_take_sms
 from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import (
@@ -34,9 +35,13 @@ from mesodesk.scheduling.selectors import appointment_timeline
 
 
 def _channels(prefs: ContactPreferences, patient: Patient) -> list[str]:
-    """The chosen channels that have an address to send to."""
-    address = {MessageChannel.EMAIL: patient.email, MessageChannel.SMS: patient.phone}
-    return [c for c in prefs.channels() if address[MessageChannel(c)].strip()]
+    """The chosen channels that have an address to send to: a text message only to a
+    number that can take one (a valid mobile; a landline or an unreadable number cannot)."""
+    reachable = {
+        MessageChannel.EMAIL: bool(patient.email.strip()),
+        MessageChannel.SMS: can_take_sms(patient.phone),
+    }
+    return [c for c in prefs.channels() if reachable[MessageChannel(c)]]
 
 
 def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> date | None:
@@ -301,6 +306,8 @@ def update_preferences(
     errors: dict[str, list[str]] = {}
     if sms and not patient.phone.strip():
         errors["sms"] = ["Add a mobile number first to get text messages."]
+    elif sms and not can_take_sms(patient.phone):
+        errors["sms"] = ["Your number cannot receive text messages: it is not a mobile number."]
     if email and not patient.email.strip():
         errors["email"] = ["Add an e-mail address first to get e-mails."]
     if time_zone:

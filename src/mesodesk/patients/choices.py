@@ -33,3 +33,17 @@ class ConsentKind(models.TextChoices):
     TREATMENT = "treatment", "Treatment"
     PHOTOGRAPHY = "photography", "Photography"
     MARKETING = "marketing", "Marketing"
+
+
+class IntakeSource(models.TextChoices):
+    """Where the answers of an intake version came from."""
+
+    PORTAL = "portal", "The patient, on the portal"
+    PAPER_FORM = "paper_form", "A paper form the patient filled in"
+    TELEPHONE = "telephone", "Told by the patient on the telephone"
+    IN_PERSON = "in_person", "Told by the patient in person"
+    OTHER = "other", "Another system (an integration or an import)"
+
+
+# What staff may choose when they enter answers on a patient's behalf.
+STAFF_SOURCES = (IntakeSource.PAPER_FORM, IntakeSource.TELEPHONE, IntakeSource.IN_PERSON)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
-from mesodesk.patients.choices import Channel, ConsentKind, Sex, Verdict
+from mesodesk.patients.choices import Channel, ConsentKind, IntakeSource, Sex, Verdict
 from mesodesk.protocols.models import ProtocolVersion
 
 
@@ -29,7 +29,9 @@ class Patient(models.Model):
     birth_date = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(
+        max_length=40, blank=True, help_text="E.164 (+491701234567), or empty."
+    )
     preferred_channel = models.CharField(
         max_length=10, choices=Channel.choices, default=Channel.EMAIL
     )
@@ -41,6 +43,17 @@ class Patient(models.Model):
         related_name="patient_records",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A duplicate record merged into another (services.merge_patients): kept, never
+    # deleted, and pointing to the record that now holds everything.
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_from",
+        db_index=False,
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -59,10 +72,23 @@ class Patient(models.Model):
                 condition=models.Q(preferred_channel__in=Channel.values),
                 name="patients_patient_channel_valid",
             ),
+            models.CheckConstraint(
+                condition=models.Q(merged_into__isnull=True, merged_at__isnull=True)
+                | models.Q(merged_into__isnull=False, merged_at__isnull=False),
+                name="patients_patient_merge_complete",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(merged_into=models.F("pk")),
+                name="patients_patient_not_merged_into_itself",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.last_name}, {self.first_name}"
+
+    @property
+    def merged(self) -> bool:
+        return self.merged_into_id is not None
 
 
 class IntakeVersion(models.Model):
@@ -78,10 +104,22 @@ class IntakeVersion(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Who gave the answers: the patient on the portal, or a member of staff entering them
+    # for the patient (`created_by`) from a paper form, a call or a visit.
+    on_behalf = models.BooleanField(
+        default=False, help_text="Entered by staff for the patient, not by the patient."
+    )
+    source = models.CharField(
+        max_length=20, choices=IntakeSource.choices, default=IntakeSource.PORTAL
+    )
 
     class Meta:
         ordering = ("number",)
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=IntakeSource.values),
+                name="patients_intake_source_valid",
+            ),
             models.UniqueConstraint(
                 fields=("clinic", "patient", "number"), name="patients_intake_unique_number"
             ),
@@ -202,3 +240,28 @@ class Consent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} consent of {self.patient} ({self.text_version})"
+
+
+class PatientMerge(models.Model):
+    """One duplicate record merged into another: who, when, why, and every row moved."""
+
+    clinic = models.ForeignKey(
+        Clinic, on_delete=models.PROTECT, related_name="patient_merges", db_index=False
+    )
+    kept = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="merges_in")
+    merged = models.OneToOneField(Patient, on_delete=models.PROTECT, related_name="merge_out")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    reason = models.TextField()
+    moved = models.JSONField(
+        default=dict,
+        help_text='What moved to the kept record: {"app.Model": [ids]}, intake renumbering '
+        'under "renumbered" ({id: [old, new, patient]}), details filled in under "details".',
+    )
+
+    class Meta:
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=("clinic", "at"), name="patients_merge_by_time")]
+
+    def __str__(self) -> str:
+        return f"{self.merged} merged into {self.kept}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import pairwise
 from typing import Any, NamedTuple
 
@@ -20,7 +20,13 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
-from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
+from mesodesk.patients.models import (
+    Consent,
+    IntakeVersion,
+    Patient,
+    PatientMerge,
+    ScreeningResult,
+)
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 from mesodesk.protocols.selectors import overrides_changed_at
@@ -54,7 +60,7 @@ class Chart:
 def patient_list(clinic: Clinic, search: str = "") -> QuerySet[Patient]:
     """The clinic's patients by name; every word of `search` must match a name, e-mail or
     phone number."""
-    qs = Patient.objects.filter(clinic=clinic)
+    qs = Patient.objects.filter(clinic=clinic, merged_into__isnull=True)
     for word in search.split():
         qs = qs.filter(
             Q(last_name__icontains=word)
@@ -63,6 +69,80 @@ def patient_list(clinic: Clinic, search: str = "") -> QuerySet[Patient]:
             | Q(phone__icontains=word)
         )
     return qs.order_by("last_name", "first_name", "id")
+
+
+class Duplicate(NamedTuple):
+    """A record that may be the same person, and why it looks so."""
+
+    patient: Patient
+    reasons: list[str]
+
+
+DUPLICATES_SHOWN = 5
+
+
+def likely_duplicates(
+    clinic: Clinic,
+    *,
+    first_name: str,
+    last_name: str,
+    birth_date: date | None,
+    email: str = "",
+    phone: str = "",
+    exclude: Patient | None = None,
+) -> list[Duplicate]:
+    """The clinic's records (not merged ones) that are likely the same person: the same
+    name (any case) and birth date, the same e-mail address, or the same phone number
+    (`phone` in E.164, as stored). One query."""
+    same_name = Q(first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip())
+    match = Q(pk__in=[])
+    if birth_date is not None:
+        match |= same_name & Q(birth_date=birth_date)
+    if email.strip():
+        match |= Q(email__iexact=email.strip())
+    if phone:
+        match |= Q(phone=phone)
+    found = Patient.objects.filter(match, clinic=clinic, merged_into__isnull=True)
+    if exclude is not None:
+        found = found.exclude(pk=exclude.pk)
+    out = []
+    for patient in found.order_by("-created_at", "-id")[:DUPLICATES_SHOWN]:
+        reasons = []
+        if (
+            birth_date is not None
+            and patient.birth_date == birth_date
+            and patient.first_name.casefold() == first_name.strip().casefold()
+            and patient.last_name.casefold() == last_name.strip().casefold()
+        ):
+            reasons.append("same name and birth date")
+        if email.strip() and patient.email.casefold() == email.strip().casefold():
+            reasons.append("same e-mail address")
+        if phone and patient.phone == phone:
+            reasons.append("same phone number")
+        out.append(Duplicate(patient, reasons))
+    return out
+
+
+def duplicates_of(clinic: Clinic, patient: Patient) -> list[Duplicate]:
+    """The records likely to be the same person as `patient` (see likely_duplicates)."""
+    return likely_duplicates(
+        clinic,
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        birth_date=patient.birth_date,
+        email=patient.email,
+        phone=patient.phone,
+        exclude=patient,
+    )
+
+
+def merge_record(clinic: Clinic, patient: Patient) -> PatientMerge | None:
+    """How `patient` was merged into another record, if it was."""
+    return (
+        PatientMerge.objects.filter(clinic=clinic, merged=patient)
+        .select_related("kept", "by")
+        .first()
+    )
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient:
@@ -320,11 +400,19 @@ def portal_records(user: User) -> QuerySet[Patient]:
     """The patient records `user` signs in to the portal for, with their clinics."""
     if not user.is_authenticated:
         return Patient.objects.none()
-    return Patient.objects.filter(portal_user=user).select_related("clinic").order_by("id")
+    return (
+        Patient.objects.filter(portal_user=user, merged_into__isnull=True)
+        .select_related("clinic")
+        .order_by("id")
+    )
 
 
 def portal_patient(clinic: Clinic, user: User) -> Patient | None:
     """The clinic's patient whose portal account is `user`, if there is one."""
     if not user.is_authenticated:
         return None
-    return Patient.objects.filter(clinic=clinic, portal_user=user).order_by("id").first()
+    return (
+        Patient.objects.filter(clinic=clinic, portal_user=user, merged_into__isnull=True)
+        .order_by("id")
+        .first()
+    )

@@ -17,10 +17,11 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
 from mesodesk.core.inputs import InputError, Intake, parse_intake
 from mesodesk.core.library import Library, load_library
+from mesodesk.core.phones import PhoneError, can_take_sms, to_e164
 from mesodesk.core.screening import screen
 from mesodesk.messaging.services import refresh_patient_reminders
 from mesodesk.patients import selectors
-from mesodesk.patients.choices import Channel, Sex, Verdict
+from mesodesk.patients.choices import STAFF_SOURCES, Channel, IntakeSource, Sex, Verdict
 from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import active_plan, core_plan
@@ -73,7 +74,7 @@ def register_patient(
         birth_date=birth_date,
         sex=sex,
         email=email.strip(),
-        phone=phone.strip(),
+        phone=phone_e164(clinic, phone),
         preferred_channel=preferred_channel,
     )
     # Not the clinic (the caller's own, already read: checking it is a query) nor the
@@ -82,11 +83,27 @@ def register_patient(
     patient.full_clean(exclude=["clinic"], validate_constraints=False)
     if preferred_channel == Channel.SMS and not patient.phone:
         raise _refusal("phone", "Give a phone number to be reminded by SMS.", "required")
+    if preferred_channel == Channel.SMS and not can_take_sms(patient.phone):
+        raise _refusal("phone", NOT_A_MOBILE, "not_mobile")
     if birth_date is not None and birth_date > _today(clinic):
         raise _refusal("birth_date", "The birth date is in the future.", "future")
     patient._history_user = by  # type: ignore[attr-defined] # read by simple-history
     patient.save()
     return patient
+
+
+NOT_A_MOBILE = "This number cannot receive text messages: give a mobile number."
+
+
+def phone_e164(clinic: Clinic, text: str) -> str:
+    """A phone number as written, in E.164 (read in the clinic's country when it has no
+    country code); "" for none. ValidationError keyed "phone" if it is not a number."""
+    if not text.strip():
+        return ""
+    try:
+        return to_e164(text, clinic.country)
+    except PhoneError as error:
+        raise _refusal("phone", str(error), "invalid_phone") from None
 
 
 def _today(clinic: Clinic) -> date:
@@ -127,15 +144,32 @@ def _store_screening(
 
 @transaction.atomic
 def record_intake(
-    *, clinic: Clinic, patient: Patient, by: User, answers: dict[str, Any]
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    by: User,
+    answers: dict[str, Any],
+    source: str | None = None,
 ) -> IntakeVersion:
     """Stores the answers (DESIGN 7.1) as the patient's next intake version, and screens it.
 
-    The screening uses the patient's active plan, if any, and the clinic's overrides, and is
-    stored with the protocol version that produced it. ValidationError is keyed by the
-    path of the bad field ("medications[1].prescribed").
+    Answers recorded by anyone but the patient's own portal account are recorded as given
+    on the patient's behalf, with `source` (IntakeSource: a paper form, the telephone, in
+    person; "other" when not said); the patient's own are from the portal. The screening
+    uses the patient's active plan, if any, and the clinic's overrides, and is stored with
+    the protocol version that produced it. ValidationError is keyed by the path of the bad
+    field ("medications[1].prescribed").
     """
     _check_patient(clinic, patient)
+    if patient.merged_into_id is not None:
+        raise _refusal("patient", "This record was merged into another.", "merged")
+    on_behalf = patient.portal_user_id is None or patient.portal_user_id != by.pk
+    if not on_behalf:
+        source = IntakeSource.PORTAL
+    elif source is None:
+        source = IntakeSource.OTHER
+    elif source not in STAFF_SOURCES and source != IntakeSource.OTHER:
+        raise _refusal("source", "Say where the answers come from.", "invalid")
     library = load_library()
     try:
         intake = parse_intake(answers, library, today=_today(clinic))
@@ -153,6 +187,8 @@ def record_intake(
         answers=answers,
         created_by=by,
         created_at=timezone.now(),
+        on_behalf=on_behalf,
+        source=source,
     )
     version.save()
     _store_screening(

@@ -8,6 +8,7 @@ from typing import Any
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from mesodesk.accounts.models import User
@@ -15,6 +16,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
 from mesodesk.core.localtime import grouped_zones
 from mesodesk.messaging.forms import PreferencesForm as MessagingPreferencesForm
+from mesodesk.patients.services import phone_e164
 from mesodesk.portal import selectors, services
 from mesodesk.safety.choices import HowBad
 from mesodesk.web.fields import DateField, TextField
@@ -23,7 +25,20 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
 
-class SignupForm(AllauthSignupForm):
+class EveryProblemAtOnce(AllauthSignupForm):
+    """allauth's sign-up, reporting every problem in one go: all the password's (the
+    adapter's clean_password) and, even then, two passwords that differ, which allauth
+    checks only when the first one passed."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean()
+        first, second = self.data.get("password1", ""), self.data.get("password2", "")
+        if first and second and first != second and "password2" not in self.errors:
+            self.add_error("password2", "The two passwords are not the same.")
+        return cleaned
+
+
+class SignupForm(EveryProblemAtOnce):
     """allauth's sign-up (e-mail, password twice) with the details the clinic needs."""
 
     first_name = TextField(max_length=100, label="First name")
@@ -61,7 +76,15 @@ class SignupForm(AllauthSignupForm):
             raise forms.ValidationError("The date of birth cannot be in the future.")
         if birth_date.year < 1900:
             raise forms.ValidationError("Check the year of your date of birth.")
+        if services.age_on(birth_date, selectors.today(self.clinic)) < self.clinic.minimum_age:
+            raise forms.ValidationError(services.too_young(self.clinic), code="too_young")
         return birth_date
+
+    def clean_phone(self) -> str:
+        try:
+            return phone_e164(self.clinic, self.cleaned_data.get("phone", ""))
+        except ValidationError as error:
+            raise forms.ValidationError(error.message_dict["phone"]) from None
 
     def custom_signup(self, request: HttpRequest, user: User) -> None:  # type: ignore[override]
         services.start_signup(

@@ -105,6 +105,16 @@ def initial_from_answers(answers: dict[str, Any]) -> tuple[dict[str, Any], dict[
     return initial, rows_for(rows)
 
 
+def initial_for(
+    birth_date: date | None, latest_answers: dict[str, Any] | None
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """The form's initial values and rows for someone without a draft: their latest
+    answers, or an empty questionnaire with the birth date the clinic has."""
+    if latest_answers is not None:
+        return initial_from_answers(latest_answers)
+    return {"birth_date": birth_date.isoformat() if birth_date else ""}, rows_for(None)
+
+
 class IntakeForm(forms.Form):
     """The medical-history questions; `answers()` gives the DESIGN 7.1 document."""
 

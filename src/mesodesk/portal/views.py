@@ -27,7 +27,7 @@ from mesodesk.patients.choices import Verdict
 from mesodesk.portal import selectors, services
 from mesodesk.portal.access import PatientRequest, not_a_patient, patient_view, portal_clinic
 from mesodesk.portal.forms import CancelForm, SignupForm
-from mesodesk.portal.intake import IntakeForm, draft_data, initial_from_answers, rows_for
+from mesodesk.portal.intake import IntakeForm, draft_data, initial_for, rows_for
 from mesodesk.portal.wording import reasons
 from mesodesk.scheduling import selectors as scheduling
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -93,6 +93,12 @@ class PortalSignupView(SignupView):
 
     def get_success_url(self) -> str:
         return reverse("portal:home", kwargs={"clinic_slug": self.clinic.slug})
+
+    def form_valid(self, form: SignupForm) -> Any:
+        # The "check your e-mail" page that follows names the clinic and its sign-up.
+        self.request.session["signup_clinic_name"] = self.clinic.name
+        self.request.session["signup_clinic_slug"] = self.clinic.slug
+        return super().form_valid(form)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
@@ -170,11 +176,8 @@ def intake(request: PatientRequest, clinic_slug: str) -> HttpResponse:
         latest = patients.latest_intake(clinic, patient)
         if draft is not None:
             initial, rows = draft.data, rows_for(draft.rows)
-        elif latest is not None:
-            initial, rows = initial_from_answers(latest.answers)
         else:
-            birth = patient.birth_date.isoformat() if patient.birth_date else ""
-            initial, rows = {"birth_date": birth}, rows_for(None)
+            initial, rows = initial_for(patient.birth_date, latest.answers if latest else None)
         form = IntakeForm(initial=initial, rows=rows, today=today)
     return render(
         request,

@@ -1,9 +1,10 @@
-"""The home page, and the health check of load balancers."""
+"""The home page, the site's icon, and the health check of load balancers."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_safe
 
 from mesodesk.cli import CLINIC_COMMANDS, CORE_COMMANDS
@@ -19,6 +20,12 @@ def healthz(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(b"ok\n", content_type="text/plain")
     response["Cache-Control"] = "no-store"
     return response
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico: the site's icon (web/favicon.svg), for browsers that ask there."""
+    return HttpResponsePermanentRedirect(static("web/favicon.svg"))
 
 
 @require_safe

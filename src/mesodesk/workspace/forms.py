@@ -177,10 +177,17 @@ class PatientForm(forms.Form):
     birth_date = DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
     email = forms.EmailField(label="E-mail", required=False)
-    phone = forms.CharField(max_length=40, required=False)
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        help_text="With the country code if it is not a local number; a mobile for text messages.",
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
     preferred_channel = forms.ChoiceField(
         label="Reminders by", choices=Channel.choices, initial=Channel.EMAIL
     )
+    # Sent by the "register anyway" button after a likely duplicate was shown.
+    register_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 def search_initial(today: date) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 from django import forms
 
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.models import MINIMUM_AGE_RANGE, Clinic, Room
 from mesodesk.core.localtime import grouped_zones
+from mesodesk.core.phones import countries
 from mesodesk.protocols.choices import Severity
 from mesodesk.web.fields import DateField, TextField
 
@@ -66,7 +67,8 @@ def _time_field(label: str) -> forms.TimeField:
 
 
 class ClinicSettingsForm(forms.Form):
-    """The clinic's name, telephone, time zone, idle timeout and reminder lead time."""
+    """The clinic's name, telephone, time zone, country, minimum age, idle timeout and
+    reminder lead time."""
 
     name = TextField(max_length=200, label="Clinic name")
     phone = forms.CharField(
@@ -79,6 +81,18 @@ class ClinicSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Time zone",
         help_text="Appointments, closures and reminders are in this zone.",
+    )
+    country = forms.ChoiceField(
+        label="Country",
+        help_text="Phone numbers written without a country code are read as this "
+        "country's, and stored with its code.",
+    )
+    minimum_age = forms.IntegerField(
+        label="Minimum age of patients",
+        min_value=MINIMUM_AGE_RANGE[0],
+        max_value=MINIMUM_AGE_RANGE[1],
+        help_text=f"Younger people cannot sign up on the portal ({MINIMUM_AGE_RANGE[0]} to "
+        f"{MINIMUM_AGE_RANGE[1]}; usually 18).",
     )
     idle_timeout_minutes = forms.IntegerField(
         label="Sign out idle staff after (minutes)",
@@ -97,6 +111,7 @@ class ClinicSettingsForm(forms.Form):
         super().__init__(*args, **kwargs)
         current = str(self.initial.get("time_zone") or "")
         self.fields["time_zone"].choices = grouped_zones(current)
+        self.fields["country"].choices = list(countries().items())
 
 
 class OpeningHoursForm(forms.Form):

@@ -5,7 +5,7 @@
 
 from django.urls import URLPattern, path
 
-from mesodesk.workspace.views import booking, chart, patients, schedule
+from mesodesk.workspace.views import booking, chart, intake, merge, patients, schedule
 
 PATIENT = "<slug:clinic_slug>/patients/<int:patient_id>/"
 APPOINTMENT = "<slug:clinic_slug>/appointments/<int:appointment_id>/"
@@ -18,6 +18,8 @@ urlpatterns: list[URLPattern] = [
     path("<slug:clinic_slug>/patients/new/", patients.patient_new, name="patient_new"),
     path(PATIENT, chart.chart, name="patient"),
     path(PATIENT + "sign-off/", chart.sign_off, name="sign_off"),
+    path(PATIENT + "intake/", intake.intake, name="intake"),
+    path(PATIENT + "merge/", merge.merge, name="merge"),
     path(PATIENT + "book/", booking.book, name="book"),
     path(PATIENT + "plans/<int:plan_id>/series/", booking.series, name="series"),
     path(APPOINTMENT, booking.appointment_detail, name="appointment"),

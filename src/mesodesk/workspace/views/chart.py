@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.clinics.choices import Role
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.library.model import Source
@@ -27,6 +28,7 @@ from mesodesk.scheduling import selectors as scheduling
 from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.workspace.forms import SignOffForm, add_service_errors
 from mesodesk.workspace.views.common import may_sign_off, page
+from mesodesk.workspace.views.intake import INTAKE_ROLES
 
 REPORTS_SHOWN = 20
 PHASES = {
@@ -169,6 +171,13 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         # one sent after it: staff must not miss it.
         "urgent_report": next((item for item in side_effects if item["report"].urgent), None),
         "deletion_request": portal.pending_deletion(clinic, patient),
+        # A merged record points to the one that holds everything now; a live one may
+        # look like another (same name and birth date, e-mail or phone).
+        "merge_out": selectors.merge_record(clinic, patient) if patient.merged else None,
+        "merges_in": list(patient.merges_in.select_related("by").order_by("at")),
+        "duplicates": [] if patient.merged else selectors.duplicates_of(clinic, patient),
+        "may_merge": request.membership.role == Role.ADMIN,
+        "may_enter_intake": request.membership.role in INTAKE_ROLES and not patient.merged,
         "needs_sign_off": screening is not None
         and screening.verdict == Verdict.REVIEW
         and screening.signed_off_at is None,

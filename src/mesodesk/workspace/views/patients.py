@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -44,16 +46,39 @@ def patient_list(request: StaffRequest, clinic_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view()
 def patient_new(request: StaffRequest, clinic_slug: str) -> HttpResponse:
-    """Registers a patient (any member of the clinic may), then opens their chart."""
+    """Registers a patient (any member of the clinic may), then opens their chart. A likely
+    duplicate (same name and birth date, e-mail or phone) is shown, linked, first: the
+    desk opens that record, or registers anyway."""
     form = PatientForm(request.POST or None)
+    duplicates: list[selectors.Duplicate] = []
     if request.method == "POST" and form.is_valid():
+        details = {k: v for k, v in form.cleaned_data.items() if k != "register_anyway"}
         try:
-            patient = services.register_patient(
-                clinic=request.clinic, by=request.user, **form.cleaned_data
-            )
+            duplicates = _duplicates(request, details)
+            if duplicates and not form.cleaned_data["register_anyway"]:
+                return page(
+                    request,
+                    "workspace/patient_new.html",
+                    "patients",
+                    {"form": form, "duplicates": duplicates},
+                )
+            patient = services.register_patient(clinic=request.clinic, by=request.user, **details)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
             messages.success(request, f"{patient.first_name} {patient.last_name} is registered.")
             return redirect("workspace:patient", clinic_slug=clinic_slug, patient_id=patient.pk)
-    return page(request, "workspace/patient_new.html", "patients", {"form": form})
+    return page(
+        request, "workspace/patient_new.html", "patients", {"form": form, "duplicates": duplicates}
+    )
+
+
+def _duplicates(request: StaffRequest, details: dict[str, Any]) -> list[selectors.Duplicate]:
+    return selectors.likely_duplicates(
+        request.clinic,
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        birth_date=details.get("birth_date"),
+        email=details.get("email", ""),
+        phone=services.phone_e164(request.clinic, details.get("phone", "")),
+    )

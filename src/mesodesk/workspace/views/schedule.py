@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
+from mesodesk.patients.selectors import portal_records
 from mesodesk.safety import selectors as safety
 from mesodesk.scheduling import selectors
 from mesodesk.scheduling.models import Appointment
@@ -22,7 +23,8 @@ from mesodesk.workspace.views.common import clinic_today, page, parse_day
 
 @require_safe
 def staff_home(request: HttpRequest) -> HttpResponse:
-    """Sends a signed-in member to their (first) clinic's day; says so if they have none."""
+    """Sends a signed-in member to their (first) clinic's day, a patient to their portal;
+    says so if they are neither."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     first = (
@@ -32,6 +34,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         .first()
     )
     if first is None:
+        record = portal_records(request.user).first()  # type: ignore[arg-type]
+        if record is not None:
+            return redirect("portal:home", clinic_slug=record.clinic.slug)
         return render(request, "workspace/no_clinic.html", status=200)
     return redirect("workspace:today", clinic_slug=first.clinic.slug)
 

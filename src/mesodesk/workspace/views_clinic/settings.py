@@ -22,6 +22,7 @@ from mesodesk.accounts.access import StaffRequest, require_role, staff_view
 from mesodesk.clinics import selectors, services
 from mesodesk.clinics.choices import Role
 from mesodesk.core.library import load_library
+from mesodesk.core.phones import shown
 from mesodesk.workspace.forms_clinic import (
     WEEKDAYS,
     ClinicSettingsForm,
@@ -77,13 +78,15 @@ def row_id(request: StaffRequest) -> int:
 @require_http_methods(["GET", "POST"])
 @staff_view()
 def general(request: StaffRequest, clinic_slug: str) -> HttpResponse:
-    """Name, telephone, time zone, idle timeout, reminder lead time; opening hours per
-    weekday."""
+    """Name, telephone, time zone, country, minimum age, idle timeout, reminder lead time;
+    opening hours per weekday."""
     clinic = request.clinic
     initial = {
         "name": clinic.name,
-        "phone": clinic.phone,
+        "phone": shown(clinic.phone) if clinic.phone else "",
         "time_zone": clinic.time_zone,
+        "country": clinic.country,
+        "minimum_age": clinic.minimum_age,
         "idle_timeout_minutes": clinic.idle_timeout_minutes,
         "appointment_reminder_hours": clinic.appointment_reminder_hours,
     }
