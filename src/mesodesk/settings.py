@@ -57,6 +57,10 @@ else:
     ALLOWED_HOSTS = env.read_list(_ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.read_list(_ENV, "CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front of mesodesk (addresses or networks). Only a request that
+# arrives from one of them may name its client in X-Forwarded-For; the client's address
+# (mesodesk.audit.selectors.client_ip) feeds allauth's rate limits and the access log.
+MESODESK_TRUSTED_PROXIES = env.read_networks(_ENV, "MESODESK_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -210,7 +214,9 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = False
 # allauth's rate limits stay at their defaults (e.g. 5 failed sign-ins per address in
 # 5 minutes, 30 sign-in attempts a minute per IP). They count in the default cache, the
-# database cache that every process shares, so a second server cannot reset them.
+# database cache that every process shares, so a second server cannot reset them. The
+# client's IP is mesodesk's (the adapter asks audit.selectors.client_ip, which believes
+# X-Forwarded-For only from MESODESK_TRUSTED_PROXIES), so allauth's own proxy count stays 0.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "mesodesk"
 # A code is accepted only in its own 30-second step: allauth remembers a used code for one
