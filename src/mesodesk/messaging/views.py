@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.core.library import load_library
 from mesodesk.messaging import selectors, services
 from mesodesk.messaging.choices import ReminderStatus
@@ -74,6 +75,8 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         status = ""
     rows = Paginator(selectors.outbox(request.clinic, status=status or None), OUTBOX_PAGE)
     page = rows.get_page(request.GET.get("page"))
+    # Each row names its patient: a read of patient data, and the message shown one more.
+    record_read(request, clinic=request.clinic, obj=request.clinic)
     preview = None
     shown = request.GET.get("show", "")
     if shown.isascii() and shown.isdigit():
@@ -82,6 +85,7 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             prefs = selectors.preferences(request.clinic, row.patient)
             if prefs.pk is not None:
                 preview = (row, Renderer(load_library()).render(row, prefs))
+                record_read(request, clinic=request.clinic, obj=row, patient=row.patient)
     return render(
         request,
         "messaging/outbox.html",
