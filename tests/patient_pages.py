@@ -106,6 +106,7 @@ POST_ONLY = {
     "workspace:library_rule_remove",
     "portal:cancel",
     "portal:feed_renew",
+    "messaging:twilio_status",
     "api-v1:register_patient",
     "api-v1:record_intake",
     "api-v1:sign_off",

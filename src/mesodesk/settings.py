@@ -164,6 +164,16 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # or a provider's adapter with the same interface).
 SMS_BACKEND = env.read_str(_ENV, "SMS_BACKEND", "mesodesk.messaging.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.read_str(_ENV, "SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Twilio's Messages API (mesodesk.messaging.twilio.TwilioSmsBackend): the account's
+# credentials and sender, required when it is the SMS backend.
+TWILIO_ACCOUNT_SID = env.read_str(_ENV, "TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.read_str(_ENV, "TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env.read_str(_ENV, "TWILIO_FROM", "")
+TWILIO_API_URL = env.read_str(_ENV, "TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT = env.read_int(_ENV, "TWILIO_TIMEOUT", 10, minimum=1)
+if SMS_BACKEND == "mesodesk.messaging.twilio.TwilioSmsBackend":
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"):
+        env.read_required(_ENV, _name, "when SMS_BACKEND is the Twilio backend")
 # Links in messages point here; the domain of reminders' Message-IDs.
 MESODESK_BASE_URL = env.read_str(_ENV, "MESODESK_BASE_URL", "http://127.0.0.1:8000")
 MESODESK_MAIL_DOMAIN = env.read_str(_ENV, "MESODESK_MAIL_DOMAIN", "mesodesk.invalid")

@@ -37,7 +37,8 @@ from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.quiet import deliverable
 from mesodesk.messaging.render import Renderer
 from mesodesk.messaging.selectors import patient_zone
-from mesodesk.messaging.sms import SmsError, TextMessage, sms_backend
+from mesodesk.messaging.sms import SmsError, SmsReceipt, TextMessage, sms_backend
+from mesodesk.messaging.twilio import status_callback_url
 from mesodesk.scheduling.choices import AppointmentStatus
 
 log = logging.getLogger("mesodesk.messaging.worker")
@@ -262,6 +263,7 @@ class Worker:
                     outcome.untried[row.pk] = ""  # the batch ran out of time
                     continue
                 tried = True
+                receipt: SmsReceipt | None = None
                 try:
                     rendered = self.renderer.render(row, choice)
                     if row.channel == MessageChannel.EMAIL:
@@ -274,9 +276,18 @@ class Worker:
                     else:
                         if sms is None:
                             sms = sms_backend()
-                        sms.send(TextMessage(row.patient.phone, rendered.body, rendered.message_id))
+                        receipt = sms.send(
+                            TextMessage(
+                                row.patient.phone,
+                                rendered.body,
+                                rendered.message_id,
+                                status_callback=status_callback_url(row.clinic.slug),
+                            )
+                        )
                 except Exception as error:
                     outcome.failures[row.pk] = _describe(error)
+                    if isinstance(error, SmsError) and error.transient:
+                        outcome.transient.add(row.pk)
                     if row.channel == MessageChannel.EMAIL and connection_lost(error):
                         broken = outcome.failures[row.pk]
                         outcome.transient.add(row.pk)
@@ -284,7 +295,7 @@ class Worker:
                 else:
                     # Recorded the moment the server took it, before the next is sent: a
                     # worker killed now sends again at most the message in flight.
-                    self._record_sent(row.pk, now, clock(), outcome, result)
+                    self._record_sent(row.pk, now, clock(), receipt, outcome, result)
         finally:
             mail.close()
             if sms is not None:
@@ -292,12 +303,18 @@ class Worker:
             self._record(now, clock(), rows, prefs, outcome, result)
 
     def _record_sent(
-        self, pk: int, now: datetime, sent_at: datetime, outcome: _Outcome, result: BatchResult
+        self,
+        pk: int,
+        now: datetime,
+        sent_at: datetime,
+        receipt: SmsReceipt | None,
+        outcome: _Outcome,
+        result: BatchResult,
     ) -> None:
-        """Marks one row sent: one UPDATE, committed at once. Sent is sent, even if the
-        appointment was moved meanwhile and the row cancelled: the record says what the
-        patient received. If the database cannot take it now, the end of the batch tries
-        again.
+        """Marks one row sent, with the SMS provider's id and status of it: one UPDATE,
+        committed at once. Sent is sent, even if the appointment was moved meanwhile and
+        the row cancelled: the record says what the patient received. If the database
+        cannot take it now, the end of the batch tries again (without the receipt).
 
         Plain SQL on a cursor: the ORM's `update()` costs six times as much per row
         (compiling the query each time), which would cost the worker a third of its
@@ -309,6 +326,8 @@ class Worker:
                     _MARK_SENT,
                     [
                         ReminderStatus.SENT.value,
+                        receipt.provider_id if receipt else "",
+                        receipt.status if receipt else "",
                         ops.adapt_datetimefield_value(sent_at),
                         ops.adapt_datetimefield_value(now),
                         pk,
@@ -426,8 +445,9 @@ class Worker:
 
 
 _MARK_SENT = (
-    f"UPDATE {Reminder._meta.db_table} SET status = %s, sent_at = %s, last_error = '', "  # noqa: S608 - the model's own table name
-    "updated_at = %s WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
+    f"UPDATE {Reminder._meta.db_table} SET status = %s, provider_message_id = %s, "  # noqa: S608 - the model's own table name
+    "delivery_status = %s, sent_at = %s, last_error = '', updated_at = %s "
+    "WHERE id = %s AND claimed_by = %s AND status IN (%s, %s)"
 )
 
 
@@ -451,7 +471,8 @@ class _Outcome:
     # Not tried (the mail server was gone, or the batch ran out of time), with why.
     untried: dict[int, str] = field(default_factory=dict)
     failures: dict[int, str] = field(default_factory=dict)
-    # Failures of the connection rather than of the message: retried until expiry.
+    # Failures of the connection (or an SMS provider's "try later") rather than of the
+    # message: retried until expiry.
     transient: set[int] = field(default_factory=set)
 
 
