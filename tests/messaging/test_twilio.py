@@ -11,7 +11,6 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import time as clock
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -22,16 +21,12 @@ from django.test import Client
 from django.utils import timezone
 from pytest_django import Settings
 
-from mesodesk.accounts.models import User
-from mesodesk.clinics.models import Clinic
-from mesodesk.messaging.choices import ReminderStatus
-from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.messaging.choices import MessageChannel, ReminderStatus
+from mesodesk.messaging.models import Reminder
 from mesodesk.messaging.sms import SmsError, TextMessage
 from mesodesk.messaging.twilio import TwilioSmsBackend, signature, status_callback_url
 from mesodesk.messaging.worker import Worker, WorkerSettings
-from mesodesk.patients.models import Patient
-from mesodesk.scheduling.choices import AppointmentKind
-from mesodesk.scheduling.models import Appointment
+from tests.messaging.faults import PATIENT_PHONE, seed_outbox
 
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "twilio-auth-token-for-tests"
@@ -103,43 +98,10 @@ def twilio(settings: Settings) -> Iterator[FakeTwilio]:
 
 
 @pytest.fixture
-def sms_row(clinic: Clinic, fiona: User, pedro: User, room: Any) -> Reminder:
+def sms_row(db: None) -> Reminder:
     """A text-message reminder due now for a patient who chose SMS (no quiet hours)."""
-    patient = Patient.objects.create(
-        clinic=clinic, first_name="Sam", last_name="Text", phone="+4917012345678"
-    )
-    ContactPreferences.objects.create(
-        clinic=clinic,
-        patient=patient,
-        email=False,
-        sms=True,
-        quiet_start=clock(0),
-        quiet_end=clock(0),
-    )
-    now = timezone.now()
-    start = now + timedelta(days=30)
-    appointment = Appointment.objects.create(
-        clinic=clinic,
-        patient=patient,
-        kind=AppointmentKind.CONSULTATION,
-        practitioner=pedro,
-        room=room,
-        start=start,
-        end=start + timedelta(minutes=30),
-        created_by=fiona,
-    )
-    return Reminder.objects.create(
-        clinic=clinic,
-        patient=patient,
-        appointment=appointment,
-        kind="appointment",
-        channel="sms",
-        moment=start,
-        send_at=now - timedelta(seconds=1),
-        expires_at=now + timedelta(hours=1),
-        next_attempt_at=now - timedelta(seconds=1),
-        idempotency_key="twilio-test",
-    )
+    seed_outbox(1, channel=MessageChannel.SMS)
+    return Reminder.objects.get()
 
 
 def test_the_backend_posts_the_message_as_twilio_expects_and_returns_its_receipt(
@@ -210,9 +172,9 @@ def test_the_worker_sends_through_twilio_and_records_the_receipt(
         "queued",
     )
     sent = twilio.requests[0]
-    assert sent["To"] == "+4917012345678"
+    assert sent["To"] == PATIENT_PHONE
     assert sent["StatusCallback"] == (
-        "https://clinic.example.org/reminders/lindenhof/sms/twilio/status/"
+        "https://clinic.example.org/reminders/fault-clinic/sms/twilio/status/"
     )
 
 
@@ -252,14 +214,14 @@ def test_a_signed_delivery_report_records_the_status(
 ) -> None:
     Worker(WorkerSettings(), name="w").run_once()
     sms_row.refresh_from_db()
-    url = status_callback_url("lindenhof")
+    url = status_callback_url("fault-clinic")
     form = {
         "MessageSid": sms_row.provider_message_id,
         "MessageStatus": "undelivered",
         "ErrorCode": "30003",
         "AccountSid": ACCOUNT,
     }
-    path = "/reminders/lindenhof/sms/twilio/status/"
+    path = "/reminders/fault-clinic/sms/twilio/status/"
     forged = client.post(path, form, headers={"X-Twilio-Signature": "bm90IGl0"})
     assert forged.status_code == 403
     sms_row.refresh_from_db()
