@@ -80,6 +80,7 @@ PATIENT_OWN = {
 # Routes that show no patient data, or only take a POST and redirect.
 NO_PATIENT_DATA = {
     "home",
+    "healthz",
     "account_signup",
     "api-v1:api-root",
     "api-v1:openapi-json",
