@@ -68,7 +68,7 @@ def test_an_admin_page_of_a_patient_is_not_cached(world: World, admin_client: Cl
     assert uncacheable(response)
 
 
-def test_static_files_keep_their_own_caching(client: Client) -> None:
+def test_static_files_keep_their_own_caching(client: Client, db: None) -> None:
     assert finders.find("web/mesodesk.css") is not None
     response = client.get("/static/web/mesodesk.css")
     response.close()  # WhiteNoise streams the file: let it go
