@@ -57,6 +57,10 @@ else:
     ALLOWED_HOSTS = env.read_list(_ENV, "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 CSRF_TRUSTED_ORIGINS = env.read_list(_ENV, "CSRF_TRUSTED_ORIGINS", [])
+# The reverse proxies in front of mesodesk (addresses or networks). Only a request that
+# arrives from one of them may name its client in X-Forwarded-For; the client's address
+# (mesodesk.audit.selectors.client_ip) feeds allauth's rate limits and the access log.
+MESODESK_TRUSTED_PROXIES = env.read_networks(_ENV, "MESODESK_TRUSTED_PROXIES")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -91,6 +95,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise (static files keep their caching): every other response, patient
+    # data or not, is `Cache-Control: private, no-store`.
+    "mesodesk.web.caching.PrivateNoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -155,6 +162,16 @@ MAILERS = {"default": env.email_config(_EMAIL_URL, var_dir=VAR_DIR)}
 # or a provider's adapter with the same interface).
 SMS_BACKEND = env.read_str(_ENV, "SMS_BACKEND", "mesodesk.messaging.sms.ConsoleSmsBackend")
 SMS_FILE_PATH = env.read_str(_ENV, "SMS_FILE_PATH", str(VAR_DIR / "sms"))
+# Twilio's Messages API (mesodesk.messaging.twilio.TwilioSmsBackend): the account's
+# credentials and sender, required when it is the SMS backend.
+TWILIO_ACCOUNT_SID = env.read_str(_ENV, "TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env.read_str(_ENV, "TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = env.read_str(_ENV, "TWILIO_FROM", "")
+TWILIO_API_URL = env.read_str(_ENV, "TWILIO_API_URL", "https://api.twilio.com")
+TWILIO_TIMEOUT = env.read_int(_ENV, "TWILIO_TIMEOUT", 10, minimum=1)
+if SMS_BACKEND == "mesodesk.messaging.twilio.TwilioSmsBackend":
+    for _name in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM"):
+        env.read_required(_ENV, _name, "when SMS_BACKEND is the Twilio backend")
 # Links in messages point here; the domain of reminders' Message-IDs.
 MESODESK_BASE_URL = env.read_str(_ENV, "MESODESK_BASE_URL", "http://127.0.0.1:8000")
 MESODESK_MAIL_DOMAIN = env.read_str(_ENV, "MESODESK_MAIL_DOMAIN", "mesodesk.invalid")
@@ -216,7 +233,9 @@ ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_SESSION_REMEMBER = False
 # allauth's rate limits stay at their defaults (e.g. 5 failed sign-ins per address in
 # 5 minutes, 30 sign-in attempts a minute per IP). They count in the default cache, the
-# database cache that every process shares, so a second server cannot reset them.
+# database cache that every process shares, so a second server cannot reset them. The
+# client's IP is mesodesk's (the adapter asks audit.selectors.client_ip, which believes
+# X-Forwarded-For only from MESODESK_TRUSTED_PROXIES), so allauth's own proxy count stays 0.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "mesodesk"
 # A code is accepted only in its own 30-second step: allauth remembers a used code for one

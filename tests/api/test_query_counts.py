@@ -29,9 +29,9 @@ from tests.query_counts import assert_statements, statements
 BASE = f"{API}/lindenhof"
 
 # The token with its membership (one query), then the work.
-ONE_ROW_READ = 2  # + the appointment
+ONE_ROW_READ = 3  # + the appointment, its access event
 READ_PATIENT = 3  # + the patient, its access event
-DAY_WITH_NAMES = 3  # + the practitioner, the day's appointments with their patients
+DAY_WITH_NAMES = 4  # + the practitioner, the day's appointments with patients, access event
 CREATE_PATIENT = 3  # + the patient, its history row
 # + patient, practitioner, room; the roles, closure and working hours (one); the overlap;
 # the appointment and its history row; the contact preferences; the reminders.

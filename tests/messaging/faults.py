@@ -55,10 +55,20 @@ def wait_until(condition: Callable[[], bool], *, timeout: float, what: str) -> N
 # --- The outbox -------------------------------------------------------------------------
 
 
-def seed_outbox(count: int, *, expires_in: float = 3600.0, prefix: str = "fault") -> list[str]:
-    """A clinic, a patient who wants e-mail, a booked appointment a month ahead and `count`
-    appointment reminders due now (sending them is all the worker has left to do). Returns
-    the Message-IDs the reminders go out with, in the order they are due.
+PATIENT_PHONE = "+4917012345678"
+
+
+def seed_outbox(
+    count: int,
+    *,
+    expires_in: float = 3600.0,
+    prefix: str = "fault",
+    channel: MessageChannel = MessageChannel.EMAIL,
+) -> list[str]:
+    """A clinic, a patient who wants e-mail (or text messages), a booked appointment a
+    month ahead and `count` appointment reminders due now (sending them is all the worker
+    has left to do). Returns the Message-IDs the reminders go out with, in the order they
+    are due.
 
     Runs in the test process (against the test database) or in `mesodesk shell -c` (against
     any other database)."""
@@ -68,14 +78,19 @@ def seed_outbox(count: int, *, expires_in: float = 3600.0, prefix: str = "fault"
     doctor = create_user(email=f"doctor@{prefix}.test", password=None, first_name="Doc")
     add_member(clinic=clinic, user=doctor, role=Role.PRACTITIONER)
     patient = register_patient(
-        clinic=clinic, by=desk, first_name="Ida", last_name="Fault", email=PATIENT_EMAIL
+        clinic=clinic,
+        by=desk,
+        first_name="Ida",
+        last_name="Fault",
+        email=PATIENT_EMAIL,
+        phone=PATIENT_PHONE,
     )
     # No quiet hours: these tests run at any hour, and a retry must not wait for morning.
     ContactPreferences.objects.create(
         clinic=clinic,
         patient=patient,
-        email=True,
-        sms=False,
+        email=channel == MessageChannel.EMAIL,
+        sms=channel == MessageChannel.SMS,
         quiet_start=clock(0),
         quiet_end=clock(0),
     )
@@ -98,7 +113,7 @@ def seed_outbox(count: int, *, expires_in: float = 3600.0, prefix: str = "fault"
             patient=patient,
             appointment=appointment,
             kind=ReminderKind.APPOINTMENT,
-            channel=MessageChannel.EMAIL,
+            channel=channel,
             moment=start,
             send_at=now - timedelta(seconds=count - i),
             expires_at=now + timedelta(seconds=expires_in),

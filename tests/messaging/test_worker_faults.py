@@ -45,18 +45,21 @@ def _sent(count: int) -> bool:
 
 
 @shared_db
-def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_its_batch(
+def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_the_message_in_flight(
     tmp_path: Path,
 ) -> None:
     ids = seed_outbox(120)
     with smtp_server(delay=0.02) as smtp:
         database = database_url(connection.settings_dict)
-        with worker_process(tmp_path, database, smtp.url, "--batch", "20", *FAST) as first:
+        with worker_process(tmp_path, database, smtp.url, "--batch", "60", *FAST) as first:
             wait_until(lambda: smtp.inbox.received() >= 30, timeout=30, what="30 messages")
             first.signal(signal.SIGKILL)
             first.wait(timeout=10)
+        # Every message the server took is recorded as sent but the one in flight, if any.
+        delivered = smtp.inbox.received()
+        assert Reminder.objects.filter(status=ReminderStatus.SENT).count() >= delivered - 1
         in_flight = Reminder.objects.filter(status=ReminderStatus.SENDING).count()
-        assert 0 < in_flight <= 20
+        assert 0 < in_flight <= 60 - (delivered - 1)
 
         # The dead worker's claims are swept back once older than the lease, and sent.
         with worker_process(
@@ -67,7 +70,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_resends_at_most_its_batch(
 
         assert outbox_counts()[ReminderStatus.SENT] == 120
         assert smtp.inbox.ids() == set(ids)
-        assert smtp.inbox.duplicates() <= in_flight
+        assert smtp.inbox.duplicates() <= 1
 
 
 @shared_db

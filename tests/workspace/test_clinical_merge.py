@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from mesodesk.accounts.models import User
+from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import register_patient
@@ -46,6 +47,13 @@ def test_the_chart_warns_of_a_duplicate_and_an_admin_merges_it(
 
     page = admin.get(merge_url)
     assert page.status_code == 200
+    # Opening the comparison is a read of both records.
+    read = set(
+        AccessEvent.objects.filter(action="read", path=f"{_chart(duplicate)}merge/").values_list(
+            "patient_id", flat=True
+        )
+    )
+    assert read == {kept.pk, duplicate.pk}
     assert f"Merged: patient {duplicate.pk}" in page.text
     assert f"Kept: patient {kept.pk}" in page.text
 

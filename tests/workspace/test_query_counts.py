@@ -25,11 +25,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 # Each starts with the session, its user and the membership with TOTP (three), then the
 # page's own reads. The chart also writes its access event.
-TODAY = 5
-WEEK = 7
+TODAY = 6  # with the access event of the day's patients
+WEEK = 8  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient (one query).
 CHART = 18
-SLOT_SEARCH = 18
+SLOT_SEARCH = 19  # with the access event of the booking page
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from mesodesk.api.common import local, member, responses
+from mesodesk.audit.services import record_read
 from mesodesk.clinics.models import Clinic
 from mesodesk.messaging import selectors
 from mesodesk.messaging.models import Reminder
@@ -61,6 +62,7 @@ def appointment_reminders(
     cancelled (moved or cancelled appointments) or failed, with attempts and last error."""
     clinic_obj = member(request, clinic).clinic
     appointment = scheduling.get_appointment(clinic_obj, appointment_id)
+    record_read(request, clinic=clinic_obj, obj=appointment, patient=appointment.patient)
     return [
         reminder_out(row, clinic_obj)
         for row in selectors.appointment_reminders(clinic_obj, appointment)
@@ -76,6 +78,7 @@ def patient_reminders(request: HttpRequest, clinic: str, patient_id: int) -> lis
     """Every reminder row of the patient's appointments, soonest first."""
     clinic_obj = member(request, clinic).clinic
     patient = patient_selectors.get_patient(clinic_obj, patient_id)
+    record_read(request, clinic=clinic_obj, obj=patient)
     return [
         reminder_out(row, clinic_obj) for row in selectors.patient_reminders(clinic_obj, patient)
     ]

@@ -15,6 +15,7 @@ from mesodesk.api.schemas import (
     SlotOut,
 )
 from mesodesk.api.types import Id, IsoDate, library_codes
+from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
@@ -100,10 +101,10 @@ def day_schedule(
     practitioner = None
     if practitioner_id is not None:
         practitioner = clinic_selectors.get_practitioner(clinic_obj, practitioner_id)
-    return [
-        appointment_out(a, clinic_obj)
-        for a in selectors.day_schedule(clinic_obj, day, practitioner)
-    ]
+    appointments = selectors.day_schedule(clinic_obj, day, practitioner)
+    # Which patients come when: a read of patient data.
+    record_read(request, clinic=clinic_obj, obj=clinic_obj)
+    return [appointment_out(a, clinic_obj) for a in appointments]
 
 
 @router.post(
@@ -137,7 +138,9 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
 )
 def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> AppointmentOut:
     clinic_obj = member(request, clinic).clinic
-    return appointment_out(selectors.get_appointment(clinic_obj, appointment_id), clinic_obj)
+    appointment = selectors.get_appointment(clinic_obj, appointment_id)
+    record_read(request, clinic=clinic_obj, obj=appointment, patient=appointment.patient)
+    return appointment_out(appointment, clinic_obj)
 
 
 @router.post(

@@ -20,23 +20,37 @@ def access_log(clinic: Clinic, patient: object | None = None) -> QuerySet[Access
     return qs.select_related("user", "patient").order_by("-at", "-id")
 
 
-def _valid_ip(text: str) -> str | None:
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
-        return str(ipaddress.ip_address(text.strip()))
+        return ipaddress.ip_address(text.strip())
     except ValueError:
         return None
 
 
-def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from: REMOTE_ADDR.
+def _trusted(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(address in network for network in settings.MESODESK_TRUSTED_PROXIES)
 
-    X-Forwarded-For is believed only when settings.MESODESK_TRUSTED_PROXIES (a number, 0 by
-    default) says how many proxies of ours stand in front: the address that many hops from
-    the right is the client's. Anything else would let a client write its own address.
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from, for the access log and sign-in rate limits.
+
+    The peer (REMOTE_ADDR), unless it is one of settings.MESODESK_TRUSTED_PROXIES: then
+    X-Forwarded-For is read from the right (each proxy appends the address it saw), past
+    our own proxies, to the first address none of them holds, which is the client's. A
+    peer that is not a trusted proxy cannot name another address, and the entries to the
+    left of the first untrusted one (anything a client wrote itself) are never read.
     """
-    proxies = int(getattr(settings, "MESODESK_TRUSTED_PROXIES", 0) or 0)
-    if proxies > 0:
-        hops = [h for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
-        if len(hops) >= proxies:
-            return _valid_ip(hops[-proxies])
-    return _valid_ip(request.META.get("REMOTE_ADDR", ""))
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
+    if peer is None or not _trusted(peer):
+        return str(peer) if peer is not None else None
+    client = peer
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
+        if not hop.strip():
+            continue
+        address = _address(hop)
+        if address is None:
+            break  # garbled by someone before our proxies: keep the last address we trust
+        client = address
+        if not _trusted(address):
+            break
+    return str(client)

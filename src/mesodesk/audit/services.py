@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.http import HttpRequest
 
 from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
+from mesodesk.audit.selectors import client_ip
 from mesodesk.clinics.models import Clinic
 
 
@@ -48,3 +50,26 @@ def record_access(
     )
     event.save()
     return event
+
+
+def record_read(
+    request: HttpRequest,
+    *,
+    clinic: Clinic,
+    obj: models.Model,
+    patient: models.Model | None = None,
+) -> AccessEvent:
+    """Appends that the request's user read `obj` (a patient's record or one of its rows;
+    the clinic itself for a page listing several patients) from the client's address.
+
+    The path is logged without its query string: a search's words may be a patient's name.
+    """
+    return record_access(
+        clinic=clinic,
+        user=request.user,  # type: ignore[arg-type]
+        action=AccessAction.READ,
+        obj=obj,
+        patient=patient,
+        ip=client_ip(request),
+        path=request.path,
+    )

@@ -8,6 +8,7 @@ prints that one line and exits 2 instead of showing a traceback.
 from __future__ import annotations
 
 import importlib.util
+import ipaddress
 import os
 import secrets
 from collections.abc import Mapping
@@ -107,6 +108,23 @@ def read_list(env: Environ, name: str, default: list[str]) -> list[str]:
     if not raw:
         return list(default)
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def read_networks(env: Environ, name: str) -> tuple[Network, ...]:
+    """A comma-separated list of IP addresses and networks (`10.0.0.0/8`, `::1`); a bare
+    address is a network of one. Empty when unset."""
+    networks: list[Network] = []
+    for item in read_list(env, name, []):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise SettingError(
+                name, f"expected IP addresses or networks such as 10.0.0.0/8, got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def read_choice(env: Environ, name: str, default: str, choices: tuple[str, ...]) -> str:

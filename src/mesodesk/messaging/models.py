@@ -63,6 +63,14 @@ class Reminder(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
+    provider_message_id = models.CharField(
+        max_length=64, blank=True, help_text="The SMS provider's id of the message sent."
+    )
+    delivery_status = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="What the SMS provider last said of the message (queued, delivered, …).",
+    )
     idempotency_key = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
@@ -89,6 +97,12 @@ class Reminder(models.Model):
                 fields=("clinic", "patient", "send_at"), name="messaging_reminder_patient"
             ),
             models.Index(fields=("clinic", "status", "send_at"), name="messaging_reminder_outbox"),
+            # The provider's delivery reports name the message by its id.
+            models.Index(
+                fields=("clinic", "provider_message_id"),
+                condition=~models.Q(provider_message_id=""),
+                name="messaging_reminder_provider",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

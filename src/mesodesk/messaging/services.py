@@ -330,3 +330,19 @@ def update_preferences(
     prefs.save()
     refresh_patient_reminders(clinic=clinic, patient=patient)
     return prefs
+
+
+def record_delivery_status(
+    *, clinic_slug: str, provider_message_id: str, status: str, error_code: str = ""
+) -> int:
+    """Records what the SMS provider says became of a sent message (delivered,
+    undelivered, failed, ...), with the provider's error code when it gives one. Rows
+    found: 0 for a message of no row of that clinic."""
+    if not provider_message_id:
+        return 0
+    changes: dict[str, object] = {"delivery_status": status[:20], "updated_at": timezone.now()}
+    if error_code.isascii() and error_code.isdigit():
+        changes["last_error"] = f"SMS {status}: provider error {error_code}"
+    return Reminder.objects.filter(
+        clinic__slug=clinic_slug, provider_message_id=provider_message_id[:64]
+    ).update(**changes)

@@ -3,19 +3,25 @@ link to the side-effect report, and the clinic's outbox for staff."""
 
 from __future__ import annotations
 
+import hmac
+
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.core.library import load_library
 from mesodesk.messaging import selectors, services
 from mesodesk.messaging.choices import ReminderStatus
 from mesodesk.messaging.forms import PreferencesForm
 from mesodesk.messaging.render import Renderer
+from mesodesk.messaging.twilio import signature, status_callback_url
 
 OUTBOX_PAGE = 50
 
@@ -74,6 +80,8 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         status = ""
     rows = Paginator(selectors.outbox(request.clinic, status=status or None), OUTBOX_PAGE)
     page = rows.get_page(request.GET.get("page"))
+    # Each row names its patient: a read of patient data, and the message shown one more.
+    record_read(request, clinic=request.clinic, obj=request.clinic)
     preview = None
     shown = request.GET.get("show", "")
     if shown.isascii() and shown.isdigit():
@@ -82,6 +90,7 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             prefs = selectors.preferences(request.clinic, row.patient)
             if prefs.pk is not None:
                 preview = (row, Renderer(load_library()).render(row, prefs))
+                record_read(request, clinic=request.clinic, obj=row, patient=row.patient)
     return render(
         request,
         "messaging/outbox.html",
@@ -96,3 +105,44 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "zone": request.clinic.time_zone,
         },
     )
+
+
+# Twilio's statuses of an outbound message, in the order they usually come.
+TWILIO_STATUSES = frozenset(
+    {
+        "accepted",
+        "scheduled",
+        "queued",
+        "sending",
+        "sent",
+        "delivered",
+        "undelivered",
+        "failed",
+        "read",
+        "canceled",
+    }
+)
+
+
+@csrf_exempt
+@require_POST
+def twilio_status(request: HttpRequest, clinic_slug: str) -> HttpResponse:
+    """Twilio's report of a text message's delivery status (the StatusCallback the worker
+    gave it): signed with the account's auth token over the URL we gave and the form, so
+    nobody else can write a status. 204 once recorded (or for a message we do not know,
+    so Twilio stops retrying); 403 for a bad signature."""
+    token = settings.TWILIO_AUTH_TOKEN
+    params = {key: request.POST[key] for key in request.POST}
+    expected = signature(status_callback_url(clinic_slug), params, token)
+    given = request.headers.get("X-Twilio-Signature", "")
+    if not token or not hmac.compare_digest(expected, given):
+        return HttpResponse(status=403)
+    status = params.get("MessageStatus", "")
+    if status in TWILIO_STATUSES:
+        services.record_delivery_status(
+            clinic_slug=clinic_slug,
+            provider_message_id=params.get("MessageSid", ""),
+            status=status,
+            error_code=params.get("ErrorCode", ""),
+        )
+    return HttpResponse(status=204)

@@ -10,9 +10,11 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.urls import reverse
 
+from mesodesk.audit.selectors import client_ip
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.patients.models import Patient
 from mesodesk.patients.selectors import portal_records
@@ -37,7 +39,15 @@ def sender_name(email: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Sends a patient to their clinic's portal after signing in (staff: the default)."""
+    """Sends a patient to their clinic's portal after signing in (staff: the default), and
+    gives allauth (rate limits, notification mails) the client's address as the access log
+    sees it, behind the trusted proxies of MESODESK_TRUSTED_PROXIES."""
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        ip = client_ip(request)
+        if ip is None:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def clean_password(self, password: str, user: AbstractBaseUser | None = None) -> str:
         """Django's password validators (AUTH_PASSWORD_VALIDATORS, at least 12 characters

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
@@ -149,6 +150,7 @@ def _booking_page(
     search_start: date | None = None,
 ) -> HttpResponse:
     clinic = request.clinic
+    record_read(request, clinic=clinic, obj=patient)
     initial = {"kind": AppointmentKind.SESSION, "start": search_start or clinic_today(request)}
     if tried:
         initial |= {k: tried.get(k) for k in ("kind", "practitioner", "room", "device")}
@@ -262,6 +264,7 @@ def _appointment_page(
     status: int = 200,
 ) -> HttpResponse:
     clinic = request.clinic
+    record_read(request, clinic=clinic, obj=appointment, patient=appointment.patient)
     zone = selectors.clinic_zone(clinic)
     today = clinic_today(request)
     default_start = max(appointment.start.astimezone(zone).date(), today)
@@ -383,6 +386,7 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
     if plan.patient_id != patient_id:
         raise Http404("No such plan for this patient.")
     patient = plan.patient
+    record_read(request, clinic=clinic, obj=plan, patient=patient)
     library = load_library()
     needed = rules.needed_device_type(plan, library)
     initial: dict[str, Any] = {

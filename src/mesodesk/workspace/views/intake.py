@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.clinics.choices import Role
 from mesodesk.patients import selectors, services
 from mesodesk.patients.choices import STAFF_SOURCES, IntakeSource
@@ -51,6 +52,7 @@ def intake(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpResp
     it records a new intake version (screened at once) given on the patient's behalf."""
     clinic = request.clinic
     patient = selectors.get_patient(clinic, patient_id)
+    record_read(request, clinic=clinic, obj=patient)
     latest = selectors.latest_intake(clinic, patient)
     today = clinic_today(request)
     if request.method == "POST":

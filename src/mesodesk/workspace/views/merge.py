@@ -10,6 +10,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.clinics.choices import Role
 from mesodesk.patients import selectors
 from mesodesk.patients.merging import merge_patients, rows_to_move
@@ -43,6 +44,7 @@ def merge(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpRespo
     this record into that one and opens it."""
     clinic = request.clinic
     duplicate = selectors.get_patient(clinic, patient_id)
+    record_read(request, clinic=clinic, obj=duplicate)
     if duplicate.merged_into_id is not None:
         messages.info(request, "This record is merged already.")
         return redirect("workspace:patient", clinic_slug=clinic_slug, patient_id=duplicate.pk)
@@ -55,6 +57,7 @@ def merge(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpRespo
             {"duplicate": duplicate, "candidates": selectors.duplicates_of(clinic, duplicate)},
         )
     kept = selectors.get_patient(clinic, into)
+    record_read(request, clinic=clinic, obj=kept)
     form = MergeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
@@ -53,6 +54,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     day = parse_day(request.GET.get("day"), now_day)
     appointments = selectors.day_schedule(request.clinic, day, include_cancelled=True)
     booked = sum(1 for a in appointments if a.status == "booked")
+    # The day's patients by name, and urgent side-effect reports: a read of patient data.
+    record_read(request, clinic=request.clinic, obj=request.clinic)
     return page(
         request,
         "workspace/today.html",
@@ -114,6 +117,8 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         ("device", device and device.pk),
     ]
     query = "&".join(f"{name}={value}" for name, value in filters if value)
+    # The week's patients by name: a read of patient data.
+    record_read(request, clinic=clinic, obj=clinic)
     shown = [
         label
         for label in (

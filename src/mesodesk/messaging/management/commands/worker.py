@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from mesodesk.messaging.delivery import undeliverable_sms
 from mesodesk.messaging.worker import Worker, WorkerSettings
 
 
@@ -71,6 +72,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        problem = undeliverable_sms()
+        if problem is not None:
+            raise CommandError(problem)
         worker = Worker(
             WorkerSettings(
                 batch=options["batch"],

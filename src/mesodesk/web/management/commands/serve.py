@@ -7,11 +7,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections
 from gunicorn.app.base import BaseApplication
 
 from mesodesk.config import env
+from mesodesk.messaging.delivery import undeliverable_sms
 
 # Method, path without the query string (which may hold search terms), status, bytes and
 # milliseconds: enough to operate the server, nothing about the patient.
@@ -66,6 +67,9 @@ class Command(BaseCommand):
         threads: int,
         **options: Any,
     ) -> None:
+        problem = undeliverable_sms()
+        if problem is not None:
+            raise CommandError(problem)
         if getattr(settings, "STATIC_ROOT", None):
             # Hashed, compressed copies for WhiteNoise; only changed files are copied.
             call_command("collectstatic", interactive=False, verbosity=0)

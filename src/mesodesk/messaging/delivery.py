@@ -1,0 +1,51 @@
+"""Whether text messages would really reach patients: production refuses to start (and
+`mesodesk check --deploy` says so) while a clinic offers text messages and SMS_BACKEND
+never reaches a phone (console, file, memory): phone numbers and the links in messages
+would end up in a log, and rows would be marked sent that nobody received."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.db import DatabaseError
+from django.db.models import Q, QuerySet
+
+from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.sms import sms_backend_class
+
+TWILIO_BACKEND = "mesodesk.messaging.twilio.TwilioSmsBackend"
+
+
+def clinics_offering_sms() -> QuerySet[Clinic]:
+    """Clinics with a patient who chose text messages (in their preferences, or as their
+    preferred channel while they have set no preferences), or an SMS still to send."""
+    return Clinic.objects.filter(
+        Q(contact_preferences__sms=True)
+        | Q(patients__preferred_channel="sms", patients__contact_preferences__isnull=True)
+        | Q(reminders__channel="sms", reminders__status__in=("pending", "sending"))
+    ).distinct()
+
+
+def undeliverable_sms() -> str | None:
+    """Why production must not start as configured, or None when text messages can go."""
+    backend = sms_backend_class()
+    if not settings.PRODUCTION or backend.delivers:
+        return None
+    try:
+        slugs = list(clinics_offering_sms().order_by("slug").values_list("slug", flat=True)[:5])
+    except DatabaseError:
+        return None  # no tables yet (before the first migrate): no clinic offers anything
+    if not slugs:
+        return None
+    return (
+        f"SMS_BACKEND is {backend.__name__}, which never reaches a phone, while clinics offer "
+        f"text messages ({', '.join(slugs)}); set SMS_BACKEND={TWILIO_BACKEND} and its "
+        "TWILIO_* settings"
+    )
+
+
+@register(Tags.security, deploy=True)
+def check_sms_delivery(**kwargs: object) -> list[CheckMessage]:
+    """`mesodesk check --deploy`: text messages must really be sent in production."""
+    problem = undeliverable_sms()
+    return [Error(problem, id="mesodesk.E001")] if problem else []

@@ -1,0 +1,287 @@
+"""Every page and API answer of mesodesk, sorted by whether it shows patient data, and a
+clinic with one of everything they can show (the walks of tests/audit/test_reads_are_logged.py
+and tests/web/test_cache_control.py).
+
+`test_every_route_is_sorted` (in the cache-control walk) fails when a route is added
+without being sorted here, so a new page cannot slip past both walks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import issue_api_token
+from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.services import add_device, add_room
+from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.patients.models import Patient
+from mesodesk.patients.services import record_intake
+from mesodesk.planning.models import TreatmentPlan
+from mesodesk.planning.services import create_plan
+from mesodesk.portal.services import renew_calendar_feed
+from mesodesk.safety.models import SideEffectReport
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment
+from tests.accounts.helpers import sign_in_with_mfa
+from tests.api.conftest import intake
+from tests.portal.conftest import make_patient
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+# Staff pages (workspace and outbox) that show patient data: each read is logged.
+STAFF_READS = {
+    "workspace:today",
+    "workspace:week",
+    "workspace:patients",
+    "workspace:patient",
+    "workspace:intake",
+    "workspace:book",
+    "workspace:series",
+    "workspace:appointment",
+    "messaging:outbox",
+}
+# API answers (GET) that carry patient data: each read is logged.
+API_READS = {
+    "api-v1:list_patients",
+    "api-v1:read_patient",
+    "api-v1:list_intakes",
+    "api-v1:list_screenings",
+    "api-v1:read_screening",
+    "api-v1:list_plans",
+    "api-v1:read_plan",
+    "api-v1:day_schedule",
+    "api-v1:read_appointment",
+    "api-v1:appointment_reminders",
+    "api-v1:patient_reminders",
+}
+# A patient's own pages (portal, and the choices behind a message's link): their data,
+# kept out of caches; the calendar downloads are logged (DESIGN §11), the pages are not.
+PATIENT_OWN = {
+    "portal:home",
+    "portal:intake",
+    "portal:outcome",
+    "portal:book",
+    "portal:timeline",
+    "portal:calendar",
+    "portal:feed",
+    "portal:side_effects",
+    "portal:side_effect_sent",
+    "portal:preferences",
+    "portal:delete",
+    "messaging:preferences",
+}
+# Routes that show no patient data, or only take a POST and redirect.
+NO_PATIENT_DATA = {
+    "home",
+    "healthz",
+    "account_signup",
+    "api-v1:api-root",
+    "api-v1:openapi-json",
+    "api-v1:find_slots",
+    "workspace:home",
+    "workspace:patient_new",
+    "favicon",
+    "workspace:library",
+    "workspace:library_rule",
+    "workspace:settings",
+    "workspace:settings_closures",
+    "workspace:settings_rooms",
+    "workspace:settings_devices",
+    "workspace:settings_working_hours",
+    "workspace:settings_staff",
+    "workspace:invitation",
+    "portal:signup",
+    "portal:deleted",
+    "messaging:report",
+}
+# Pages whose reads are logged and tested in their own modules.
+READS_TESTED_ELSEWHERE = {
+    "workspace:merge",  # admins only: tests/workspace/test_clinical_merge.py
+}
+POST_ONLY = {
+    "workspace:sign_off",
+    "workspace:reschedule",
+    "workspace:cancel",
+    "workspace:library_rule_remove",
+    "portal:cancel",
+    "portal:feed_renew",
+    "messaging:twilio_status",
+    "api-v1:register_patient",
+    "api-v1:record_intake",
+    "api-v1:sign_off",
+    "api-v1:create_plan",
+    "api-v1:book",
+    "api-v1:reschedule",
+    "api-v1:cancel",
+    "api-v1:book_series",
+}
+
+
+def route_names() -> set[str]:
+    """The name of every route (each API operation is one) but the admin's, whose pages
+    log their reads themselves (audit.admin), and allauth's, which show the user's own
+    account only."""
+    names: set[str] = set()
+
+    def walk(patterns: list[URLPattern | URLResolver], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern) in ("admin/", "accounts/"):
+                    continue
+                inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+                walk(pattern.url_patterns, inner)
+            elif pattern.name:
+                names.add(namespace + pattern.name)
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+@dataclass
+class World:
+    """Lindenhof with a patient who has an account, an intake, a plan, an appointment,
+    reminders, a calendar feed and a side-effect report; signed-in clients of its staff,
+    of the patient, and an API token."""
+
+    clinic: Clinic
+    patient: Patient
+    plan: TreatmentPlan
+    appointment: Appointment
+    reminder: Reminder
+    report: SideEffectReport
+    feed_token: str
+    prefs_token: str
+    desk: Client
+    doctor: Client
+    portal: Client
+    api: Client
+
+    def staff_urls(self) -> dict[str, tuple[str, Patient | None]]:
+        """Each staff page of STAFF_READS: its URL and whose record it shows (None for a
+        page of several patients)."""
+        c, p, a = "/staff/lindenhof", self.patient.pk, self.appointment.pk
+        day = timezone.localtime(self.appointment.start, BERLIN).date().isoformat()
+        return {
+            "workspace:today": (f"{c}/?day={day}", None),
+            "workspace:week": (f"{c}/week/?start={day}", None),
+            "workspace:patients": (f"{c}/patients/", None),
+            "workspace:patient": (f"{c}/patients/{p}/", self.patient),
+            "workspace:intake": (f"{c}/patients/{p}/intake/", self.patient),
+            "workspace:book": (f"{c}/patients/{p}/book/", self.patient),
+            "workspace:series": (f"{c}/patients/{p}/plans/{self.plan.pk}/series/", self.patient),
+            "workspace:appointment": (f"{c}/appointments/{a}/", self.patient),
+            "messaging:outbox": ("/reminders/lindenhof/outbox/", None),
+            "messaging:outbox preview": (
+                f"/reminders/lindenhof/outbox/?show={self.reminder.pk}",
+                self.patient,
+            ),
+        }
+
+    def api_urls(self) -> dict[str, tuple[str, Patient | None]]:
+        """Each API answer of API_READS, as staff_urls."""
+        c, p = "/api/v1/clinics/lindenhof", self.patient.pk
+        screening = self.patient.screenings.order_by("-id").first()
+        assert screening is not None
+        day = timezone.localtime(self.appointment.start, BERLIN).date().isoformat()
+        appointment = f"{c}/appointments/{self.appointment.pk}"
+        return {
+            "api-v1:list_patients": (f"{c}/patients", None),
+            "api-v1:read_patient": (f"{c}/patients/{p}", self.patient),
+            "api-v1:list_intakes": (f"{c}/patients/{p}/intakes", self.patient),
+            "api-v1:list_screenings": (f"{c}/patients/{p}/screenings", self.patient),
+            "api-v1:read_screening": (f"{c}/screenings/{screening.pk}", self.patient),
+            "api-v1:list_plans": (f"{c}/patients/{p}/plans", self.patient),
+            "api-v1:read_plan": (f"{c}/plans/{self.plan.pk}", self.patient),
+            "api-v1:day_schedule": (f"{c}/appointments?day={day}", None),
+            "api-v1:read_appointment": (appointment, self.patient),
+            "api-v1:appointment_reminders": (f"{appointment}/reminders", self.patient),
+            "api-v1:patient_reminders": (f"{c}/patients/{p}/reminders", self.patient),
+        }
+
+    def patient_urls(self) -> dict[str, str]:
+        """Each page of PATIENT_OWN."""
+        c = "/portal/lindenhof"
+        return {
+            "portal:home": f"{c}/",
+            "portal:intake": f"{c}/intake/",
+            "portal:outcome": f"{c}/outcome/",
+            "portal:book": f"{c}/book/",
+            "portal:timeline": f"{c}/timeline/",
+            "portal:calendar": f"{c}/calendar.ics",
+            "portal:feed": f"{c}/feed/{self.feed_token}.ics",
+            "portal:side_effects": f"{c}/side-effects/",
+            "portal:side_effect_sent": f"{c}/side-effects/{self.report.pk}/",
+            "portal:preferences": f"{c}/preferences/",
+            "portal:delete": f"{c}/delete/",
+            "messaging:preferences": f"/reminders/p/{self.prefs_token}/",
+        }
+
+
+def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
+    """The World of one test (pedro works there; the appointment is two weeks ahead)."""
+    room = add_room(clinic=clinic, name="Room 1")
+    needles = add_device(clinic=clinic, name="Needles", device_type="manual_needle_kit")
+    patient = make_patient(clinic, "lena@example.test", "Lena")
+    record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
+    today = timezone.now().astimezone(BERLIN).date()
+    monday = today + timedelta(days=14 + (7 - today.weekday()))
+    plan = create_plan(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid"],
+        technique="manual_needle",
+        schedule_template="monthly_starter",
+        first_session=datetime.combine(monday + timedelta(days=1), time(10), BERLIN),
+    )
+    prefs = ContactPreferences.objects.create(clinic=clinic, patient=patient, email=True)
+    appointment = book_appointment(
+        clinic=clinic,
+        patient=patient,
+        by=fiona,
+        kind="session",
+        start=datetime.combine(monday, time(15), BERLIN),
+        practitioner=pedro,
+        room=room,
+        device=needles,
+    )
+    reminder = Reminder.objects.filter(appointment=appointment).first()
+    assert reminder is not None, "booking made no reminder"
+    # Written directly: the service wants a session held before the report's date, and the
+    # walks only need a report to show.
+    report = SideEffectReport.objects.create(
+        clinic=clinic,
+        patient=patient,
+        reported_by=patient.portal_user,
+        symptoms=["redness"],
+        area="face",
+        since=date(2020, 1, 1),
+        how_bad="mild",
+    )
+    feed = renew_calendar_feed(clinic=clinic, patient=patient)
+    portal = Client()
+    portal.force_login(patient.portal_user)
+    token = issue_api_token(clinic=clinic, user=fiona, name="walk")[1]
+    return World(
+        clinic=clinic,
+        patient=patient,
+        plan=plan,
+        appointment=appointment,
+        reminder=reminder,
+        report=report,
+        feed_token=feed.token,
+        prefs_token=prefs.token,
+        desk=sign_in_with_mfa(Client(), fiona),
+        doctor=sign_in_with_mfa(Client(), pedro),
+        portal=portal,
+        api=Client(headers={"Authorization": f"Bearer {token}"}),
+    )
