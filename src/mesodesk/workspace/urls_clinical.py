@@ -5,7 +5,7 @@
 
 from django.urls import URLPattern, path
 
-from mesodesk.workspace.views import booking, chart, patients, schedule
+from mesodesk.workspace.views import booking, chart, patients, schedule, visits
 
 PATIENT = "<slug:clinic_slug>/patients/<int:patient_id>/"
 APPOINTMENT = "<slug:clinic_slug>/appointments/<int:appointment_id>/"
@@ -23,4 +23,6 @@ urlpatterns: list[URLPattern] = [
     path(APPOINTMENT, booking.appointment_detail, name="appointment"),
     path(APPOINTMENT + "reschedule/", booking.reschedule, name="reschedule"),
     path(APPOINTMENT + "cancel/", booking.cancel, name="cancel"),
+    path(APPOINTMENT + "late-cancel/", visits.late_cancel, name="late_cancel"),
+    path(APPOINTMENT + "visit/<slug:step>/", visits.step, name="visit"),
 ]
