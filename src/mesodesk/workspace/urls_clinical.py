@@ -5,7 +5,7 @@
 
 from django.urls import URLPattern, path
 
-from mesodesk.workspace.views import booking, chart, patients, schedule, visits
+from mesodesk.workspace.views import booking, chart, patients, plans, schedule, visits
 
 PATIENT = "<slug:clinic_slug>/patients/<int:patient_id>/"
 APPOINTMENT = "<slug:clinic_slug>/appointments/<int:appointment_id>/"
@@ -19,6 +19,10 @@ urlpatterns: list[URLPattern] = [
     path(PATIENT, chart.chart, name="patient"),
     path(PATIENT + "sign-off/", chart.sign_off, name="sign_off"),
     path(PATIENT + "book/", booking.book, name="book"),
+    path(PATIENT + "plans/new/", plans.plan_new, name="plan_new"),
+    path(PATIENT + "plans/<int:plan_id>/", plans.plan_detail, name="plan"),
+    path(PATIENT + "plans/<int:plan_id>/edit/", plans.plan_edit, name="plan_edit"),
+    path(PATIENT + "plans/<int:plan_id>/close/", plans.plan_close, name="plan_close"),
     path(PATIENT + "plans/<int:plan_id>/series/", booking.series, name="series"),
     path(APPOINTMENT, booking.appointment_detail, name="appointment"),
     path(APPOINTMENT + "reschedule/", booking.reschedule, name="reschedule"),

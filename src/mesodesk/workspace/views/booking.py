@@ -385,7 +385,8 @@ def cancel(request: StaffRequest, clinic_slug: str, appointment_id: int) -> Http
     return appointment_page(request, appointment, cancel_form=form, status=422)
 
 
-def _series_rows(clinic: Clinic, plan: Any) -> list[dict[str, Any]]:
+def series_rows(clinic: Clinic, plan: Any) -> list[dict[str, Any]]:
+    """The plan's sessions in order, each with its appointment (not a cancelled one)."""
     sessions = list(plan.sessions.all())
     held = {
         a.planned_session_id: a
@@ -439,7 +440,7 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
                     patient_id=patient.pk,
                     plan_id=plan.pk,
                 )
-    rows = _series_rows(clinic, plan)
+    rows = series_rows(clinic, plan)
     may_book, booking_reason = patients.may_book_session(clinic, patient)
     return page(
         request,
