@@ -29,7 +29,7 @@ class PlanForm(forms.Form):
     massage_approved = forms.BooleanField(
         label="Gentle massage after the session approved", required=False
     )
-    schedule_template = forms.ChoiceField(label="Series")
+    schedule_template = forms.ChoiceField(label="Template")
     sessions = forms.IntegerField(
         label="Number of sessions",
         required=False,
