@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
 
 import pytest
 import time_machine
@@ -23,27 +22,10 @@ from mesodesk.planning.services import create_plan
 from mesodesk.scheduling import visits
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus, VisitStage
 from mesodesk.scheduling.models import Appointment
-from mesodesk.scheduling.services import book_appointment, book_series
+from mesodesk.scheduling.services import book_series
 from tests.scheduling.conftest import intake
 
 At = Callable[..., datetime]
-
-
-@pytest.fixture
-def book(clinic: Clinic, fiona: User, pedro: User, room: Room) -> Callable[..., Appointment]:
-    def make(patient: Patient, start: datetime, **options: Any) -> Appointment:
-        arguments: dict[str, Any] = {
-            "clinic": clinic,
-            "patient": patient,
-            "by": fiona,
-            "kind": AppointmentKind.SESSION,
-            "start": start,
-            "practitioner": pedro,
-            "room": room,
-        }
-        return book_appointment(**(arguments | options))
-
-    return make
 
 
 @pytest.fixture
