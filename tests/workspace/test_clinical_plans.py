@@ -155,7 +155,7 @@ def test_changing_a_plan_with_booked_sessions_says_what_it_does_first(
     assert asked.status_code == 200
     assert "Before you save: what this change does" in asked.text
     assert "7 booked sessions (1, 2, 3, 4, 5, 6, 7) keep their date and appointment." in asked.text
-    assert "Sessions 8–8 are added after the last." in asked.text
+    assert "Session 8 is added after the last." in asked.text
     assert "The patient is screened again with the changed plan." in asked.text
     plan.refresh_from_db()
     assert plan.ingredients == ["hyaluronic_acid"]  # nothing changed yet

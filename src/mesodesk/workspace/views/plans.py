@@ -178,6 +178,11 @@ def _changed(request: StaffRequest, plan: TreatmentPlan, form: PlanForm) -> dict
     return changes
 
 
+def _sessions(first: int, last: int) -> str:
+    """ "Session 8 is" or "Sessions 7–8 are"."""
+    return f"Session {first} is" if first == last else f"Sessions {first}–{last} are"
+
+
 def what_changes(
     plan: TreatmentPlan, changes: dict[str, Any], held: dict[int, str], library: Library
 ) -> list[str]:
@@ -195,9 +200,9 @@ def what_changes(
         out.append(f"{others} session{'s' if others > 1 else ''} already held stay as recorded.")
     count = changes.get("sessions")
     if count is not None and count > plan.session_count:
-        out.append(f"Sessions {plan.session_count + 1}–{count} are added after the last.")
+        out.append(f"{_sessions(plan.session_count + 1, count)} added after the last.")
     elif count is not None and count < plan.session_count:
-        out.append(f"Sessions {count + 1}–{plan.session_count} are removed.")
+        out.append(f"{_sessions(count + 1, plan.session_count)} removed.")
     if "first_session" in changes or "schedule_template" in changes:
         out.append("The whole series is planned again from the first session.")
     if "technique" in changes and booked:
