@@ -104,14 +104,14 @@ class PlanPatchIn(Schema):
     """The fields to change; those left out stay as they are. A new `schedule_template`
     or `first_session` plans the series again (only before any session is booked)."""
 
-    indication: str | None = None
-    areas: list[str] | None = None
-    ingredients: list[str] | None = None
-    technique: str | None = None
+    indication: library_codes("indications") | None = None  # type: ignore[valid-type]
+    areas: list[library_codes("areas")] | None = Field(None, min_length=1, max_length=100)  # type: ignore[valid-type]
+    ingredients: list[library_codes("ingredients")] | None = Field(None, max_length=100)  # type: ignore[valid-type]
+    technique: library_codes("techniques") | None = None  # type: ignore[valid-type]
     massage_approved: bool | None = None
     sessions: int | None = Field(None, ge=1, le=100)
-    schedule_template: str | None = None
-    first_session: AwareDatetime | None = None
+    schedule_template: library_codes("schedules") | None = None  # type: ignore[valid-type]
+    first_session: AwareDateTime | None = None
 
 
 class PlannedSessionOut(Schema):
