@@ -137,7 +137,7 @@ def read_plan(request: HttpRequest, clinic: str, plan_id: int) -> PlanOut | Plan
 
 @router.patch(
     "/clinics/{clinic}/plans/{plan_id}",
-    response=responses(PlanOut),
+    response=responses(PlanOut, 400),
     summary="Change a plan; the patient is screened again and its reminders recomputed",
 )
 def update_plan(

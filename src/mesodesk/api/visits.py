@@ -79,7 +79,7 @@ def no_show(request: HttpRequest, clinic: str, appointment_id: int) -> Appointme
 
 @router.post(
     PATH + "late-cancel",
-    response=responses(AppointmentOut),
+    response=responses(AppointmentOut, 400),
     summary="Cancelled at short notice, with a reason (front desk, admin)",
 )
 def late_cancel(
