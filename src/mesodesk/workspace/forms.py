@@ -163,7 +163,8 @@ class LateCancelForm(forms.Form):
     # Beside the cancel form on the appointment page: its own field ids.
     prefix = "late"
 
-    reason = forms.CharField(
+    reason = TextField(
+        multiline=True,
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example: called an hour before, has a fever.",

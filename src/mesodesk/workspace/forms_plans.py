@@ -11,6 +11,7 @@ from django import forms
 
 from mesodesk.core.library import Library
 from mesodesk.core.localtime import forward
+from mesodesk.web.fields import DateField
 
 
 def _choices(terms: Any) -> list[tuple[str, str]]:
@@ -37,9 +38,7 @@ class PlanForm(forms.Form):
         max_value=100,
         help_text="Leave empty for the series' usual number.",
     )
-    first_date = forms.DateField(
-        label="First session on", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    first_date = DateField(label="First session on", widget=forms.DateInput(attrs={"type": "date"}))
     first_time = forms.TimeField(
         label="at", initial=time(10, 0), widget=forms.TimeInput(attrs={"type": "time"})
     )
