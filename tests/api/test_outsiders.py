@@ -34,7 +34,9 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         },
         "/appointments/{appointment_id}/reschedule": {"start": at("16:00"), **booking},
         "/appointments/{appointment_id}/cancel": {"reason": "Ill."},
+        "/appointments/{appointment_id}/late-cancel": {"reason": "Ill."},
         "/plans/{plan_id}/book-series": booking,
+        "/plans/{plan_id}": {"sessions": 3},
     }
 
 
@@ -73,7 +75,8 @@ def test_staff_of_another_clinic_get_404_for_every_object_url(
             if method == "get":
                 response = client.get(url)
             else:
-                response = client.post(url, body or {}, content_type="application/json")
+                send = getattr(client, method)  # post, patch
+                response = send(url, body or {}, content_type="application/json")
             assert response.status_code == 404, (role, slug, method, url, response.content)
             assert response.json()["code"] == "not_found"
 

@@ -22,6 +22,9 @@ from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.scheduling.choices import AppointmentKind
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -117,3 +120,22 @@ def on_warfarin(clinic: Clinic, fiona: User) -> Patient:
     return make_patient(
         clinic, fiona, "Warfarin", medications=[{"name": "warfarin", "prescribed": True}]
     )
+
+
+@pytest.fixture
+def book(clinic: Clinic, fiona: User, pedro: User, room: Room) -> Callable[..., Appointment]:
+    """Books at Lindenhof as Fiona, with Pedro in Room 1 unless told otherwise."""
+
+    def make(patient: Patient, start: datetime, **options: Any) -> Appointment:
+        arguments: dict[str, Any] = {
+            "clinic": clinic,
+            "patient": patient,
+            "by": fiona,
+            "kind": AppointmentKind.SESSION,
+            "start": start,
+            "practitioner": pedro,
+            "room": room,
+        }
+        return book_appointment(**(arguments | options))
+
+    return make

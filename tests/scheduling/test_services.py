@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -32,7 +31,6 @@ from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import (
-    book_appointment,
     book_series,
     cancel_appointment,
     reschedule_appointment,
@@ -40,25 +38,6 @@ from mesodesk.scheduling.services import (
 from tests.scheduling.conftest import BERLIN, intake, make_patient
 
 At = Callable[..., datetime]
-
-
-@pytest.fixture
-def book(clinic: Clinic, fiona: User, pedro: User, room: Room) -> Callable[..., Appointment]:
-    """Books at Lindenhof as Fiona, with Pedro in Room 1 unless told otherwise."""
-
-    def make(patient: Patient, start: datetime, **options: Any) -> Appointment:
-        arguments: dict[str, Any] = {
-            "clinic": clinic,
-            "patient": patient,
-            "by": fiona,
-            "kind": AppointmentKind.SESSION,
-            "start": start,
-            "practitioner": pedro,
-            "room": room,
-        }
-        return book_appointment(**(arguments | options))
-
-    return make
 
 
 def refusal(call: Callable[[], object]) -> dict[str, list[str]]:

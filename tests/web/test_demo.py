@@ -126,6 +126,7 @@ def test_the_demo_gives_staff_totp_and_the_cases_the_issue_walks_through() -> No
     from mesodesk.patients.models import Patient
     from mesodesk.patients.selectors import current_screening
     from mesodesk.planning.models import TreatmentPlan
+    from mesodesk.scheduling import visits
     from mesodesk.scheduling.selectors import clinic_zone, day_schedule
 
     call_command("demo", "--no-serve", stdout=io.StringIO())
@@ -145,6 +146,13 @@ def test_the_demo_gives_staff_totp_and_the_cases_the_issue_walks_through() -> No
     today = timezone.now().astimezone(clinic_zone(clinic)).date()
     seeded = len(day_schedule(clinic, today))
     assert seeded >= 3
+    # Today's session waits for check-in, whatever the hour; a consultation that is over
+    # says who checked the patient in and who closed it.
+    session = next(a for a in day_schedule(clinic, today) if a.kind == "session")
+    assert visits.stage(session) == "booked"
+    for over in day_schedule(clinic, today):
+        if over.status == "completed":
+            assert over.arrived_by is not None and over.ended_by is not None
     # Run again: today is not filled twice, and no second authenticator appears.
     call_command("demo", "--no-serve", stdout=io.StringIO())
     assert len(day_schedule(clinic, today)) == seeded

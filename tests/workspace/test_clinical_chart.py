@@ -170,7 +170,9 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
         signed_name="MK",
     )
     page = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
-    assert "Skin rejuvenation" in page
+    # The front desk sees the series, not what it treats (practitioners do).
+    assert "Skin rejuvenation" not in page and "Treatment series" in page
+    assert "Skin rejuvenation" in sign_in_with_mfa(Client(), pedro).get(chart_url(maria)).text
     assert page.count('<span class="badge booked">Booked</span>') >= 3
     assert "Preparation" in page and "Aftercare" in page
     assert "Advil 200 mg" in page  # the NSAID item is about her Advil

@@ -25,7 +25,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 # Each starts with the session, its user and the membership with TOTP (three), then the
 # page's own reads. The chart also writes its access event.
-TODAY = 6  # with the access event of the day's patients
+TODAY = 7  # with the access event of the day's patients and the past visits to close
 WEEK = 8  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient (one query).
 CHART = 18

@@ -20,7 +20,7 @@ from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.planning import selectors as plan_selectors
-from mesodesk.scheduling import selectors, services
+from mesodesk.scheduling import selectors, services, visits
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.models import Appointment
 
@@ -51,6 +51,16 @@ def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
         start=local(appointment.start, clinic),  # type: ignore[arg-type]
         end=local(appointment.end, clinic),  # type: ignore[arg-type]
         status=appointment.status,
+        stage=visits.stage(appointment),
+        arrived_at=local(appointment.arrived_at, clinic),
+        arrived_by_id=appointment.arrived_by_id,
+        started_at=local(appointment.started_at, clinic),
+        started_by_id=appointment.started_by_id,
+        ended_at=local(appointment.ended_at, clinic),
+        ended_by_id=appointment.ended_by_id,
+        cancelled_at=local(appointment.cancelled_at, clinic),
+        cancelled_by_id=appointment.cancelled_by_id,
+        cancel_reason=appointment.cancel_reason,
     )
 
 

@@ -100,26 +100,51 @@ class PlanIn(Schema):
     massage_approved: bool = False
 
 
+class PlanPatchIn(Schema):
+    """The fields to change; those left out stay as they are. A new `schedule_template`
+    or `first_session` plans the series again (only before any session is booked)."""
+
+    indication: library_codes("indications") | None = None  # type: ignore[valid-type]
+    areas: list[library_codes("areas")] | None = Field(None, min_length=1, max_length=100)  # type: ignore[valid-type]
+    ingredients: list[library_codes("ingredients")] | None = Field(None, max_length=100)  # type: ignore[valid-type]
+    technique: library_codes("techniques") | None = None  # type: ignore[valid-type]
+    massage_approved: bool | None = None
+    sessions: int | None = Field(None, ge=1, le=100)
+    schedule_template: library_codes("schedules") | None = None  # type: ignore[valid-type]
+    first_session: AwareDateTime | None = None
+
+
 class PlannedSessionOut(Schema):
     id: int
     number: int
     target_date: date
     starts_at: datetime
+    # The session's appointment (not a cancelled one), if it has one.
+    appointment_id: int | None = None
+    appointment_status: str | None = None
 
 
-class PlanOut(Schema):
+class PlanScheduleOut(Schema):
+    """A plan's series without its clinical content: what the front desk sees."""
+
     id: int
     patient_id: int
+    schedule_template: str
+    session_count: int
+    status: str
+    device_type: str | None
+    sessions: list[PlannedSessionOut]
+
+
+class PlanOut(PlanScheduleOut):
+    """A plan with its clinical content: for practitioners and admins."""
+
     indication: str
     areas: list[str]
     ingredients: list[str]
     technique: str
     massage_approved: bool
-    schedule_template: str
-    session_count: int
-    status: str
     protocol_version: str
-    sessions: list[PlannedSessionOut]
 
 
 class SlotOut(Schema):
@@ -169,3 +194,15 @@ class AppointmentOut(Schema):
     start: datetime
     end: datetime
     status: str
+    # Where the visit stands (scheduling.visits.stage): booked, arrived, in_treatment,
+    # completed, no_show, cancelled or late_cancelled; who took each step and when.
+    stage: str
+    arrived_at: datetime | None = None
+    arrived_by_id: int | None = None
+    started_at: datetime | None = None
+    started_by_id: int | None = None
+    ended_at: datetime | None = None
+    ended_by_id: int | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by_id: int | None = None
+    cancel_reason: str = ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from mesodesk.api import errors, patients, plans, reminders, scheduling
+from mesodesk.api import errors, patients, plans, reminders, scheduling, visits
 from mesodesk.api.auth import bearer, session
 
 api = NinjaAPI(
@@ -25,5 +25,11 @@ api = NinjaAPI(
     docs_url=None,  # the Swagger page loads its script from a CDN: not here
 )
 errors.install(api)
-for router in (patients.router, plans.router, scheduling.router, reminders.router):
+for router in (
+    patients.router,
+    plans.router,
+    scheduling.router,
+    visits.router,
+    reminders.router,
+):
     api.add_router("", router)

@@ -30,3 +30,16 @@ class AppointmentStatus(models.TextChoices):
 CANCELLED_STATUSES = (AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED)
 # The statuses that close a visit that was due, each with its `ended_at`.
 ENDED_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+
+
+class VisitStage(models.TextChoices):
+    """Where a visit stands, derived from the appointment's status and times
+    (`scheduling.visits.stage`); never stored."""
+
+    BOOKED = "booked", "Booked"
+    ARRIVED = "arrived", "Checked in"
+    IN_TREATMENT = "in_treatment", "In treatment"
+    COMPLETED = "completed", "Completed"
+    NO_SHOW = "no_show", "No-show"
+    CANCELLED = "cancelled", "Cancelled"
+    LATE_CANCELLED = "late_cancelled", "Cancelled late"

@@ -130,6 +130,13 @@ class Appointment(models.Model):
                 condition=models.Q(planned_session__isnull=False),
                 name="sched_appt_planned_session",
             ),
+            # Past visits nobody closed (`visits.unclosed`, on Today): few rows, however
+            # many appointments the clinic has had.
+            models.Index(
+                fields=("clinic", "start"),
+                condition=models.Q(status=AppointmentStatus.BOOKED),
+                name="sched_appt_booked_start",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

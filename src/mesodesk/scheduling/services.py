@@ -30,7 +30,7 @@ from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.protocols.selectors import protocol_version_of
 from mesodesk.scheduling import rules
-from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
@@ -468,7 +468,7 @@ def _book_series(
     # Read under the locks: a concurrent series or session booking has committed by now.
     held = dict(
         Appointment.objects.filter(clinic=clinic, planned_session__in=sessions)
-        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(status__in=CANCELLED_STATUSES)
         .values_list("planned_session_id", "status")
     )
     now = timezone.now()

@@ -199,6 +199,9 @@ def seed_today(*, clinic: Clinic, practitioner: User, desk: User) -> None:
             continue
         start = datetime.combine(today, at, zone)
         end = start + duration_of(kind)
+        # A consultation already over took place: checked in by the desk, closed by the
+        # practitioner. The session stays booked, whatever the hour: ready for check-in.
+        over = end <= now and kind != AppointmentKind.SESSION
         Appointment.objects.create(
             clinic=clinic,
             patient=patient,
@@ -208,8 +211,11 @@ def seed_today(*, clinic: Clinic, practitioner: User, desk: User) -> None:
             device=needles if with_device else None,
             start=start,
             end=end,
-            status=AppointmentStatus.COMPLETED if end <= now else AppointmentStatus.BOOKED,
-            ended_at=end if end <= now else None,
+            status=AppointmentStatus.COMPLETED if over else AppointmentStatus.BOOKED,
+            arrived_at=start - timedelta(minutes=5) if over else None,
+            arrived_by=desk if over else None,
+            ended_at=end if over else None,
+            ended_by=practitioner if over else None,
             created_by=desk,
             created_at=now,
         )

@@ -157,6 +157,21 @@ class CancelForm(forms.Form):
     )
 
 
+class LateCancelForm(forms.Form):
+    """Why the patient called the visit off at short notice."""
+
+    # Beside the cancel form on the appointment page: its own field ids.
+    prefix = "late"
+
+    reason = TextField(
+        multiline=True,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: called an hour before, has a fever.",
+        error_messages={"required": "Say why the appointment is cancelled."},
+    )
+
+
 class SignOffForm(forms.Form):
     """A practitioner's reason for accepting a review verdict."""
 

@@ -5,7 +5,16 @@
 
 from django.urls import URLPattern, path
 
-from mesodesk.workspace.views import booking, chart, intake, merge, patients, schedule
+from mesodesk.workspace.views import (
+    booking,
+    chart,
+    intake,
+    merge,
+    patients,
+    plans,
+    schedule,
+    visits,
+)
 
 PATIENT = "<slug:clinic_slug>/patients/<int:patient_id>/"
 APPOINTMENT = "<slug:clinic_slug>/appointments/<int:appointment_id>/"
@@ -21,8 +30,14 @@ urlpatterns: list[URLPattern] = [
     path(PATIENT + "intake/", intake.intake, name="intake"),
     path(PATIENT + "merge/", merge.merge, name="merge"),
     path(PATIENT + "book/", booking.book, name="book"),
+    path(PATIENT + "plans/new/", plans.plan_new, name="plan_new"),
+    path(PATIENT + "plans/<int:plan_id>/", plans.plan_detail, name="plan"),
+    path(PATIENT + "plans/<int:plan_id>/edit/", plans.plan_edit, name="plan_edit"),
+    path(PATIENT + "plans/<int:plan_id>/close/", plans.plan_close, name="plan_close"),
     path(PATIENT + "plans/<int:plan_id>/series/", booking.series, name="series"),
     path(APPOINTMENT, booking.appointment_detail, name="appointment"),
     path(APPOINTMENT + "reschedule/", booking.reschedule, name="reschedule"),
     path(APPOINTMENT + "cancel/", booking.cancel, name="cancel"),
+    path(APPOINTMENT + "late-cancel/", visits.late_cancel, name="late_cancel"),
+    path(APPOINTMENT + "visit/<slug:step>/", visits.step, name="visit"),
 ]

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from mesodesk.accounts.access import StaffRequest, staff_view
@@ -23,13 +24,18 @@ from mesodesk.patients.models import Patient
 from mesodesk.planning import selectors as plans
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.scheduling import rules, selectors, services
-from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
+from mesodesk.scheduling.choices import (
+    CANCELLED_STATUSES,
+    AppointmentKind,
+    VisitStage,
+)
 from mesodesk.scheduling.errors import WashoutNotMet
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.safe_slots import safe_slots
 from mesodesk.workspace.forms import (
     BookForm,
     CancelForm,
+    LateCancelForm,
     MoveForm,
     SeriesForm,
     SlotSearchFixedKindForm,
@@ -39,6 +45,7 @@ from mesodesk.workspace.forms import (
     practitioner_users,
 )
 from mesodesk.workspace.views.common import clinic_today, page
+from mesodesk.workspace.views.visit_info import staff_names, visit_of
 
 SEARCH_DAYS = 28
 # Slot search looks at up to this many free starts (15 minutes apart), and shows a few
@@ -254,15 +261,17 @@ def _describe(request: StaffRequest, appointment: Appointment) -> str:
     )
 
 
-def _appointment_page(
+def appointment_page(
     request: StaffRequest,
     appointment: Appointment,
     *,
     refusal: ValidationError | None = None,
     tried: dict[str, Any] | None = None,
     cancel_form: CancelForm | None = None,
+    late_cancel_form: LateCancelForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The appointment page: its details, the visit and its steps, moving and cancelling."""
     clinic = request.clinic
     record_read(request, clinic=clinic, obj=appointment, patient=appointment.patient)
     zone = selectors.clinic_zone(clinic)
@@ -279,7 +288,18 @@ def _appointment_page(
         if tried.get("start"):
             initial["start"] = tried["start"].astimezone(zone).date()
     form = _search_form(request, SlotSearchFixedKindForm, initial)
-    is_booked = appointment.status == AppointmentStatus.BOOKED
+    visit = visit_of(
+        appointment,
+        request.membership.role,
+        staff_names([appointment]),
+        today=today,
+        now=timezone.now(),
+        zone=zone,
+    )
+    appointment.visit = visit  # type: ignore[attr-defined] # for the steps' partial
+    # Moving and cancelling are for a visit not begun; once the patient is here, the
+    # visit's own steps take over.
+    is_booked = visit.stage is VisitStage.BOOKED
     days: list[tuple[date, list[dict[str, Any]]]] = []
     skipped: WashoutNotMet | None = None
     if is_booked and form.is_valid():
@@ -297,6 +317,9 @@ def _appointment_page(
             "skipped": skipped,
             "refusal": _refusal(refusal, tried),
             "cancel_form": cancel_form or CancelForm(),
+            "late_cancel_form": late_cancel_form or LateCancelForm(),
+            "visit": visit,
+            "today_day": today,
         },
         status=status,
     )
@@ -309,7 +332,7 @@ def appointment_detail(
 ) -> HttpResponse:
     """One appointment: its details, free slots to move it to, and cancelling it."""
     appointment = selectors.get_appointment(request.clinic, appointment_id)
-    return _appointment_page(request, appointment)
+    return appointment_page(request, appointment)
 
 
 @require_POST
@@ -321,7 +344,7 @@ def reschedule(request: StaffRequest, clinic_slug: str, appointment_id: int) -> 
     form = MoveForm(request.POST, clinic=clinic)
     if not form.is_valid():
         error = ValidationError([f"{k}: {v[0]}" for k, v in form.errors.items()])
-        return _appointment_page(request, appointment, refusal=error, status=409)
+        return appointment_page(request, appointment, refusal=error, status=409)
     data = form.cleaned_data
     try:
         moved = services.reschedule_appointment(
@@ -335,7 +358,7 @@ def reschedule(request: StaffRequest, clinic_slug: str, appointment_id: int) -> 
         )
     except ValidationError as error:
         fresh = selectors.get_appointment(clinic, appointment_id)
-        return _appointment_page(request, fresh, refusal=error, tried=_tried(form), status=409)
+        return appointment_page(request, fresh, refusal=error, tried=_tried(form), status=409)
     messages.success(request, f"Moved: {_describe(request, moved)}.")
     return redirect("workspace:appointment", clinic_slug=clinic_slug, appointment_id=moved.pk)
 
@@ -362,15 +385,16 @@ def cancel(request: StaffRequest, clinic_slug: str, appointment_id: int) -> Http
             return redirect(
                 "workspace:patient", clinic_slug=clinic_slug, patient_id=appointment.patient_id
             )
-    return _appointment_page(request, appointment, cancel_form=form, status=422)
+    return appointment_page(request, appointment, cancel_form=form, status=422)
 
 
-def _series_rows(clinic: Clinic, plan: Any) -> list[dict[str, Any]]:
+def series_rows(clinic: Clinic, plan: Any) -> list[dict[str, Any]]:
+    """The plan's sessions in order, each with its appointment (not a cancelled one)."""
     sessions = list(plan.sessions.all())
     held = {
         a.planned_session_id: a
         for a in Appointment.objects.filter(clinic=clinic, planned_session__in=sessions)
-        .exclude(status=AppointmentStatus.CANCELLED)
+        .exclude(status__in=CANCELLED_STATUSES)
         .select_related("practitioner", "room", "device")
     }
     return [{"session": s, "appointment": held.get(s.pk)} for s in sessions]
@@ -420,7 +444,7 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
                     patient_id=patient.pk,
                     plan_id=plan.pk,
                 )
-    rows = _series_rows(clinic, plan)
+    rows = series_rows(clinic, plan)
     may_book, booking_reason = patients.may_book_session(clinic, patient)
     return page(
         request,

@@ -25,9 +25,9 @@ from mesodesk.planning.choices import PlanStatus
 from mesodesk.portal import selectors as portal
 from mesodesk.safety import selectors as safety
 from mesodesk.scheduling import selectors as scheduling
-from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.choices import CANCELLED_STATUSES
 from mesodesk.workspace.forms import SignOffForm, add_service_errors
-from mesodesk.workspace.views.common import may_sign_off, page
+from mesodesk.workspace.views.common import may_plan, may_sign_off, page
 from mesodesk.workspace.views.intake import INTAKE_ROLES
 
 REPORTS_SHOWN = 20
@@ -91,7 +91,7 @@ def _answers(answers: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _cite(library: Library, labels: Any) -> list[Source | str]:
+def cite(library: Library, labels: Any) -> list[Source | str]:
     """Sources named by file name, citation or id, as the library describes them."""
     by_label = {s.label: s for s in library.sources.values()}
     return [by_label.get(str(x)) or library.sources.get(str(x)) or str(x) for x in labels or ()]
@@ -105,7 +105,7 @@ def _timeline_phases(
     return [
         (
             PHASES.get(str(phase.value), str(phase.value)),
-            [(item, _cite(library, item.sources)) for item in items],
+            [(item, cite(library, item.sources)) for item in items],
         )
         for phase, items in groupby(timeline.items, key=lambda item: item.phase)
     ]
@@ -128,7 +128,7 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     held = {
         a.planned_session_id: a
         for a in appointments
-        if a.planned_session_id is not None and a.status != AppointmentStatus.CANCELLED
+        if a.planned_session_id is not None and a.status not in CANCELLED_STATUSES
     }
     plans = [
         {
@@ -156,7 +156,7 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         for intake in reversed(chart.intakes)
     ]
     findings = [
-        (finding, _cite(library, finding.get("sources")))
+        (finding, cite(library, finding.get("sources")))
         for finding in (screening.findings if screening else [])
     ]
     side_effects = [
@@ -186,6 +186,8 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         "booking_reason": booking_reason,
         "intakes": intakes,
         "plans": plans,
+        "has_active_plan": any(p["active"] for p in plans),
+        "may_plan": may_plan(request),
         "appointments": appointments,
         "now": timezone.now(),
         "session": session,

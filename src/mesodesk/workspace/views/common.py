@@ -58,3 +58,13 @@ def may_sign_off(request: StaffRequest) -> bool:
     """Whether this member may sign off a review verdict (patients.services decides the
     same: a practitioner of the clinic)."""
     return request.membership.role == Role.PRACTITIONER
+
+
+# Plans are clinical decisions: practitioners and admins make and read them whole.
+PLANNERS = (Role.PRACTITIONER, Role.ADMIN)
+
+
+def may_plan(request: StaffRequest) -> bool:
+    """Whether this member may plan, change and close plans and read what they treat and
+    with what (the front desk sees their series only)."""
+    return request.membership.role in PLANNERS

@@ -16,10 +16,11 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
 from mesodesk.safety import selectors as safety
-from mesodesk.scheduling import selectors
+from mesodesk.scheduling import selectors, visits
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
+from mesodesk.workspace.views.visit_info import with_visits
 
 
 @require_safe
@@ -42,6 +43,8 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     return redirect("workspace:today", clinic_slug=first.clinic.slug)
 
 
+# Past visits still open are listed up to this many, oldest first.
+UNCLOSED_SHOWN = 50
 # Warning signs reported in the last week are shown at the top of the day.
 RED_FLAG_DAYS = timedelta(days=7)
 
@@ -56,6 +59,10 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     booked = sum(1 for a in appointments if a.status == "booked")
     # The day's patients by name, and urgent side-effect reports: a read of patient data.
     record_read(request, clinic=request.clinic, obj=request.clinic)
+    # Visits whose time is over with no outcome, before today: the clinic closes them.
+    day_start, _ = selectors.local_day_range(request.clinic, now_day)
+    unclosed = list(visits.unclosed(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
+    with_visits(request, appointments + unclosed)
     return page(
         request,
         "workspace/today.html",
@@ -68,6 +75,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "today_day": now_day,
             "appointments": appointments,
             "booked_count": booked,
+            "unclosed": unclosed,
+            "unclosed_more": len(unclosed) == UNCLOSED_SHOWN,
             # Urgent reports of the last week: staff must see them first.
             "red_flag_reports": safety.urgent_since(request.clinic, timezone.now() - RED_FLAG_DAYS),
         },
