@@ -29,7 +29,7 @@ from mesodesk.inventory.choices import LotStatus
 from mesodesk.inventory.models import Lot, Product, StockMove
 
 EXPIRING_WITHIN = timedelta(days=30)
-_ZERO = Value(Decimal(0), output_field=DecimalField(max_digits=10, decimal_places=2))
+_ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=10, decimal_places=2))
 
 
 def may_manage_stock(membership: Membership) -> bool:
