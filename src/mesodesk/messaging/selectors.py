@@ -55,3 +55,11 @@ def outbox(clinic: Clinic, *, status: str | None = None) -> QuerySet[Reminder]:
     if status:
         rows = rows.filter(status=status)
     return rows.order_by("send_at", "id")
+
+
+def contact_requests(clinic: Clinic, topic: str) -> QuerySet[Reminder]:
+    """The messages asking patients to contact the clinic about `topic` (services.
+    request_contact), oldest first."""
+    return Reminder.objects.filter(
+        clinic=clinic, idempotency_key__startswith=f"contact:{topic}:"
+    ).order_by("created_at", "id")
