@@ -282,3 +282,23 @@ def test_one_click_asks_each_patient_once_with_a_neutral_message(
     for word in (cocktail.name, cocktail.manufacturer, lot.number, "Sterility", "recall"):
         assert word.lower() not in (rendered.subject + rendered.body).lower()
     assert "E-mail: Pending" in admin.get(url).text
+
+
+def test_a_patient_no_message_can_reach_is_listed_to_call(
+    admin: Client, clinic: Clinic, alice: User, fiona: User, pedro: User, lot: Lot
+) -> None:
+    ida = register_patient(
+        clinic=clinic, by=fiona, first_name="Ida", last_name="Roth", phone="+49 30 555"
+    )  # a phone, but e-mail (without an address) is her channel
+    administer(
+        clinic=clinic,
+        lot=lot,
+        patient=ida,
+        practitioner=pedro,
+        start=datetime(2026, 11, 9, 9, 0, tzinfo=UTC),
+    )
+    recall(clinic=clinic, lot=lot, by=alice, reason="Sterility")
+    page = admin.get(f"{BASE}/lots/{lot.pk}/recall/").text
+    assert "No message can reach 1 patient" in page
+    assert 'href="tel:+49 30 555"' in page
+    assert "Every patient with an e-mail address or mobile number has been asked." in page

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.choices import MessageChannel
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
@@ -23,6 +24,12 @@ def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
         email=patient.preferred_channel == "email",
         sms=patient.preferred_channel == "sms",
     )
+
+
+def channels_with_address(prefs: ContactPreferences, patient: Patient) -> list[str]:
+    """The channels the patient chose that have an address to send to."""
+    address = {MessageChannel.EMAIL: patient.email, MessageChannel.SMS: patient.phone}
+    return [c for c in prefs.channels() if address[MessageChannel(c)].strip()]
 
 
 def preferences_by_token(token: str) -> ContactPreferences | None:

@@ -21,7 +21,6 @@ from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
     CONTACT_REQUESTS,
-    MessageChannel,
     ReminderKind,
     ReminderStatus,
 )
@@ -37,8 +36,7 @@ from mesodesk.scheduling.selectors import appointment_timeline
 
 def _channels(prefs: ContactPreferences, patient: Patient) -> list[str]:
     """The chosen channels that have an address to send to."""
-    address = {MessageChannel.EMAIL: patient.email, MessageChannel.SMS: patient.phone}
-    return [c for c in prefs.channels() if address[MessageChannel(c)].strip()]
+    return selectors.channels_with_address(prefs, patient)
 
 
 def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> date | None:

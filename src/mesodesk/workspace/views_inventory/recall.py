@@ -20,7 +20,8 @@ from mesodesk.audit.choices import AccessAction
 from mesodesk.inventory import selectors, services
 from mesodesk.inventory.choices import LotStatus
 from mesodesk.inventory.models import Lot
-from mesodesk.messaging.selectors import contact_requests
+from mesodesk.messaging.selectors import channels_with_address, contact_requests, preferences
+from mesodesk.patients.models import Patient
 from mesodesk.workspace.views.common import page
 from mesodesk.workspace.views_inventory.common import SECTION, area_label, require_clinical
 
@@ -63,8 +64,15 @@ def recall(request: StaffRequest, clinic_slug: str, lot_id: int) -> HttpResponse
         asked.setdefault(message.patient_id, []).append(message)
     patients = {r.patient_id for r in rows}
     valid = {r.patient_id for r in rows if not r.entered_in_error}
+    # Who a message can reach: a channel they chose with an address (a query each; a
+    # recall lists a handful of patients).
+    reachable = {
+        patient.pk
+        for patient in Patient.objects.filter(clinic=clinic, pk__in=valid)
+        if channels_with_address(preferences(clinic, patient), patient)
+    }
     unreachable = sorted(
-        {(r.patient_name, r.patient_id, r.phone) for r in rows if not (r.email or r.phone)}
+        {(r.patient_name, r.patient_id, r.phone) for r in rows if r.patient_id in valid - reachable}
     )
     return page(
         request,
@@ -84,6 +92,7 @@ def recall(request: StaffRequest, clinic_slug: str, lot_id: int) -> HttpResponse
             "patient_count": len(patients),
             "valid_count": len(valid),
             "asked_count": len(asked),
+            "to_ask": len((valid & reachable) - set(asked)),
             "unreachable": unreachable,
             "recalled": item.status == LotStatus.RECALLED,
         },
