@@ -17,19 +17,18 @@ from mesodesk.inventory.services import create_product, receive_lot
 from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.models import Reminder
 from mesodesk.patients.models import Patient
-from mesodesk.patients.services import register_patient
 from tests.browser.conftest import check_both_widths, sign_in
-from tests.inventory.conftest import administer, cocktail, lot
+from tests.inventory.conftest import cocktail, lot, maria
 
-__all__ = ["cocktail", "lot"]
+__all__ = ["cocktail", "lot", "maria"]
 pytestmark = pytest.mark.django_db(transaction=True)
 GTIN = "09501101530003"
 
 
 @pytest.fixture
-def stocked(clinic: Clinic, alice: User, pedro: User, fiona: User, lot: Lot) -> Patient:
-    """A vial product with a GTIN, a reorder level and a lot near expiry; Maria, who had
-    0.80 mL of lot RV2401 on her neck."""
+def stocked(clinic: Clinic, alice: User, maria: Patient) -> Patient:
+    """A vial product with a GTIN, a reorder level and a lot; Maria, who had 0.80 mL of lot
+    RV2401 on her neck."""
     vial = create_product(
         clinic=clinic,
         by=alice,
@@ -47,23 +46,6 @@ def stocked(clinic: Clinic, alice: User, pedro: User, fiona: User, lot: Lot) -> 
         number="VX-9",
         expiry=datetime.now(UTC).date().replace(day=1).replace(year=datetime.now(UTC).year + 1),
         quantity=Decimal("4"),
-    )
-    maria = register_patient(
-        clinic=clinic,
-        by=fiona,
-        first_name="Maria",
-        last_name="Keller",
-        email="maria@example.test",
-        phone="+49 30 1234567",
-    )
-    administer(
-        clinic=clinic,
-        lot=lot,
-        patient=maria,
-        practitioner=pedro,
-        start=datetime(2026, 11, 9, 9, 0, tzinfo=UTC),
-        area="neck",
-        volume="0.80",
     )
     return maria
 

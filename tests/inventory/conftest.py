@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -131,3 +131,27 @@ def patients(clinic: Clinic, fiona: User) -> list[Patient]:
         ),
         register_patient(clinic=clinic, by=fiona, first_name="Ida", last_name="Roth"),
     ]
+
+
+@pytest.fixture
+def maria(clinic: Clinic, fiona: User, pedro: User, lot: Lot) -> Patient:
+    """Maria Keller (e-mail and phone), who had 0.80 mL of the lot on her neck on
+    9 November 2026 at 10:00 in Berlin."""
+    patient = register_patient(
+        clinic=clinic,
+        by=fiona,
+        first_name="Maria",
+        last_name="Keller",
+        email="maria@example.test",
+        phone="+49 30 1234567",
+    )
+    administer(
+        clinic=clinic,
+        lot=lot,
+        patient=patient,
+        practitioner=pedro,
+        start=datetime(2026, 11, 9, 9, 0, tzinfo=UTC),
+        area="neck",
+        volume="0.80",
+    )
+    return patient

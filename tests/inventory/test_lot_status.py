@@ -136,3 +136,24 @@ def test_the_expiry_sweep_marks_only_lots_past_their_day_in_the_clinics_zone(
     )
     assert _last_history(old).history_change_reason == "Expired on 2026-12-02"
     assert mark_expired(clinic=clinic, at=datetime(2026, 12, 2, 23, 30, tzinfo=UTC)) == 0
+
+
+def test_the_expire_lots_command_sweeps_every_clinic(
+    clinic: Clinic, alice: User, cocktail: Product
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = receive_lot(
+        clinic=clinic,
+        product=cocktail,
+        by=alice,
+        number="OLD2",
+        expiry=date(2020, 1, 31),
+        quantity=Decimal("1.00"),
+    )
+    out = StringIO()
+    call_command("expire_lots", stdout=out)
+    old.refresh_from_db()
+    assert (old.status, out.getvalue().strip()) == (LotStatus.EXPIRED, "1 lot marked expired")

@@ -23,30 +23,12 @@ from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.models import Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import register_patient
-from tests.inventory.conftest import administer, cocktail, lot
+from tests.inventory.conftest import administer, cocktail, lot, maria
 
-__all__ = ["cocktail", "lot"]
+__all__ = ["cocktail", "lot", "maria"]
 pytestmark = pytest.mark.django_db
 BASE = "/staff/lindenhof/stock"
 GTIN = "09501101530003"
-
-
-@pytest.fixture
-def maria(clinic: Clinic, fiona: User, pedro: User, lot: Lot) -> Patient:
-    """Maria, who had 0.80 mL of the lot on her neck on 9 November 2026."""
-    patient = register_patient(
-        clinic=clinic, by=fiona, first_name="Maria", last_name="Keller", email="m@example.test"
-    )
-    administer(
-        clinic=clinic,
-        lot=lot,
-        patient=patient,
-        practitioner=pedro,
-        start=datetime(2026, 11, 9, 9, 0, tzinfo=UTC),
-        area="neck",
-        volume="0.80",
-    )
-    return patient
 
 
 def urls(product: Product, lot: Lot) -> list[str]:
@@ -247,8 +229,8 @@ def test_the_csv_export_parses_back_and_is_an_export_event(
         {
             "patient_id": str(maria.pk),
             "patient_name": "Maria Keller",
-            "email": "m@example.test",
-            "phone": "",
+            "email": "maria@example.test",
+            "phone": "+49 30 1234567",
             "appointment_id": str(maria.session_records.get().appointment_id),
             "session_date": "2026-11-09",
             "session_start": "2026-11-09T10:00:00+01:00",
