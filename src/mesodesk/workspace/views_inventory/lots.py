@@ -48,8 +48,8 @@ def receive(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             initial = {"number": scanned.number, "expiry": scanned.expiry}
             if scanned.product is not None:
                 initial["product"] = scanned.product.pk
-    elif request.GET.get("product", "").isdigit():
-        initial["product"] = selectors.get_product(clinic, int(request.GET["product"])).pk
+    elif (chosen := request.GET.get("product", "")).isascii() and chosen.isdigit():
+        initial["product"] = selectors.get_product(clinic, int(chosen)).pk
     form = ReceiveForm(initial=initial, clinic=clinic)
     if request.method == "POST":
         form = ReceiveForm(request.POST, clinic=clinic)
