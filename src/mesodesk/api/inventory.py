@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
 from mesodesk.api.common import local, member, responses
+from mesodesk.api.types import Id, IsoDate, Reason, library_codes
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.inventory import selectors, services
 from mesodesk.inventory.models import Lot, Product, StockMove
@@ -31,7 +32,9 @@ Quantity = Field(gt=0, max_digits=10, decimal_places=2)
 class ProductIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     manufacturer: str = Field("", max_length=200)
-    ingredients: list[str] = Field(default_factory=list, description="Library ingredient codes.")
+    ingredients: list[library_codes("ingredients")] = Field(  # type: ignore[valid-type]
+        default_factory=list, description="Library ingredient codes."
+    )
     unit: str = "ml"
     package_size: Decimal | None = Field(None, gt=0, max_digits=10, decimal_places=2)
     gtin: str = Field("", max_length=14, description="8, 12, 13 or 14 digits; kept as 14.")
@@ -64,9 +67,9 @@ class ProductOut(Schema):
 
 
 class LotIn(Schema):
-    product_id: int
+    product_id: Id
     number: str = Field(min_length=1, max_length=64)
-    expiry: date
+    expiry: IsoDate
     quantity: Decimal = Quantity
     supplier: str = Field("", max_length=200)
 
@@ -87,28 +90,28 @@ class LotOut(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class ReleaseIn(Schema):
-    reason: str = Field("", max_length=2000)
+    reason: Reason | None = None
 
 
 class RecallIn(Schema):
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
     reference: str = Field("", max_length=200, description="The recall notice's number.")
 
 
 class WasteIn(Schema):
     quantity: Decimal = Quantity
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class AdjustIn(Schema):
     quantity: Decimal = Field(
         max_digits=10, decimal_places=2, description="Signed: above zero adds, below takes off."
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
 
 
 class StockMoveOut(Schema):
@@ -236,7 +239,7 @@ def list_products(request: HttpRequest, clinic: str) -> list[ProductOut]:
 
 @router.post(
     "/clinics/{clinic}/products",
-    response=responses(ProductOut, status=201),
+    response=responses(ProductOut, 400, status=201),
     summary="Add a product (admins and practitioners)",
 )
 def create_product(request: HttpRequest, clinic: str, body: ProductIn) -> Status[ProductOut]:
@@ -262,7 +265,7 @@ def read_product(request: HttpRequest, clinic: str, product_id: int) -> ProductO
 
 @router.put(
     "/clinics/{clinic}/products/{product_id}",
-    response=responses(ProductOut),
+    response=responses(ProductOut, 400),
     summary="Change a product: every field (admins and practitioners)",
 )
 def update_product(
@@ -303,7 +306,7 @@ def list_lots(request: HttpRequest, clinic: str, query: Query[LotQuery]) -> list
 
 @router.post(
     "/clinics/{clinic}/lots",
-    response=responses(LotOut, status=201),
+    response=responses(LotOut, 400, status=201),
     summary="Receive a lot (admins and practitioners)",
 )
 def receive_lot(request: HttpRequest, clinic: str, body: LotIn) -> Status[LotOut]:
@@ -341,7 +344,7 @@ def _lot_change(request: HttpRequest, clinic: str, lot_id: int) -> tuple[Members
 
 @router.post(
     "/clinics/{clinic}/lots/{lot_id}/quarantine",
-    response=responses(LotOut),
+    response=responses(LotOut, 400),
     summary="Hold a lot back, with a reason (charting refuses it meanwhile)",
 )
 def quarantine(request: HttpRequest, clinic: str, lot_id: int, body: ReasonIn) -> LotOut:
@@ -357,7 +360,7 @@ def quarantine(request: HttpRequest, clinic: str, lot_id: int, body: ReasonIn) -
 
 @router.post(
     "/clinics/{clinic}/lots/{lot_id}/release",
-    response=responses(LotOut),
+    response=responses(LotOut, 400),
     summary="End a lot's quarantine",
 )
 def release(request: HttpRequest, clinic: str, lot_id: int, body: ReleaseIn) -> LotOut:
@@ -366,14 +369,14 @@ def release(request: HttpRequest, clinic: str, lot_id: int, body: ReleaseIn) -> 
         clinic=membership.clinic,
         lot=lot,
         by=request.user,  # type: ignore[arg-type]
-        reason=body.reason,
+        reason=body.reason or "",
     )
     return _lot_out(released, membership.clinic)
 
 
 @router.post(
     "/clinics/{clinic}/lots/{lot_id}/recall",
-    response=responses(LotOut),
+    response=responses(LotOut, 400),
     summary="Recall a lot, with a reason and the notice's reference (final)",
 )
 def recall(request: HttpRequest, clinic: str, lot_id: int, body: RecallIn) -> LotOut:
@@ -461,7 +464,7 @@ def list_moves(
 
 @router.post(
     "/clinics/{clinic}/lots/{lot_id}/waste",
-    response=responses(StockMoveOut, status=201),
+    response=responses(StockMoveOut, 400, status=201),
     summary="Waste some of a lot, with a reason",
 )
 def waste(request: HttpRequest, clinic: str, lot_id: int, body: WasteIn) -> Status[StockMoveOut]:
@@ -478,7 +481,7 @@ def waste(request: HttpRequest, clinic: str, lot_id: int, body: WasteIn) -> Stat
 
 @router.post(
     "/clinics/{clinic}/lots/{lot_id}/adjust",
-    response=responses(StockMoveOut, status=201),
+    response=responses(StockMoveOut, 400, status=201),
     summary="Correct a lot's quantity after a count, up or down, with a reason",
 )
 def adjust(request: HttpRequest, clinic: str, lot_id: int, body: AdjustIn) -> Status[StockMoveOut]:
