@@ -91,6 +91,19 @@ NO_PATIENT_DATA = {
     "workspace:home",
     "workspace:patient_new",
     "favicon",
+    # Stock: products, lots and their moves name no patient.
+    "workspace:stock",
+    "workspace:stock_lot",
+    "workspace:stock_product",
+    "workspace:stock_product_new",
+    "workspace:stock_products",
+    "workspace:stock_receive",
+    "api-v1:list_lots",
+    "api-v1:list_moves",
+    "api-v1:list_products",
+    "api-v1:read_barcode",
+    "api-v1:read_lot",
+    "api-v1:read_product",
     "workspace:library",
     "workspace:library_rule",
     "workspace:settings",
@@ -107,8 +120,22 @@ NO_PATIENT_DATA = {
 # Pages whose reads are logged and tested in their own modules.
 READS_TESTED_ELSEWHERE = {
     "workspace:merge",  # admins only: tests/workspace/test_clinical_merge.py
+    # A recall's patients, one access event each: tests/workspace/test_stock_pages.py and
+    # tests/api/test_inventory.py.
+    "workspace:stock_recall",
+    "workspace:stock_recall_csv",
+    "api-v1:lot_recipients",
 }
 POST_ONLY = {
+    "api-v1:adjust",
+    "api-v1:contact_recipients",
+    "api-v1:create_product",
+    "api-v1:quarantine",
+    "api-v1:recall",
+    "api-v1:receive_lot",
+    "api-v1:release",
+    "api-v1:update_product",
+    "api-v1:waste",
     "workspace:plan_close",
     "workspace:visit",
     "workspace:late_cancel",

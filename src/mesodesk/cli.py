@@ -24,6 +24,7 @@ CLINIC_COMMANDS: dict[str, str] = {
     "demo": "a whole demo clinic on SQLite at http://127.0.0.1:8000",
     "serve": "the production web server (gunicorn)",
     "worker": "send due reminders (e-mail and SMS) until stopped",
+    "expire-lots": "mark lots past their expiry day expired (run it daily)",
     "migrate": "create or update the database and load the protocol library",
     "createsuperuser": "add a site administrator who can sign in at /admin/",
     "check": "check the configuration (add --deploy for production)",

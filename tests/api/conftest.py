@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from mesodesk.accounts.services import create_user, issue_api_token
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
+from mesodesk.inventory.services import create_product, receive_lot
 from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.services import book_appointment
@@ -143,9 +145,20 @@ def lindenhof_ids(
     )
     screening = patient.screenings.order_by("-id").first()
     assert screening is not None
+    product = create_product(clinic=clinic, by=pedro, name="Revita HA cocktail")
+    lot = receive_lot(
+        clinic=clinic,
+        product=product,
+        by=pedro,
+        number="RV1",
+        expiry=date(2030, 1, 31),
+        quantity=Decimal("10"),
+    )
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,
         "plan_id": plan.pk,
         "appointment_id": appointment.pk,
+        "product_id": product.pk,
+        "lot_id": lot.pk,
     }

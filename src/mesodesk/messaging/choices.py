@@ -11,6 +11,13 @@ class ReminderKind(models.TextChoices):
     AFTERCARE = "aftercare", "Aftercare milestone"
     CHECK_IN = "check_in", "48-hour check-in"
     RECALL = "recall", "Maintenance recall"
+    TREATMENT_CONTACT = "treatment_contact", "Please contact the clinic"
+
+
+# Not reminders but the clinic asking the patient to get in touch about a past treatment
+# (a lot recall): sent on the patient's chosen channels whatever reminder kinds they turned
+# off, whatever became of the appointment, and never recomputed from the timeline.
+CONTACT_REQUESTS = frozenset({ReminderKind.TREATMENT_CONTACT})
 
 
 # What follows a visit: still wanted once the appointment is marked completed.

@@ -13,7 +13,12 @@ from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.validators import validate_time_zone
-from mesodesk.messaging.choices import MessageChannel, ReminderKind, ReminderStatus
+from mesodesk.messaging.choices import (
+    CONTACT_REQUESTS,
+    MessageChannel,
+    ReminderKind,
+    ReminderStatus,
+)
 from mesodesk.messaging.safety import missing_variable
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
@@ -165,7 +170,10 @@ class ContactPreferences(models.Model):
         return f"Contact preferences of {self.patient}"
 
     def wants(self, kind: str) -> bool:
-        """Whether the patient wants reminders of this kind at all."""
+        """Whether the patient wants reminders of this kind at all (a request to contact
+        the clinic about a treatment is no reminder one can turn off)."""
+        if kind in CONTACT_REQUESTS:
+            return True
         return bool(getattr(self, ReminderKind(kind).value))
 
     def channels(self) -> list[str]:

@@ -48,6 +48,11 @@ def _day(instant: datetime, zone: ZoneInfo) -> str:
     return f"{local:%A} {local.day} {local:%B}"
 
 
+def _date(instant: datetime, zone: ZoneInfo) -> str:
+    local = instant.astimezone(zone)
+    return f"{local.day} {local:%B %Y}"
+
+
 def message_id(reminder: Reminder) -> str:
     """The same Message-ID every time the row is sent: a receiving server or client can
     tell a resend after a crash from a new message."""
@@ -122,6 +127,7 @@ class Renderer:
                 "first_name": reminder.patient.first_name,
                 "appointment_when": _when(reminder.appointment.start, zone),
                 "appointment_day": _day(reminder.appointment.start, zone),
+                "appointment_date": _date(reminder.appointment.start, zone),
                 "moment_when": _when(reminder.moment, zone),
                 "today": _day(reminder.send_at, zone),
                 "steps": [self._labels.get(code, "") for code in reminder.codes],

@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 from django.db.models import QuerySet
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.core.phones import can_take_sms
+from mesodesk.messaging.choices import MessageChannel
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
@@ -23,6 +25,17 @@ def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
         email=patient.preferred_channel == "email",
         sms=patient.preferred_channel == "sms",
     )
+
+
+def channels_with_address(prefs: ContactPreferences, patient: Patient) -> list[str]:
+    """The channels the patient chose that have an address to send to: a text message only
+    to a number that can take one (a valid mobile; a landline or an unreadable number
+    cannot)."""
+    reachable = {
+        MessageChannel.EMAIL: bool(patient.email.strip()),
+        MessageChannel.SMS: can_take_sms(patient.phone),
+    }
+    return [c for c in prefs.channels() if reachable[MessageChannel(c)]]
 
 
 def preferences_by_token(token: str) -> ContactPreferences | None:
@@ -55,3 +68,11 @@ def outbox(clinic: Clinic, *, status: str | None = None) -> QuerySet[Reminder]:
     if status:
         rows = rows.filter(status=status)
     return rows.order_by("send_at", "id")
+
+
+def contact_requests(clinic: Clinic, topic: str) -> QuerySet[Reminder]:
+    """The messages asking patients to contact the clinic about `topic` (services.
+    request_contact), oldest first."""
+    return Reminder.objects.filter(
+        clinic=clinic, idempotency_key__startswith=f"contact:{topic}:"
+    ).order_by("created_at", "id")

@@ -21,11 +21,12 @@ from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
-    MessageChannel,
+    CONTACT_REQUESTS,
     ReminderKind,
     ReminderStatus,
 )
 from mesodesk.messaging.models import ContactPreferences, Reminder
+from mesodesk.messaging.quiet import deliverable
 from mesodesk.messaging.wanted import Quiet, WantedReminder, wanted_reminders
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import PlannedSession
@@ -35,13 +36,8 @@ from mesodesk.scheduling.selectors import appointment_timeline
 
 
 def _channels(prefs: ContactPreferences, patient: Patient) -> list[str]:
-    """The chosen channels that have an address to send to: a text message only to a
-    number that can take one (a valid mobile; a landline or an unreadable number cannot)."""
-    reachable = {
-        MessageChannel.EMAIL: bool(patient.email.strip()),
-        MessageChannel.SMS: can_take_sms(patient.phone),
-    }
-    return [c for c in prefs.channels() if reachable[MessageChannel(c)]]
+    """The chosen channels that have an address to send to."""
+    return selectors.channels_with_address(prefs, patient)
 
 
 def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> date | None:
@@ -112,7 +108,7 @@ def wanted_for(
     library = library if library is not None else load_library()
     patient = appointment.patient
     channels = _channels(prefs, patient)
-    kinds = {kind for kind in ReminderKind if prefs.wants(kind)}
+    kinds = {kind for kind in ReminderKind if kind not in CONTACT_REQUESTS and prefs.wants(kind)}
     if appointment.status == AppointmentStatus.COMPLETED:
         kinds &= AFTER_VISIT
     if not channels or not kinds:
@@ -175,9 +171,9 @@ def refresh_reminders(
         if created
         else {
             row.idempotency_key: row
-            for row in Reminder.objects.select_for_update().filter(
-                clinic=clinic, appointment=appointment
-            )
+            for row in Reminder.objects.select_for_update()
+            .filter(clinic=clinic, appointment=appointment)
+            .exclude(kind__in=CONTACT_REQUESTS)
         }
     )
     waiting = (ReminderStatus.PENDING, ReminderStatus.SENDING)
@@ -270,6 +266,66 @@ def refresh_clinic_reminders(*, clinic: Clinic, now: datetime | None = None) -> 
         refresh_reminders(clinic=clinic, appointment=appointment, now=now)
         count += 1
     return count
+
+
+# How long a request to contact the clinic waits for a working channel before it lapses.
+CONTACT_REQUEST_VALID = timedelta(days=14)
+
+
+@transaction.atomic
+def request_contact(
+    *,
+    clinic: Clinic,
+    patient: Patient,
+    appointment: Appointment,
+    topic: str,
+    now: datetime | None = None,
+) -> int | None:
+    """Queues one message asking the patient to contact the clinic about their treatment
+    at `appointment` (kind treatment_contact: no product, lot or diagnosis in it), on each
+    channel they chose that has an address, at once or when their quiet hours end. `topic`
+    says what it is about ("lot-42") and makes it idempotent: asking again about the same
+    topic queues nothing more. Returns how many rows it queued; None when the patient has
+    no channel with an address (the clinic must call them)."""
+    if patient.clinic_id != clinic.pk or appointment.clinic_id != clinic.pk:
+        raise ValidationError({"patient": ["Not a patient of this clinic."]})
+    now = now if now is not None else timezone.now()
+    prefs = selectors.preferences(clinic, patient)
+    channels = _channels(prefs, patient)
+    if not channels:
+        return None
+    _store(prefs)
+    send_at = deliverable(
+        now, selectors.patient_zone(clinic, prefs), prefs.quiet_start, prefs.quiet_end
+    )
+    kind = ReminderKind.TREATMENT_CONTACT
+    rows = {
+        f"contact:{topic}:p{patient.pk}:{channel}": Reminder(
+            clinic=clinic,
+            patient=patient,
+            appointment=appointment,
+            kind=kind,
+            channel=channel,
+            codes=[],
+            moment=appointment.start,
+            send_at=send_at,
+            expires_at=send_at + CONTACT_REQUEST_VALID,
+            next_attempt_at=send_at,
+            idempotency_key=f"contact:{topic}:p{patient.pk}:{channel}",
+            created_at=now,
+            updated_at=now,
+        )
+        for channel in channels
+    }
+    there = set(
+        Reminder.objects.filter(idempotency_key__in=list(rows)).values_list(
+            "idempotency_key", flat=True
+        )
+    )
+    new = [row for key, row in rows.items() if key not in there]
+    # A second click racing the first: the unique key lets only one of each through.
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
 
 
 def _may_change_preferences(clinic: Clinic, patient: Patient, by: User | None) -> None:

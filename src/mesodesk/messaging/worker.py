@@ -31,7 +31,12 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from mesodesk.core.library import load_library
-from mesodesk.messaging.choices import AFTER_VISIT, MessageChannel, ReminderStatus
+from mesodesk.messaging.choices import (
+    AFTER_VISIT,
+    CONTACT_REQUESTS,
+    MessageChannel,
+    ReminderStatus,
+)
 from mesodesk.messaging.mail import MailSender, connection_lost
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.quiet import deliverable
@@ -454,6 +459,8 @@ _MARK_SENT = (
 def _still_wanted(row: Reminder) -> bool:
     """Whether the row's appointment still calls for it: booked, or completed and the row
     is about what follows the visit."""
+    if row.kind in CONTACT_REQUESTS:
+        return True
     status = row.appointment.status
     return status == AppointmentStatus.BOOKED or (
         status == AppointmentStatus.COMPLETED and row.kind in AFTER_VISIT
