@@ -437,3 +437,20 @@ def test_the_version_changes_when_a_library_file_changes(tmp_path: Path) -> None
     after = load_library(root)
     assert after.release == before.release
     assert after.version != before.version
+
+
+def test_an_injection_technique_with_a_bad_range_or_device_is_reported(tmp_path: Path) -> None:
+    root = copy_library(tmp_path)
+    path = root / "injection.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "depth_mm = { min = 1.0, max = 2.0 }", "depth_mm = { min = 3.0, max = 2.0 }"
+    )
+    text = text.replace('device_type = "meso_gun"', 'device_type = "laser"')
+    path.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in check_library(root)]
+    assert "injection.toml: injection_technique 'papule': depth_mm has min above max" in problems
+    assert (
+        "injection.toml: injection_technique 'meso_gun': refers to unknown device type 'laser'"
+        in problems
+    )
