@@ -11,7 +11,7 @@ from mesodesk.charting import services
 from mesodesk.charting.models import Administration, SessionRecord
 from mesodesk.clinics.models import Clinic
 from mesodesk.inventory.models import Lot
-from tests.charting.conftest import nappage
+from tests.charting.fixtures import nappage
 
 pytestmark = pytest.mark.django_db
 

@@ -23,7 +23,7 @@ from mesodesk.patients.models import Patient
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
-from tests.charting.conftest import D, nappage, session
+from tests.charting.fixtures import D, nappage, session
 
 pytestmark = pytest.mark.django_db
 

@@ -38,6 +38,7 @@ from mesodesk.workspace.forms import (
     practitioner_users,
 )
 from mesodesk.workspace.views.common import clinic_today, page
+from mesodesk.workspace.views_charting.record import appointment_record_context
 
 SEARCH_DAYS = 28
 # Slot search looks at up to this many free starts (15 minutes apart), and shows a few
@@ -294,7 +295,8 @@ def _appointment_page(
             "skipped": skipped,
             "refusal": _refusal(refusal, tried),
             "cancel_form": cancel_form or CancelForm(),
-        },
+        }
+        | appointment_record_context(request, appointment),
         status=status,
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.charting import selectors as charting
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.library.model import Source
@@ -168,6 +169,7 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         "intakes": intakes,
         "plans": plans,
         "appointments": appointments,
+        "session_records": list(charting.records_of_patient(clinic, patient)),
         "now": timezone.now(),
         "session": session,
         "timeline": timeline,

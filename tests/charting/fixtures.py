@@ -1,4 +1,5 @@
-"""A session in treatment at Lindenhof, the products and lots it is charted with.
+"""A session in treatment at Lindenhof, the products and lots it is charted with
+(a plugin of tests/conftest.py: the workspace and API tests use them too).
 
 The appointment is written directly (booking refuses the past, and the visit's services
 are another app's): a session of Pat Eligible with Pedro that started ten minutes ago.
