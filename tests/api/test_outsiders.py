@@ -35,6 +35,19 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         "/appointments/{appointment_id}/reschedule": {"start": at("16:00"), **booking},
         "/appointments/{appointment_id}/cancel": {"reason": "Ill."},
         "/plans/{plan_id}/book-series": booking,
+        "/records/{record_id}/numbing": {"product": "EMLA"},
+        "/records/{record_id}/administrations": {
+            "area": "face",
+            "lot_id": ids["lot_id"],
+            "volume_ml": "1.0",
+            "technique": "nappage",
+            "depth_mm": "2.5",
+        },
+        "/records/{record_id}/observations": {"pain_score": 2},
+        "/records/{record_id}/addenda": {"text": "Called."},
+        "/records/{record_id}/administrations/{administration_id}/entered-in-error": {
+            "reason": "Wrong lot."
+        },
     }
 
 
@@ -50,7 +63,14 @@ def operations() -> list[tuple[str, str]]:
 
 def test_the_walk_covers_every_kind_of_object() -> None:
     names = {name for _, path in operations() for name in re.findall(r"\{(\w+_id)\}", path)}
-    assert names == {"patient_id", "screening_id", "plan_id", "appointment_id"}
+    assert names == {
+        "patient_id",
+        "screening_id",
+        "plan_id",
+        "appointment_id",
+        "record_id",
+        "administration_id",
+    }
 
 
 @pytest.mark.parametrize(("method", "path"), operations())

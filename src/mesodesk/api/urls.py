@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from mesodesk.api import errors, patients, plans, reminders, scheduling
+from mesodesk.api import charting, errors, patients, plans, reminders, scheduling
 from mesodesk.api.auth import bearer, session
 
 api = NinjaAPI(
     title="mesodesk API",
     version="1",
     description=(
-        "Patients, intakes, screenings, plans, slot search and appointments of one clinic "
+        "Patients, intakes, screenings, plans, slot search, appointments and session "
+        "records of one clinic "
         "(its slug is in every path). Authenticate with `Authorization: Bearer TOKEN` "
         "(`mesodesk api-token --clinic SLUG --email EMAIL`) or the signed-in web session. "
         "Every refusal is JSON {detail, code, errors}: 401 unauthenticated, 403 forbidden or "
@@ -25,5 +26,11 @@ api = NinjaAPI(
     docs_url=None,  # the Swagger page loads its script from a CDN: not here
 )
 errors.install(api)
-for router in (patients.router, plans.router, scheduling.router, reminders.router):
+for router in (
+    patients.router,
+    plans.router,
+    scheduling.router,
+    reminders.router,
+    charting.router,
+):
     api.add_router("", router)
