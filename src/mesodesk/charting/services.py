@@ -37,6 +37,7 @@ from mesodesk.core.library import load_library
 from mesodesk.inventory.models import Lot
 from mesodesk.inventory.services import return_to_stock, use_in_session
 from mesodesk.planning.selectors import active_plan
+from mesodesk.protocols.selectors import protocol_version_of
 from mesodesk.protocols.services import load_protocol_library
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
@@ -121,13 +122,15 @@ def open_record(
     elif start_from not in Prefill.values:
         raise _refusal("start_from", "Start from the plan or the last record.", "invalid")
     library = load_library()
+    # The stored version when there is one: storing builds the whole library's data.
+    version = protocol_version_of(library) or load_protocol_library(library=library)
     record = SessionRecord(
         clinic=clinic,
         patient=locked.patient,
         appointment=locked,
         plan=plan,
         practitioner=locked.practitioner,
-        protocol_version=load_protocol_library(library=library),
+        protocol_version=version,
         areas=areas,
         prefilled_from=prefill,
         created_by=by,
