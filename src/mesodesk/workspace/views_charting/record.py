@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST, require_safe
 
@@ -28,7 +28,9 @@ from mesodesk.charting.services import MapPoint
 from mesodesk.core.library import load_library
 from mesodesk.inventory.errors import LotRefused
 from mesodesk.inventory.models import Lot
+from mesodesk.planning.selectors import active_plan
 from mesodesk.scheduling import selectors as scheduling
+from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.workspace.forms import add_service_errors
 from mesodesk.workspace.views.common import clinic_today, page
 from mesodesk.workspace.views_charting import maps
@@ -427,8 +429,6 @@ def entered_in_error(
     record = _chartable(request, record_id)
     given = record.administrations.filter(pk=administration_id).first()
     if given is None:
-        from django.http import Http404
-
         raise Http404("No such administration.")
     form = EnteredInErrorForm(request.POST)
     if not form.is_valid():
@@ -456,9 +456,6 @@ def entered_in_error(
 
 def appointment_record_context(request: StaffRequest, appointment: Any) -> dict[str, Any]:
     """What the appointment page shows of its session record (or how to open one)."""
-    from mesodesk.planning.selectors import active_plan
-    from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
-
     if appointment.kind != AppointmentKind.SESSION:
         return {}
     clinic = request.clinic
