@@ -156,7 +156,7 @@ def read_record(request: HttpRequest, clinic: str, record_id: int) -> RecordOut:
 
 @router.post(
     "/clinics/{clinic}/appointments/{appointment_id}/record",
-    response=responses(RecordOut, status=201),
+    response=responses(RecordOut, 400, status=201),
     summary="Open the record of a session in treatment or completed",
 )
 def open_record(
@@ -176,7 +176,7 @@ def open_record(
 
 @router.post(
     "/clinics/{clinic}/records/{record_id}/numbing",
-    response=responses(RecordOut),
+    response=responses(RecordOut, 400),
     summary="The numbing cream (a shorter time than the library's needs a reason)",
 )
 def numbing(request: HttpRequest, clinic: str, record_id: int, body: NumbingIn) -> RecordOut:
@@ -192,7 +192,7 @@ def numbing(request: HttpRequest, clinic: str, record_id: int, body: NumbingIn) 
 
 @router.post(
     "/clinics/{clinic}/records/{record_id}/administrations",
-    response=responses(AdministrationOut, status=201),
+    response=responses(AdministrationOut, 400, status=201),
     summary="A product given in an area, from a lot, with its points on the map",
 )
 def add_administration(
@@ -225,7 +225,7 @@ def add_administration(
 
 @router.post(
     "/clinics/{clinic}/records/{record_id}/observations",
-    response=responses(RecordOut),
+    response=responses(RecordOut, 400),
     summary="Pain score 0-10, immediate reactions and notes",
 )
 def observations(
@@ -254,7 +254,7 @@ def sign(request: HttpRequest, clinic: str, record_id: int) -> RecordOut:
 
 @router.post(
     "/clinics/{clinic}/records/{record_id}/addenda",
-    response=responses(AddendumOut, status=201),
+    response=responses(AddendumOut, 400, status=201),
     summary="A signed addendum to a signed record",
 )
 def addendum(
@@ -281,7 +281,7 @@ def addendum(
 
 @router.post(
     "/clinics/{clinic}/records/{record_id}/administrations/{administration_id}/entered-in-error",
-    response=responses(AdministrationOut),
+    response=responses(AdministrationOut, 400),
     summary="Mark an administration entered in error (kept, never deleted)",
 )
 def entered_in_error(

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import AwareDatetime, Field
+from pydantic import Field
+
+from mesodesk.api.types import AwareDateTime, Id, Reason, library_codes
 
 
 class MapPointIn(Schema):
@@ -38,20 +40,20 @@ class RecordOpenIn(Schema):
 
 class NumbingIn(Schema):
     product: str = Field(default="", max_length=200)
-    on_at: AwareDatetime | None = None
-    off_at: AwareDatetime | None = None
+    on_at: AwareDateTime | None = None
+    off_at: AwareDateTime | None = None
     reason: str = Field(default="", max_length=2000)
 
 
 class AdministrationIn(Schema):
-    area: str
-    lot_id: int
+    area: library_codes("areas")  # type: ignore[valid-type]
+    lot_id: Id
     volume_ml: Decimal = Field(gt=0, le=1000)
-    technique: str
+    technique: library_codes("injection_techniques")  # type: ignore[valid-type]
     depth_mm: Decimal | None = Field(default=None, ge=0, le=20)
     needle_gauge: int | None = None
     needle_length_mm: Decimal | None = Field(default=None, gt=0, le=50)
-    device_id: int | None = None
+    device_id: Id | None = None
     device_settings: str = Field(default="", max_length=500)
     points: int | None = Field(default=None, ge=1)
     map_points: list[MapPointIn] = Field(default_factory=list, max_length=2000)
@@ -94,7 +96,7 @@ class ObservationsIn(Schema):
 
 
 class AddendumIn(Schema):
-    text: str = Field(min_length=1, max_length=5000)
+    text: Reason
 
 
 class AddendumOut(Schema):
@@ -106,7 +108,7 @@ class AddendumOut(Schema):
 
 
 class ReasonIn(Schema):
-    reason: str = Field(min_length=1, max_length=1000)
+    reason: Reason
 
 
 class RecordContent(Schema):
