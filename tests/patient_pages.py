@@ -122,11 +122,29 @@ READS_TESTED_ELSEWHERE = {
     "workspace:merge",  # admins only: tests/workspace/test_clinical_merge.py
     # A recall's patients, one access event each: tests/workspace/test_stock_pages.py and
     # tests/api/test_inventory.py.
+    # A session record's content, one access event each read: tests/charting/.
+    "workspace:record",
+    "api-v1:read_record",
+    "api-v1:list_records",
     "workspace:stock_recall",
     "workspace:stock_recall_csv",
     "api-v1:lot_recipients",
 }
 POST_ONLY = {
+    "workspace:record_open",
+    "workspace:record_numbing",
+    "workspace:record_administration",
+    "workspace:record_observations",
+    "workspace:record_sign",
+    "workspace:record_addendum",
+    "workspace:record_entered_in_error",
+    "api-v1:open_record",
+    "api-v1:numbing",
+    "api-v1:add_administration",
+    "api-v1:observations",
+    "api-v1:sign",
+    "api-v1:addendum",
+    "api-v1:entered_in_error",
     "api-v1:adjust",
     "api-v1:contact_recipients",
     "api-v1:create_product",

@@ -14,14 +14,17 @@ from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user, issue_api_token
+from mesodesk.charting.models import SessionRecord
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
+from mesodesk.inventory.models import Lot
 from mesodesk.inventory.services import create_product, receive_lot
 from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
+from tests.charting.fixtures import nappage
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -119,8 +122,11 @@ def lindenhof_ids(
     room: Room,
     needle_kit: Device,
     at: Callable[..., str],
+    record: SessionRecord,
+    lot: Lot,
 ) -> dict[str, int]:
-    """One of each of Lindenhof's objects that a URL can name."""
+    """One of each of Lindenhof's objects that a URL can name (the lot's id too: it is in
+    bodies, and its own paths name it)."""
     patient = register_patient(clinic=clinic, by=fiona, first_name="Lena", last_name="Berg")
     record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
     plan = create_plan(
@@ -161,4 +167,6 @@ def lindenhof_ids(
         "appointment_id": appointment.pk,
         "product_id": product.pk,
         "lot_id": lot.pk,
+        "record_id": record.pk,
+        "administration_id": nappage(clinic, record, pedro, lot).pk,
     }

@@ -44,6 +44,19 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         "/lots/{lot_id}/recall": {"reason": "Recall", "reference": "FSN-1"},
         "/lots/{lot_id}/waste": {"quantity": "1.00", "reason": "Dropped"},
         "/lots/{lot_id}/adjust": {"quantity": "-1.00", "reason": "Count"},
+        "/records/{record_id}/numbing": {"product": "EMLA"},
+        "/records/{record_id}/administrations": {
+            "area": "face",
+            "lot_id": ids["lot_id"],
+            "volume_ml": "1.0",
+            "technique": "nappage",
+            "depth_mm": "2.5",
+        },
+        "/records/{record_id}/observations": {"pain_score": 2},
+        "/records/{record_id}/addenda": {"text": "Called."},
+        "/records/{record_id}/administrations/{administration_id}/entered-in-error": {
+            "reason": "Wrong lot."
+        },
     }
 
 
@@ -66,6 +79,8 @@ def test_the_walk_covers_every_kind_of_object() -> None:
         "appointment_id",
         "product_id",
         "lot_id",
+        "record_id",
+        "administration_id",
     }
 
 

@@ -500,3 +500,20 @@ def test_a_supplement_without_its_own_source_or_the_clinics_addition_is_reported
         "substance 'turmeric'",
         "its class needs each member to cite its own source or be an `addition`",
     )
+
+
+def test_an_injection_technique_with_a_bad_range_or_device_is_reported(tmp_path: Path) -> None:
+    root = copy_library(tmp_path)
+    path = root / "injection.toml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace(
+        "depth_mm = { min = 1.0, max = 2.0 }", "depth_mm = { min = 3.0, max = 2.0 }"
+    )
+    text = text.replace('device_type = "meso_gun"', 'device_type = "laser"')
+    path.write_text(text, encoding="utf-8")
+    problems = [str(p) for p in check_library(root)]
+    assert "injection.toml: injection_technique 'papule': depth_mm has min above max" in problems
+    assert (
+        "injection.toml: injection_technique 'meso_gun': refers to unknown device type 'laser'"
+        in problems
+    )

@@ -11,11 +11,15 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from pytest_django import Settings
 
 from mesodesk.accounts.models import User
+from mesodesk.charting.models import InjectionPoint, SessionRecord
 from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.inventory.models import Lot, Product
 from mesodesk.protocols.models import ProtocolVersion
+from mesodesk.scheduling.models import Appointment
 from mesodesk.web import demo
 from tests.conftest import RunMesodesk
 from tests.helpers import MESODESK, fetch, free_port, mesodesk_env
@@ -27,6 +31,10 @@ def counts() -> dict[str, int]:
         "users": User.objects.count(),
         "memberships": Membership.objects.count(),
         "protocol versions": ProtocolVersion.objects.count(),
+        "products": Product.objects.count(),
+        "lots": Lot.objects.count(),
+        "session records": SessionRecord.objects.count(),
+        "injection points": InjectionPoint.objects.count(),
     }
 
 
@@ -45,11 +53,35 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
             "users": 3,
             "memberships": 3,
             "protocol versions": 1,
+            "products": 2,
+            "lots": 5,
+            "session records": 2,
+            "injection points": 2 * (24 + 10),
         }
     )
     clinic = Clinic.objects.get(slug=demo.DEMO_CLINIC_SLUG)
     assert (clinic.name, clinic.time_zone) == ("Demo Mesotherapy Clinic", "Europe/Berlin")
     assert "Demo Mesotherapy Clinic (Europe/Berlin)" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_charts_annas_sessions_and_leaves_today_s_first_ready_to_chart() -> None:
+    call_command("demo", "--no-serve", stdout=io.StringIO())
+    records = SessionRecord.objects.filter(patient__first_name="Anna")
+    assert [r.status for r in records] == ["signed", "signed"]
+    assert {a.lot.number for r in records for a in r.administrations.all()} == {
+        "RV2405",
+        "BT2309",
+    }
+    assert Lot.objects.get(number="BT2309").status == "recalled"
+    assert Lot.objects.get(number="RV2209").expiry < Lot.objects.get(number="RV2311").expiry
+    first = (
+        Appointment.objects.filter(kind="session", start__date__gte=timezone.now().date())
+        .exclude(patient__first_name="Anna")
+        .order_by("start")
+        .first()
+    )
+    assert first is not None and first.started_at is not None
 
 
 @pytest.mark.django_db

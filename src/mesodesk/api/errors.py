@@ -12,6 +12,8 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from mesodesk.accounts.access import MFARequired
+from mesodesk.charting.errors import NeedsReason
+from mesodesk.inventory.errors import LotRefused
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 
 
@@ -86,6 +88,37 @@ def install(api: NinjaAPI) -> None:
             "code": "washout_not_met",
             "errors": errors,
             "earliest_start": exc.earliest_start.isoformat(),
+        }
+        return _answer(api, request, 422, body)
+
+    @handler(LotRefused)
+    def lot_refused(request: HttpRequest, exc: LotRefused) -> HttpResponse:
+        errors = _messages(exc)
+        body = {
+            "detail": errors["lot"][0],
+            "code": exc.code,
+            "errors": errors,
+            # The lots of the same product that may be used instead, soonest expiry first.
+            "alternatives": [
+                {
+                    "id": lot.pk,
+                    "number": lot.number,
+                    "expiry": lot.expiry.isoformat(),
+                    "quantity_left": str(lot.quantity_on_hand),
+                }
+                for lot in exc.alternatives
+            ],
+        }
+        return _answer(api, request, 422, body)
+
+    @handler(NeedsReason)
+    def needs_reason(request: HttpRequest, exc: NeedsReason) -> HttpResponse:
+        errors = _messages(exc)
+        body = {
+            "detail": errors["reason"][0],
+            "code": exc.code,
+            "errors": errors,
+            "warnings": [w.as_dict() for w in exc.warnings],
         }
         return _answer(api, request, 422, body)
 

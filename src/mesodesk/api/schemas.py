@@ -29,6 +29,12 @@ class Error(Schema):
     code: str
     errors: dict[str, list[str]] = Field(default_factory=dict)
     earliest_start: datetime | None = None
+    alternatives: list[dict[str, Any]] | None = Field(
+        default=None, description="A refused lot: the lots that may be used instead"
+    )
+    warnings: list[dict[str, Any]] | None = Field(
+        default=None, description="reason_required: the library's checks that warned"
+    )
 
 
 class PatientIn(Schema):

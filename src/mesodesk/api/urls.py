@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from mesodesk.api import errors, inventory, patients, plans, reminders, scheduling, visits
+from mesodesk.api import (
+    charting,
+    errors,
+    inventory,
+    patients,
+    plans,
+    reminders,
+    scheduling,
+    visits,
+)
 from mesodesk.api.auth import bearer, session
 
 api = NinjaAPI(
     title="mesodesk API",
     version="1",
     description=(
-        "Patients, intakes, screenings, plans, slot search, appointments, products, lots, "
-        "stock moves and recalls of one clinic "
+        "Patients, intakes, screenings, plans, slot search, appointments, session records, "
+        "products, lots, stock moves and recalls of one clinic "
         "(its slug is in every path). Authenticate with `Authorization: Bearer TOKEN` "
         "(`mesodesk api-token --clinic SLUG --email EMAIL`) or the signed-in web session. "
         "Every refusal is JSON {detail, code, errors}: 401 unauthenticated, 403 forbidden or "
@@ -32,6 +41,7 @@ for router in (
     scheduling.router,
     visits.router,
     reminders.router,
+    charting.router,
     inventory.router,
 ):
     api.add_router("", router)

@@ -36,3 +36,11 @@ class ImmediateReaction(models.TextChoices):
     VASOVAGAL = "vasovagal", "Feeling faint (vasovagal)"
     PAIN = "pain", "Pain beyond the expected"
     NONE = "none", "None"
+
+
+class Prefill(models.TextChoices):
+    """Where a new record took its areas from."""
+
+    NOTHING = "", "Nothing"
+    PLAN = "plan", "The treatment plan"
+    LAST_RECORD = "last_record", "The patient's last record"

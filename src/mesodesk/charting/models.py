@@ -15,7 +15,7 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from mesodesk.charting.choices import Diagram, RecordStatus
+from mesodesk.charting.choices import Diagram, Prefill, RecordStatus
 from mesodesk.clinics.models import Clinic, Device
 from mesodesk.inventory.models import QUANTITY, Lot, OpenedVial, Product, StockMove
 from mesodesk.patients.models import Patient
@@ -53,12 +53,21 @@ class SessionRecord(models.Model):
     status = models.CharField(
         max_length=10, choices=RecordStatus.choices, default=RecordStatus.DRAFT
     )
+    areas = models.JSONField(
+        default=list, blank=True, help_text="Area codes of the library to be treated."
+    )
+    prefilled_from = models.CharField(
+        max_length=12, choices=Prefill.choices, default=Prefill.NOTHING, blank=True
+    )
     # Numbing cream before the session: the library's time is 20 minutes (seed 002).
     numbing_product = models.CharField(max_length=200, blank=True)
     numbing_on_at = models.DateTimeField(null=True, blank=True)
     numbing_off_at = models.DateTimeField(null=True, blank=True)
     numbing_short_reason = models.TextField(
         blank=True, help_text="Why the cream stayed on less than the library's time."
+    )
+    numbing_warnings = models.JSONField(
+        default=list, blank=True, help_text="Library checks the numbing fell outside of."
     )
     pain_score = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MaxValueValidator(10)], help_text="0 to 10."

@@ -21,6 +21,7 @@ SECTIONS = (
     (Phase.AFTERCARE, "Aftercare (from the end of the session)"),
     (Phase.WATCH, "Side effects and red flags"),
     ("session", "The session"),
+    ("injection", "Injection techniques (depth and volume checked when charting)"),
     ("schedules", "Series templates"),
     ("scales", "Outcome scales"),
     ("rejected", "Rejected claims (never shown to patients)"),
@@ -136,6 +137,29 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
                 yield f"  {fact.code} — {fact.text}"
                 yield from _conflict(library, fact.conflict)
                 yield from _sources(library, fact.sources)
+    elif key == "injection":
+        figures = library.injection
+        if wanted("injection"):
+            unconfirmed = "" if figures.confirmed else " (unconfirmed)"
+            yield (
+                f"  injection — depth for the session {figures.session_depth_mm.text('mm')};"
+                f" {figures.volume_per_point_ml.text('mL')} per point,"
+                f" points {figures.point_spacing_cm.text('cm')} apart{unconfirmed}"
+            )
+            if figures.note:
+                yield f"    note: {figures.note}"
+            yield from _sources(library, figures.sources)
+        for t in library.injection_techniques.values():
+            if wanted(t.code):
+                depth = t.depth_mm.text("mm") if t.depth_mm is not None else "no depth"
+                per_point = "; volume per point checked" if t.per_point_volume else ""
+                yield f"  {t.code} — {t.label}: {depth}{per_point}"
+                if t.device_type:
+                    yield f"    device: {t.device_type}"
+                if t.note:
+                    yield f"    note: {t.note}"
+                yield from _conflict(library, t.conflict)
+                yield from _sources(library, t.sources)
     elif key == "schedules":
         for t in library.schedules.values():
             if wanted(t.code):
@@ -181,7 +205,10 @@ def _find(library: Library, code: str) -> Any:
         for item in group:
             if item.code == code:
                 return item
+    if code == "injection":
+        return library.injection
     for mapping in (
+        library.injection_techniques,
         library.schedules,
         library.scales,
         library.substances,

@@ -1,11 +1,14 @@
 """The staff workspace under /staff/: clinical pages (schedule, patients, charts, booking),
-clinic pages (protocol library, settings) and stock pages (products, lots, recalls) live in
-URL modules of their own."""
+session records, clinic pages (protocol library, settings) and stock pages (products, lots,
+recalls) live in URL modules of their own."""
 
+from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
 from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatterns
 
 app_name = "workspace"
 
-urlpatterns = clinical_urlpatterns + clinic_urlpatterns + inventory_urlpatterns
+urlpatterns = (
+    clinical_urlpatterns + charting_urlpatterns + clinic_urlpatterns + inventory_urlpatterns
+)

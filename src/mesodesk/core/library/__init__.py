@@ -22,6 +22,8 @@ from mesodesk.core.library.model import (
     DeviceType,
     Fact,
     Ingredient,
+    InjectionDefaults,
+    InjectionTechnique,
     Phase,
     Procedure,
     RedFlag,
@@ -74,6 +76,8 @@ class Library:
     hash: str
     files: Mapping[str, str]
     session: SessionDefaults
+    injection: InjectionDefaults
+    injection_techniques: Mapping[str, InjectionTechnique]
     sources: Mapping[str, Source]
     conditions: Mapping[str, Term]
     areas: Mapping[str, Term]
@@ -148,7 +152,9 @@ def _substance_words(parsed: Parsed) -> Vocabulary:
 
 
 def _build(parsed: Parsed) -> Library:
-    assert parsed.session is not None  # read_files reported its absence as a problem
+    # read_files reported their absence as problems
+    assert parsed.session is not None
+    assert parsed.injection is not None
     allergy_names: list[tuple[str, tuple[str, ...]]] = []
     for ingredient in parsed.ingredients:
         allergy_names.append((ingredient.code, (ingredient.label, *ingredient.synonyms)))
@@ -164,6 +170,8 @@ def _build(parsed: Parsed) -> Library:
         hash=content_hash(parsed.files),
         files=frozen_map(parsed.files),
         session=parsed.session,
+        injection=parsed.injection,
+        injection_techniques=_by_code(parsed.injection_techniques),
         sources=frozen_map({s.id: s for s in parsed.sources}),
         conditions=_by_code(terms["condition"]),
         areas=_by_code(terms["area"]),

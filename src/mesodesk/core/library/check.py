@@ -144,6 +144,18 @@ def check(parsed: Parsed) -> list[Problem]:
         cites("fact", fact.code, fact.sources, fact.conflict)
     if parsed.session is not None:
         cites("session", "defaults", parsed.session.sources, parsed.session.conflict)
+    if parsed.injection is not None:
+        cites("injection", "figures", parsed.injection.sources, None)
+    for technique in parsed.injection_techniques:
+        cites("injection_technique", technique.code, technique.sources, technique.conflict)
+        if technique.device_type is not None:
+            refs(
+                "injection_technique",
+                technique.code,
+                "device type",
+                [technique.device_type],
+                device_types,
+            )
 
     # Rules, contraindications and facts share one namespace: clinic overrides name them.
     seen: dict[str, str] = {}

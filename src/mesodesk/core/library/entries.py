@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from mesodesk.core.durations import DurationError, parse_duration
-from mesodesk.core.library.model import Citation, Conflict, Prescribed, Selector
+from mesodesk.core.library.model import Citation, Conflict, Prescribed, Range, Selector
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +87,36 @@ class Entry:
 
     def table(self, key: str) -> dict[str, Any] | None:
         return self._get(key, (dict,), False, None)
+
+    def range(self, key: str, *, required: bool = True) -> Range | None:
+        """`{ min = 1.0, max = 4.0 }` (either end may be left out; `max_exclusive` for
+        "under"), as a Range; None when absent."""
+        raw = self._get(key, (dict,), required, None)
+        if raw is None:
+            return None
+        extra = set(raw) - {"min", "max", "max_exclusive"}
+        if extra:
+            self.problem(f"{key} has unknown field(s) {sorted(extra)}")
+        ends = {}
+        for end in ("min", "max"):
+            value = raw.get(end)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int | float)
+            ):
+                self.problem(f"{key}.{end} must be a number, got {value!r}")
+                value = None
+            if value is not None and value < 0:
+                self.problem(f"{key}.{end} must not be negative")
+            ends[end] = None if value is None else float(value)
+        exclusive = raw.get("max_exclusive", False)
+        if not isinstance(exclusive, bool):
+            self.problem(f"{key}.max_exclusive must be true or false")
+            exclusive = False
+        if ends["min"] is None and ends["max"] is None:
+            self.problem(f"{key} needs min, max or both")
+        elif ends["min"] is not None and ends["max"] is not None and ends["min"] > ends["max"]:
+            self.problem(f"{key} has min above max")
+        return Range(min=ends["min"], max=ends["max"], max_exclusive=exclusive)
 
     def citations(self, key: str = "sources", *, required: bool = True) -> tuple[Citation, ...]:
         value = self._get(key, (list,), required, [])

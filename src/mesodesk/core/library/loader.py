@@ -18,10 +18,13 @@ from mesodesk.core.library.model import (
     DeviceType,
     Fact,
     Ingredient,
+    InjectionDefaults,
+    InjectionTechnique,
     Kind,
     Phase,
     Prescribed,
     Procedure,
+    Range,
     RedFlag,
     Rejected,
     Repeat,
@@ -57,6 +60,7 @@ class Parsed:
     name: str = ""
     release: str = ""
     session: SessionDefaults | None = None
+    injection: InjectionDefaults | None = None
     sources: list[Source] = field(default_factory=list)
     terms: dict[str, list[Term]] = field(default_factory=lambda: {t: [] for t in TERM_TABLES})
     substance_classes: list[SubstanceClass] = field(default_factory=list)
@@ -74,6 +78,7 @@ class Parsed:
     scales: list[Scale] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    injection_techniques: list[InjectionTechnique] = field(default_factory=list)
     # where each entry was defined, for cross-check messages: (table, code) -> file
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
@@ -359,6 +364,23 @@ def _rejected(e: Entry) -> Rejected:
     )
 
 
+def _injection_technique(e: Entry) -> InjectionTechnique:
+    needs_depth = e.flag("needs_depth", default=True)
+    depth = e.range("depth_mm", required=needs_depth)
+    if not needs_depth and depth is not None:
+        e.problem("a technique without depth (needs_depth = false) gives no depth_mm")
+    return InjectionTechnique(
+        code=e.text("code"),
+        label=e.text("label"),
+        depth_mm=depth if needs_depth else None,
+        sources=e.citations(),
+        per_point_volume=e.flag("per_point_volume"),
+        device_type=e.text("device_type", required=False) or None,
+        conflict=e.conflict(),
+        note=e.text("note", required=False),
+    )
+
+
 # table name -> (parser, attribute of Parsed it is appended to)
 PARSERS: dict[str, tuple[Callable[[Entry], Any], str]] = {
     "source": (_source, "sources"),
@@ -377,7 +399,10 @@ PARSERS: dict[str, tuple[Callable[[Entry], Any], str]] = {
     "scale": (_scale, "scales"),
     "fact": (_fact, "facts"),
     "rejected": (_rejected, "rejected"),
+    "injection_technique": (_injection_technique, "injection_techniques"),
 }
+
+HEADERS = ("library", "session", "injection")
 
 
 def _header(parsed: Parsed, data: Any, file: str, problems: list[Problem], key: str) -> None:
@@ -386,6 +411,19 @@ def _header(parsed: Parsed, data: Any, file: str, problems: list[Problem], key: 
     if key == "library":
         parsed.name = e.text("name")
         parsed.release = e.text("release")
+    elif key == "injection":
+        ranges = [
+            e.range(k) for k in ("session_depth_mm", "volume_per_point_ml", "point_spacing_cm")
+        ]
+        confirmed = e._get("confirmed", (bool,), True, False)
+        parsed.injection = InjectionDefaults(
+            session_depth_mm=ranges[0] or Range(),
+            volume_per_point_ml=ranges[1] or Range(),
+            point_spacing_cm=ranges[2] or Range(),
+            confirmed=confirmed,
+            sources=e.citations(),
+            note=e.text("note", required=False),
+        )
     else:
         parsed.session = SessionDefaults(
             duration_minutes=e.integer("duration_minutes", default=30),
@@ -413,7 +451,7 @@ def read_files(root: Path) -> tuple[Parsed, list[Problem]]:
             problems.append(Problem(rel, "file", f"not valid TOML: {error}"))
             continue
         for key, value in document.items():
-            if key in {"library", "session"}:
+            if key in HEADERS:
                 _header(parsed, value, rel, problems, key)
                 continue
             if key not in PARSERS and key not in TERM_TABLES:
@@ -440,4 +478,6 @@ def read_files(root: Path) -> tuple[Parsed, list[Problem]]:
         problems.append(Problem("library.toml", "[library]", "no release given"))
     if parsed.session is None:
         problems.append(Problem("session.toml", "[session]", "no session defaults given"))
+    if parsed.injection is None:
+        problems.append(Problem("injection.toml", "[injection]", "no injection figures given"))
     return parsed, problems

@@ -372,6 +372,64 @@ class SessionDefaults:
     conflict: Conflict | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Range:
+    """A closed range of a figure, either end open when None; `max_exclusive` for "under"."""
+
+    min: float | None = None
+    max: float | None = None
+    max_exclusive: bool = False
+
+    def holds(self, value: float) -> bool:
+        if self.min is not None and value < self.min:
+            return False
+        if self.max is None:
+            return True
+        return value < self.max if self.max_exclusive else value <= self.max
+
+    def text(self, unit: str) -> str:
+        """The range in words: "2-4 mm", "under 1 mm", "4 mm or more"."""
+        if self.min is not None and self.max is not None:
+            if self.min == self.max:
+                return f"{self.min:g} {unit}"
+            return f"{self.min:g}-{self.max:g} {unit}"
+        if self.max is not None:
+            return f"{'under' if self.max_exclusive else 'at most'} {self.max:g} {unit}"
+        if self.min is not None:
+            return f"{self.min:g} {unit} or more"
+        return "any"
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionTechnique:
+    """How a product is given (nappage, papule, point-by-point ...), with its depth range."""
+
+    code: str
+    label: str
+    depth_mm: Range | None  # None when nothing pierces the skin (needle-free)
+    sources: tuple[Citation, ...]
+    per_point_volume: bool = False  # does the library's volume per point apply?
+    device_type: str | None = None  # the device it needs, if any
+    conflict: Conflict | None = None
+    note: str = ""
+
+    @property
+    def needs_depth(self) -> bool:
+        return self.depth_mm is not None
+
+
+@dataclass(frozen=True, slots=True)
+class InjectionDefaults:
+    """Figures for every injection: the seeds' depth for the session, volume per point."""
+
+    session_depth_mm: Range
+    volume_per_point_ml: Range
+    point_spacing_cm: Range
+    confirmed: bool
+    sources: tuple[Citation, ...]
+    note: str = ""
+
+
 def frozen_map[K, V](items: dict[K, V]) -> MappingProxyType[K, V]:
     """A read-only view, so a loaded library cannot be changed by accident."""
     return MappingProxyType(dict(items))

@@ -46,6 +46,7 @@ from mesodesk.workspace.forms import (
 )
 from mesodesk.workspace.views.common import clinic_today, page
 from mesodesk.workspace.views.visit_info import staff_names, visit_of
+from mesodesk.workspace.views_charting.record import appointment_record_context
 
 SEARCH_DAYS = 28
 # Slot search looks at up to this many free starts (15 minutes apart), and shows a few
@@ -320,7 +321,8 @@ def appointment_page(
             "late_cancel_form": late_cancel_form or LateCancelForm(),
             "visit": visit,
             "today_day": today,
-        },
+        }
+        | appointment_record_context(request, appointment),
         status=status,
     )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.charting import selectors as charting
 from mesodesk.clinics.choices import Role
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.core.library import Library, load_library
@@ -189,6 +190,7 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         "has_active_plan": any(p["active"] for p in plans),
         "may_plan": may_plan(request),
         "appointments": appointments,
+        "session_records": list(charting.records_of_patient(clinic, patient)),
         "now": timezone.now(),
         "session": session,
         "timeline": timeline,

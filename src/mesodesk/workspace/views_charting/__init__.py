@@ -1,0 +1,1 @@
+"""The session record pages of the staff workspace."""
