@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +18,6 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
-from mesodesk.inventory.services import create_product, receive_lot
 from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.services import book_appointment
@@ -151,15 +149,7 @@ def lindenhof_ids(
     )
     screening = patient.screenings.order_by("-id").first()
     assert screening is not None
-    product = create_product(clinic=clinic, by=pedro, name="Revita HA cocktail")
-    lot = receive_lot(
-        clinic=clinic,
-        product=product,
-        by=pedro,
-        number="RV1",
-        expiry=date(2030, 1, 31),
-        quantity=Decimal("10"),
-    )
+    product = lot.product
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,
