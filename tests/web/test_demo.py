@@ -178,10 +178,10 @@ def test_the_demo_gives_staff_totp_and_the_cases_the_issue_walks_through() -> No
     today = timezone.now().astimezone(clinic_zone(clinic)).date()
     seeded = len(day_schedule(clinic, today))
     assert seeded >= 3
-    # Today's session waits for check-in, whatever the hour; a consultation that is over
-    # says who checked the patient in and who closed it.
+    # Today's first session is in treatment, ready to chart, whatever the hour; a
+    # consultation that is over says who checked the patient in and who closed it.
     session = next(a for a in day_schedule(clinic, today) if a.kind == "session")
-    assert visits.stage(session) == "booked"
+    assert visits.stage(session) == "in_treatment"
     for over in day_schedule(clinic, today):
         if over.status == "completed":
             assert over.arrived_by is not None and over.ended_by is not None

@@ -27,8 +27,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # page's own reads. The chart also writes its access event.
 TODAY = 7  # with the access event of the day's patients and the past visits to close
 WEEK = 8  # with the access event of the week's patients
-# The chart also looks for likely duplicates of the patient (one query).
-CHART = 18
+# The chart also looks for likely duplicates of the patient and lists the session
+# records (one query each).
+CHART = 19
 SLOT_SEARCH = 19  # with the access event of the booking page
 
 
