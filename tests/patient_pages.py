@@ -207,7 +207,7 @@ def route_names() -> set[str]:
 class World:
     """Lindenhof with a patient who has an account, an intake, a plan, an appointment,
     reminders, a calendar feed and a side-effect report; signed-in clients of its staff,
-    of the patient, and an API token."""
+    of the patient, and API tokens of the front desk and of a practitioner."""
 
     clinic: Clinic
     patient: Patient
@@ -220,7 +220,8 @@ class World:
     desk: Client
     doctor: Client
     portal: Client
-    api: Client
+    api: Client  # the front desk's token
+    api_doctor: Client  # a practitioner's token
 
     def staff_urls(self) -> dict[str, tuple[str, Patient | None]]:
         """Each staff page of STAFF_READS: its URL and whose record it shows (None for a
@@ -346,4 +347,10 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         doctor=sign_in_with_mfa(Client(), pedro),
         portal=portal,
         api=Client(headers={"Authorization": f"Bearer {token}"}),
+        api_doctor=Client(
+            headers={
+                "Authorization": "Bearer "
+                + issue_api_token(clinic=clinic, user=pedro, name="walk")[1]
+            }
+        ),
     )

@@ -112,7 +112,11 @@ def test_staff_of_another_clinic_get_404_for_every_object_url(
 
 
 # Clinical reads front desk may not make (403 for them, 200 for a practitioner).
-CLINICAL_ONLY = {"/api/v1/clinics/{clinic}/lots/{lot_id}/recipients"}
+# Paths the front desk may not read (clinics.reading): a lot's recipients, intakes' answers.
+CLINICAL_ONLY = {
+    "/api/v1/clinics/{clinic}/lots/{lot_id}/recipients",
+    "/api/v1/clinics/{clinic}/patients/{patient_id}/intakes",
+}
 
 
 def test_the_same_urls_answer_lindenhof_s_own_staff(

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.services import record_read
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import Library, load_library
 from mesodesk.inventory import selectors as inventory
 from mesodesk.patients import selectors as patients
@@ -312,7 +313,7 @@ def plan_detail(
     # Reading a plan is reading the patient's record.
     patient = patients.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
     library = load_library()
-    clinical = may_plan(request)
+    clinical = may_read(request.membership, Part.PLAN)
     screening = patients.current_screening(clinic, patient) if clinical else None
     rows = series_rows(clinic, plan)
     context: dict[str, Any] = {
@@ -350,7 +351,9 @@ def plan_detail(
                 for finding in (screening.findings if screening else [])
             ],
         }
-        context["may_book"], context["booking_reason"] = patients.may_book_session(clinic, patient)
+        context["may_book"], context["booking_reason"] = patients.may_book_session(
+            clinic, patient, request.membership
+        )
     return page(request, "workspace/plan.html", "patients", context)
 
 
