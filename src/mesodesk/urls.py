@@ -14,7 +14,7 @@ admin.site.site_title = "mesodesk"
 # The admin's own login would skip allauth's MFA step: send it through allauth instead, and
 # let no admin page show anything to a session that has not passed MFA (accounts.access).
 admin.site.login = mfa_admin_login(admin.site.login)  # type: ignore[method-assign]
-admin.site.has_permission = admin_has_permission(  # type: ignore[method-assign]
+admin.site.has_permission = admin_has_permission(  # type: ignore[method-assign,assignment]
     admin.site.has_permission
 )
 admin.site.index_title = "Clinics, staff and protocols"

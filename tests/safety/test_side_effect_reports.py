@@ -165,7 +165,7 @@ def test_the_service_refuses_unknown_codes_and_other_clinics_patients(
 
 
 def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
-    clinic: Clinic, paula: Patient, fiona: User
+    clinic: Clinic, paula: Patient, fiona: User, pedro: User
 ) -> None:
     signed_in(paula.portal_user).post(
         url("side_effects", clinic),
@@ -182,7 +182,11 @@ def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
     today = desk.get("/staff/lindenhof/").text
     assert "Urgent side effects reported this week" in today
     assert f"/staff/lindenhof/patients/{paula.pk}/#side-effects" in today
-    chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    # The front desk is told it is urgent and to fetch a practitioner, who reads it.
+    desk_chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    assert "is urgent: tell a practitioner now" in desk_chart
+    assert "Hot and throbbing" not in desk_chart and "Infection" not in desk_chart
+    chart = sign_in_with_mfa(Client(), pedro).get(f"/staff/lindenhof/patients/{paula.pk}/").text
     assert "Side effects reported by the patient" in chart
     assert "Hot and throbbing since last night" in chart
     assert "names a warning sign" in chart
@@ -194,7 +198,7 @@ def test_staff_see_a_report_with_a_warning_sign_on_today_and_on_the_chart(
 
 
 def test_a_severe_report_without_a_warning_sign_is_urgent_for_staff_even_under_a_milder_one(
-    clinic: Clinic, paula: Patient, fiona: User
+    clinic: Clinic, paula: Patient, fiona: User, pedro: User
 ) -> None:
     patient = signed_in(paula.portal_user)
     report = {"symptoms": ["swelling"], "area": "forehead", "since": "2020-01-01"}
@@ -204,7 +208,7 @@ def test_a_severe_report_without_a_warning_sign_is_urgent_for_staff_even_under_a
     today = desk.get("/staff/lindenhof/").text
     assert "Urgent side effects reported this week" in today
     assert "(severe)" in today
-    chart = desk.get(f"/staff/lindenhof/patients/{paula.pk}/").text
+    chart = sign_in_with_mfa(Client(), pedro).get(f"/staff/lindenhof/patients/{paula.pk}/").text
     assert "says the side effects are severe" in chart
 
 

@@ -37,6 +37,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -45,7 +46,7 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
 
 if TYPE_CHECKING:
-    from mesodesk.accounts.models import ApiToken
+    from mesodesk.accounts.models import ApiToken, User
 
 MFA_REQUIRED_CODE = "mfa_required"
 
@@ -73,6 +74,7 @@ class StaffRequest(HttpRequest):
 
     membership: Membership
     clinic: Clinic
+    user: User  # staff_view lets signed-in staff only through
 
 
 def attach_api_token(request: HttpRequest, token: ApiToken) -> None:
@@ -88,7 +90,7 @@ MFA_METHOD = "mfa"  # allauth's authentication record of a TOTP or recovery code
 def session_records_mfa(request: HttpRequest) -> bool:
     """Whether this session's user gave a second factor in this session (allauth's
     authentication records, which belong to the session and are dropped at sign-out)."""
-    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, request.user)
     return any(record.get("method") == MFA_METHOD for record in records)
 
 
@@ -124,7 +126,9 @@ def mfa_url(request: HttpRequest, *, next_url: str | None = None) -> str:
 
 def _memberships(request: HttpRequest) -> QuerySet[Membership]:
     has_totp = _has_totp(OuterRef("user"))
-    return Membership.objects.filter(user_id=request.user.pk).annotate(has_totp=Exists(has_totp))
+    return Membership.objects.filter(user_id=cast(int, request.user.pk)).annotate(
+        has_totp=Exists(has_totp)
+    )
 
 
 def _admit(request: HttpRequest, membership: Membership | None) -> Membership:
@@ -164,7 +168,7 @@ def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membersh
         # Fetched with the token, in its one query (accounts.services.authenticate_api_token).
         if token.clinic.slug != clinic_slug:
             raise Http404("No such clinic.")
-        return token.membership  # type: ignore[attr-defined,no-any-return]
+        return token.membership  # type: ignore[attr-defined]  # set by the token authentication
     membership = _memberships(request).filter(clinic__slug=clinic_slug).select_related("clinic")
     return _admit(request, membership.first())
 
@@ -176,8 +180,8 @@ def require_role(membership: Membership, *roles: Role) -> None:
 
 
 P = ParamSpec("P")
-StaffView = Callable[Concatenate[StaffRequest, str, P], HttpResponse]
-View = Callable[Concatenate[HttpRequest, str, P], HttpResponse]
+StaffView = Callable[Concatenate[StaffRequest, str, P], HttpResponseBase]
+View = Callable[Concatenate[HttpRequest, str, P], HttpResponseBase]
 
 
 def staff_view(*, roles: tuple[Role, ...] | None = None) -> Callable[[StaffView[P]], View[P]]:
@@ -203,7 +207,7 @@ def staff_view(*, roles: tuple[Role, ...] | None = None) -> Callable[[StaffView[
             staff_request = cast(StaffRequest, request)
             staff_request.membership = membership
             staff_request.clinic = membership.clinic
-            return view(staff_request, clinic_slug, *args, **kwargs)
+            return view(staff_request, clinic_slug, *args, **kwargs)  # type: ignore[return-value]
 
         return wrapper
 

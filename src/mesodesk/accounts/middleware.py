@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,9 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
 
 from mesodesk.accounts.selectors import staff_idle_timeout_minutes
+
+if TYPE_CHECKING:
+    from mesodesk.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +80,8 @@ class IdleTimeoutMiddleware:
         last_active_at = session.get(LAST_ACTIVE_AT)
         if last_active_at is None or now - last_active_at >= TOUCH_EVERY_SECONDS:
             session[LAST_ACTIVE_AT] = now
-            session[IDLE_TIMEOUT] = staff_idle_timeout_minutes(user=request.user)
+            # Touched for signed-in users only (the caller checks).
+            session[IDLE_TIMEOUT] = staff_idle_timeout_minutes(user=cast("User", request.user))
 
     def _sign_out(self, request: HttpRequest, reason: str) -> HttpResponse:
         logger.info("session of user %s ended: %s", request.user.pk, reason)

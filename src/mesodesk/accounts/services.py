@@ -147,11 +147,11 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
     if token is None or not hmac.compare_digest(token.digest, digest):
         return None
     membership = Membership(
-        pk=token.membership_pk,  # type: ignore[attr-defined]
+        pk=token.membership_pk,
         clinic=token.clinic,
         user=token.user,
-        role=token.membership_role,  # type: ignore[attr-defined]
-        created_at=token.membership_created_at,  # type: ignore[attr-defined]
+        role=token.membership_role,
+        created_at=token.membership_created_at,
     )
     membership._state.adding = False  # a row read from the database, not a new one
     membership._state.db = token._state.db
@@ -182,7 +182,7 @@ def start_mfa_session(*, request: HttpRequest, user: User, authenticator: Authen
     User.objects.filter(pk=user.pk).update(session_generation=F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
     if request.user is not user:
-        request.user.session_generation = user.session_generation  # type: ignore[union-attr]
+        request.user.session_generation = user.session_generation
     record_authentication(
         request, user, "mfa", id=authenticator.pk, type=authenticator.type, activated=True
     )

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from mesodesk.accounts.access import require_role
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.schemas_charting import (
     AddendumIn,
     AddendumOut,
@@ -168,7 +168,7 @@ def open_record(
     record = services.open_record(
         clinic=membership.clinic,
         appointment=appointment,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         start_from=body.start_from,
     )
     return Status(201, record_out(request, membership, record.pk))
@@ -184,8 +184,8 @@ def numbing(request: HttpRequest, clinic: str, record_id: int, body: NumbingIn) 
     services.record_numbing(
         clinic=membership.clinic,
         record=record,
-        by=request.user,
-        **body.dict(),  # type: ignore[arg-type]
+        by=caller(request),
+        **body.dict(),
     )
     return record_out(request, membership, record.pk)
 
@@ -214,7 +214,7 @@ def add_administration(
     given = services.add_administration(
         clinic=clinic_obj,
         record=record,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         lot=lot,
         device=device,
         map_points=[services.MapPoint(**p.dict()) for p in body.map_points],
@@ -235,8 +235,8 @@ def observations(
     services.record_observations(
         clinic=membership.clinic,
         record=record,
-        by=request.user,
-        **body.dict(),  # type: ignore[arg-type]
+        by=caller(request),
+        **body.dict(),
     )
     return record_out(request, membership, record.pk)
 
@@ -248,7 +248,7 @@ def observations(
 )
 def sign(request: HttpRequest, clinic: str, record_id: int) -> RecordOut:
     membership, record = _writer(request, clinic, record_id)
-    services.sign_record(clinic=membership.clinic, record=record, by=request.user)  # type: ignore[arg-type]
+    services.sign_record(clinic=membership.clinic, record=record, by=caller(request))
     return record_out(request, membership, record.pk)
 
 
@@ -264,8 +264,8 @@ def addendum(
     made = services.add_addendum(
         clinic=membership.clinic,
         record=record,
-        by=request.user,
-        text=body.text,  # type: ignore[arg-type]
+        by=caller(request),
+        text=body.text,
     )
     return Status(
         201,
@@ -294,8 +294,8 @@ def entered_in_error(
     services.mark_entered_in_error(
         clinic=membership.clinic,
         administration=given,
-        by=request.user,
-        reason=body.reason,  # type: ignore[arg-type]
+        by=caller(request),
+        reason=body.reason,
     )
     fresh = (
         selectors.with_content(SessionRecord.objects.filter(pk=record.pk))

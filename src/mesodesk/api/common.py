@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest
@@ -10,6 +11,9 @@ from django.http import HttpRequest
 from mesodesk.accounts.access import staff_membership_by_slug
 from mesodesk.api.schemas import Error
 from mesodesk.clinics.models import Clinic, Membership
+
+if TYPE_CHECKING:
+    from mesodesk.accounts.models import User
 
 
 def responses(ok: object, *extra: int, status: int = 200) -> dict[int, object]:
@@ -27,6 +31,12 @@ def member(request: HttpRequest, clinic: str) -> Membership:
     clinics that do not exist, 403 without MFA. Endpoints limited to some roles call
     `require_role` after fetching their object, so another clinic's id stays a 404."""
     return staff_membership_by_slug(request, clinic)
+
+
+def caller(request: HttpRequest) -> User:
+    """The signed-in staff member making the call (the API's authentication admits no one
+    else: an anonymous request is a 401 before any endpoint runs)."""
+    return cast("User", request.user)
 
 
 def local(instant: datetime | None, clinic: Clinic) -> datetime | None:

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.types import Id, IsoDate, Reason, library_codes
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.inventory import selectors, services
@@ -247,7 +247,7 @@ def create_product(request: HttpRequest, clinic: str, body: ProductIn) -> Status
     _manager(membership)
     product = services.create_product(
         clinic=membership.clinic,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         **body.dict(),
     )
     return Status(201, _product_out(product, membership.clinic))
@@ -277,7 +277,7 @@ def update_product(
     updated = services.update_product(
         clinic=membership.clinic,
         product=product,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         **body.dict(),
     )
     return _product_out(updated, membership.clinic)
@@ -316,7 +316,7 @@ def receive_lot(request: HttpRequest, clinic: str, body: LotIn) -> Status[LotOut
     lot = services.receive_lot(
         clinic=membership.clinic,
         product=product,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         number=body.number,
         expiry=body.expiry,
         quantity=body.quantity,
@@ -352,7 +352,7 @@ def quarantine(request: HttpRequest, clinic: str, lot_id: int, body: ReasonIn) -
     held = services.quarantine(
         clinic=membership.clinic,
         lot=lot,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason,
     )
     return _lot_out(held, membership.clinic)
@@ -368,7 +368,7 @@ def release(request: HttpRequest, clinic: str, lot_id: int, body: ReleaseIn) -> 
     released = services.release(
         clinic=membership.clinic,
         lot=lot,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason or "",
     )
     return _lot_out(released, membership.clinic)
@@ -384,7 +384,7 @@ def recall(request: HttpRequest, clinic: str, lot_id: int, body: RecallIn) -> Lo
     recalled = services.recall(
         clinic=membership.clinic,
         lot=lot,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason,
         reference=body.reference,
     )
@@ -405,7 +405,7 @@ def lot_recipients(request: HttpRequest, clinic: str, lot_id: int) -> list[Recip
     lot = selectors.get_lot(clinic_obj, lot_id)
     if not selectors.may_see_recipients(membership):
         raise PermissionDenied("Only admins and practitioners see who received a lot.")
-    rows = selectors.recipients_for_read(clinic_obj, lot, user=request.user, request=request)  # type: ignore[arg-type]
+    rows = selectors.recipients_for_read(clinic_obj, lot, user=caller(request), request=request)
     out = []
     for row in rows:
         start = local(row.session_start, clinic_obj)
@@ -440,7 +440,7 @@ def contact_recipients(request: HttpRequest, clinic: str, lot_id: int) -> Contac
     result = services.ask_recipients_to_contact(
         clinic=membership.clinic,
         lot=lot,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
     )
     return ContactOut(queued=result.queued, already=result.already, unreachable=result.unreachable)
 
@@ -473,7 +473,7 @@ def waste(request: HttpRequest, clinic: str, lot_id: int, body: WasteIn) -> Stat
         clinic=membership.clinic,
         lot=lot,
         quantity=body.quantity,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason,
     )
     return Status(201, _move_out(move, membership.clinic))
@@ -490,7 +490,7 @@ def adjust(request: HttpRequest, clinic: str, lot_id: int, body: AdjustIn) -> St
         clinic=membership.clinic,
         lot=lot,
         quantity=body.quantity,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason,
     )
     return Status(201, _move_out(move, membership.clinic))

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from mesodesk.accounts.access import require_role
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.schemas import (
     IntakeIn,
     IntakeOut,
@@ -88,7 +88,7 @@ def _with_people(screenings: QuerySet[ScreeningResult]) -> QuerySet[ScreeningRes
 
 def _read_patient(request: HttpRequest, clinic: Clinic, patient_id: int) -> Patient:
     # Every read of a patient's record leaves an access event (who, what, when, where).
-    return selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
+    return selectors.get_patient_for_read(clinic, patient_id, user=caller(request), request=request)
 
 
 @router.get(
@@ -102,7 +102,7 @@ def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[P
     # A list of names, birth dates and contacts is a read of patient data too.
     record_access(
         clinic=clinic_obj,
-        user=request.user,
+        user=caller(request),
         action=AccessAction.READ,
         obj=clinic_obj,
         ip=client_ip(request),
@@ -118,7 +118,7 @@ def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[P
 )
 def register_patient(request: HttpRequest, clinic: str, body: PatientIn) -> Status[PatientOut]:
     clinic_obj = member(request, clinic).clinic
-    patient = services.register_patient(clinic=clinic_obj, by=request.user, **body.dict())  # type: ignore[arg-type]
+    patient = services.register_patient(clinic=clinic_obj, by=caller(request), **body.dict())
     return Status(201, patient_out(patient, clinic_obj))
 
 
@@ -178,8 +178,8 @@ def record_intake(
     intake = services.record_intake(
         clinic=clinic_obj,
         patient=patient,
-        by=request.user,
-        answers=body.answers,  # type: ignore[arg-type]
+        by=caller(request),
+        answers=body.answers,
     )
     screening = selectors.current_screening(clinic_obj, patient)
     booking = selectors.may_book_session(clinic_obj, patient, membership)
@@ -238,8 +238,8 @@ def sign_off(request: HttpRequest, clinic: str, screening_id: int, body: SignOff
     signed = services.sign_off_screening(
         clinic=clinic_obj,
         screening=screening,
-        by=request.user,
-        reason=body.reason,  # type: ignore[arg-type]
+        by=caller(request),
+        reason=body.reason,
     )
     return screening_out(
         signed, selectors.may_book_session(clinic_obj, signed.patient, membership), clinic_obj

@@ -9,12 +9,13 @@ technique).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router, Status
 
 from mesodesk.accounts.access import require_role
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.schemas import PlanIn, PlannedSessionOut, PlanOut, PlanPatchIn, PlanScheduleOut
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
@@ -53,7 +54,7 @@ def plan_out(
 ) -> PlanOut | PlanScheduleOut:
     """The plan as `membership` may read it: whole, or its series only (front desk)."""
     held = _held(clinic, [plan]) if held is None else held
-    schedule = {
+    schedule: dict[str, Any] = {
         "id": plan.pk,
         "patient_id": plan.patient_id,
         "schedule_template": plan.schedule_template,
@@ -96,7 +97,7 @@ def list_plans(
     membership = member(request, clinic)
     clinic_obj = membership.clinic
     patient = patient_selectors.get_patient_for_read(
-        clinic_obj, patient_id, user=request.user, request=request
+        clinic_obj, patient_id, user=caller(request), request=request
     )
     # The selector prefetches the sessions; plan_out also reads each plan's version.
     plans = list(selectors.plans_of_patient(clinic_obj, patient).select_related("protocol_version"))
@@ -117,7 +118,9 @@ def create_plan(
     # The object first: another clinic's id is a 404 whatever the caller's role.
     patient = patient_selectors.get_patient(clinic_obj, patient_id)
     require_role(membership, *PLANNERS)
-    plan = services.create_plan(clinic=clinic_obj, patient=patient, by=request.user, **body.dict())  # type: ignore[arg-type]
+    plan = services.create_plan(
+        clinic=clinic_obj, patient=patient, by=caller(request), **body.dict()
+    )
     return Status(201, plan_out(selectors.get_plan(clinic_obj, plan.pk), clinic_obj, membership))
 
 
@@ -131,7 +134,7 @@ def read_plan(request: HttpRequest, clinic: str, plan_id: int) -> PlanOut | Plan
     clinic_obj = membership.clinic
     plan = selectors.get_plan(clinic_obj, plan_id)
     patient_selectors.get_patient_for_read(
-        clinic_obj, plan.patient_id, user=request.user, request=request
+        clinic_obj, plan.patient_id, user=caller(request), request=request
     )
     return plan_out(plan, clinic_obj, membership)
 
@@ -151,7 +154,7 @@ def update_plan(
     services.update_plan(
         clinic=clinic_obj,
         plan=plan,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         **body.dict(exclude_unset=True),
     )
     return plan_out(selectors.get_plan(clinic_obj, plan_id), clinic_obj, membership)
@@ -167,5 +170,5 @@ def close_plan(request: HttpRequest, clinic: str, plan_id: int) -> PlanOut | Pla
     clinic_obj = membership.clinic
     plan = selectors.get_plan(clinic_obj, plan_id)
     require_role(membership, *PLANNERS)
-    services.close_plan(clinic=clinic_obj, plan=plan, by=request.user)  # type: ignore[arg-type]
+    services.close_plan(clinic=clinic_obj, plan=plan, by=caller(request))
     return plan_out(selectors.get_plan(clinic_obj, plan_id), clinic_obj, membership)

@@ -45,7 +45,7 @@ def reminder_out(row: Reminder, clinic: Clinic) -> ReminderOut:
         expires_at=local(row.expires_at, clinic),  # type: ignore[arg-type]
         status=row.status,
         attempts=row.attempts,
-        sent_at=local(row.sent_at, clinic) if row.sent_at else None,  # type: ignore[arg-type]
+        sent_at=local(row.sent_at, clinic) if row.sent_at else None,
         last_error=row.last_error,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.schemas import (
     AppointmentIn,
     AppointmentOut,
@@ -64,7 +64,7 @@ def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
     )
 
 
-def _device(clinic: Clinic, device_id: int | None):  # type: ignore[no-untyped-def]
+def _device(clinic: Clinic, device_id: int | None):
     return None if device_id is None else clinic_selectors.get_device(clinic, device_id)
 
 
@@ -130,7 +130,7 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
     appointment = services.book_appointment(
         clinic=clinic_obj,
         patient=patient_selectors.get_patient(clinic_obj, body.patient_id),
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         kind=body.kind,
         start=body.start,
         practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
@@ -170,7 +170,7 @@ def reschedule(
     moved = services.reschedule_appointment(
         clinic=clinic_obj,
         appointment=appointment,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         start=body.start,
         practitioner=practitioner,
         room=room,
@@ -192,8 +192,8 @@ def cancel(
     cancelled = services.cancel_appointment(
         clinic=clinic_obj,
         appointment=appointment,
-        by=request.user,
-        reason=body.reason,  # type: ignore[arg-type]
+        by=caller(request),
+        reason=body.reason,
     )
     return appointment_out(cancelled, clinic_obj)
 
@@ -210,7 +210,7 @@ def book_series(
     appointments = services.book_series(
         clinic=clinic_obj,
         plan=plan_selectors.get_plan(clinic_obj, plan_id),
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
         room=clinic_selectors.get_room(clinic_obj, body.room_id),
         device=_device(clinic_obj, body.device_id),

@@ -98,7 +98,7 @@ def library_codes(group: str) -> Any:
     """A `Literal` of the protocol library's codes in `group` ("indications", "areas",
     ...): the server accepts these, and the OpenAPI document lists them."""
     codes = tuple(sorted(getattr(load_library(), group)))
-    return Literal[codes]  # type: ignore[valid-type]
+    return Literal[codes]
 
 
 def _intake_json_schema() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from django.http import HttpRequest
 from ninja import Router
 
-from mesodesk.api.common import member, responses
+from mesodesk.api.common import caller, member, responses
 from mesodesk.api.scheduling import appointment_out
 from mesodesk.api.schemas import AppointmentOut, CancelIn
 from mesodesk.scheduling import selectors, visits
@@ -28,7 +28,7 @@ def _step(
     clinic_obj = member(request, clinic).clinic
     # The object first: another clinic's id is a 404 whatever the caller's role.
     appointment = selectors.get_appointment(clinic_obj, appointment_id)
-    changed = service(clinic=clinic_obj, appointment=appointment, by=request.user)
+    changed = service(clinic=clinic_obj, appointment=appointment, by=caller(request))
     return appointment_out(changed, clinic_obj)
 
 
@@ -90,7 +90,7 @@ def late_cancel(
     changed = visits.late_cancel(
         clinic=clinic_obj,
         appointment=appointment,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
         reason=body.reason,
     )
     return appointment_out(changed, clinic_obj)

@@ -40,7 +40,7 @@ class AccessLoggedAdmin(admin.ModelAdmin):
             for obj in objects:
                 record_access(
                     clinic=obj.clinic,  # type: ignore[attr-defined]
-                    user=request.user,  # type: ignore[arg-type]
+                    user=request.user,
                     action=AccessAction.READ,
                     obj=obj,
                     patient=self._patient(obj),

@@ -10,9 +10,10 @@ from django.http import HttpRequest
 
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
+from mesodesk.patients.models import Patient
 
 
-def access_log(clinic: Clinic, patient: object | None = None) -> QuerySet[AccessEvent]:
+def access_log(clinic: Clinic, patient: Patient | None = None) -> QuerySet[AccessEvent]:
     """The clinic's access events (only those about `patient`, if given), newest first."""
     qs = AccessEvent.objects.filter(clinic=clinic)
     if patient is not None:

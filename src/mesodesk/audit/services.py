@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -11,6 +13,9 @@ from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
+
+if TYPE_CHECKING:
+    from mesodesk.patients.models import Patient
 from mesodesk.clinics.models import Clinic
 
 
@@ -41,7 +46,7 @@ def record_access(
     event = AccessEvent(
         clinic=clinic,
         user=user if user is not None and user.is_authenticated else None,
-        patient=patient,
+        patient=cast("Patient | None", patient),
         action=action,
         object_type=obj._meta.label_lower,
         object_id=str(obj.pk),
@@ -66,7 +71,7 @@ def record_read(
     """
     return record_access(
         clinic=clinic,
-        user=request.user,  # type: ignore[arg-type]
+        user=request.user,
         action=AccessAction.READ,
         obj=obj,
         patient=patient,

@@ -108,7 +108,7 @@ def open_record(
         )
     if SessionRecord.objects.filter(appointment=locked).exists():
         raise _refusal("appointment", "This session has its record already.", "exists")
-    plan = locked.planned_session.plan if locked.planned_session_id else None
+    plan = locked.planned_session.plan if locked.planned_session is not None else None
     plan = plan or active_plan(clinic, locked.patient)
     last = selectors.last_record(clinic, locked.patient)
     if start_from is None:
@@ -230,7 +230,7 @@ def _decimal(value: Decimal | float | str | None, field: str) -> Decimal | None:
 def _check_points(points: Sequence[MapPoint]) -> None:
     maps = drawings()
     for n, point in enumerate(points, start=1):
-        drawing = maps.get(point.diagram)  # type: ignore[call-overload]
+        drawing = maps.get(point.diagram)
         if drawing is None:
             raise _refusal("points", f"Point {n}: unknown diagram {point.diagram!r}.", "invalid")
         if drawing.zone(point.zone) is None:

@@ -161,20 +161,27 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
                 yield from _conflict(library, t.conflict)
                 yield from _sources(library, t.sources)
     elif key == "schedules":
-        for t in library.schedules.values():
-            if wanted(t.code):
-                gaps = ", ".join(f"{p.sessions}× every {p.interval_days} d" for p in t.phases)
-                yield f"  {t.code} — {t.label}"
-                counts = f"{t.min_sessions}-{t.max_sessions} (default {t.default_sessions})"
+        for schedule in library.schedules.values():
+            if wanted(schedule.code):
+                gaps = ", ".join(
+                    f"{p.sessions}× every {p.interval_days} d" for p in schedule.phases
+                )
+                yield f"  {schedule.code} — {schedule.label}"
+                counts = (
+                    f"{schedule.min_sessions}-{schedule.max_sessions}"
+                    f" (default {schedule.default_sessions})"
+                )
                 yield f"    sessions {counts}; {gaps}"
-                if t.maintenance_from_days is not None:
-                    days = f"{t.maintenance_from_days}-{t.maintenance_until_days} days"
-                    windows = f"{t.maintenance_windows} window(s)"
+                if schedule.maintenance_from_days is not None:
+                    days = (
+                        f"{schedule.maintenance_from_days}-{schedule.maintenance_until_days} days"
+                    )
+                    windows = f"{schedule.maintenance_windows} window(s)"
                     yield f"    maintenance: {days} after the series, {windows}"
-                if t.note:
-                    yield f"    note: {t.note}"
-                yield from _conflict(library, t.conflict)
-                yield from _sources(library, t.sources)
+                if schedule.note:
+                    yield f"    note: {schedule.note}"
+                yield from _conflict(library, schedule.conflict)
+                yield from _sources(library, schedule.sources)
     elif key == "scales":
         for scale in library.scales.values():
             if wanted(scale.code):
@@ -188,9 +195,9 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
                 yield f"    why rejected: {r.why}"
                 yield from _sources(library, r.sources)
     elif key == "sources":
-        for s in library.sources.values():
-            if wanted(s.id):
-                yield f"  {s.id} — {s.label}: {s.citation or s.title}"
+        for source in library.sources.values():
+            if wanted(source.id):
+                yield f"  {source.id} — {source.label}: {source.citation or source.title}"
 
 
 def _find(library: Library, code: str) -> Any:

@@ -45,5 +45,5 @@ class NoRequestDataFilter(SafeExceptionReporterFilter):
             return {}
         return dict.fromkeys(request.POST, self.cleansed_substitute)
 
-    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> list[Any]:
+    def get_traceback_frame_variables(self, request: Any, tb_frame: Any) -> Any:
         return [(name, self.cleansed_substitute) for name in tb_frame.f_locals]

@@ -7,6 +7,8 @@ take it (the second write fails and the service says there is not enough left).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Round
@@ -16,8 +18,15 @@ from simple_history.models import HistoricalRecords
 from mesodesk.clinics.models import Clinic
 from mesodesk.inventory.choices import LotStatus, MoveKind, Unit
 
+
 # Quantities in the product's unit (mL): two decimals hold 0.01 mL, finer than any syringe.
-QUANTITY = {"max_digits": 10, "decimal_places": 2}
+class _Places(TypedDict):
+    max_digits: int
+    decimal_places: int
+
+
+# Quantities in the product's unit, to the hundredth (mL, mg, units).
+QUANTITY: _Places = {"max_digits": 10, "decimal_places": 2}
 
 
 class Product(models.Model):

@@ -95,7 +95,9 @@ def _product_fields(
             "gtin", "A GTIN is 8, 12, 13 or 14 digits with a valid check digit.", "invalid_gtin"
         )
     gtin = gtin.zfill(14) if gtin else ""
-    others = Product.objects.filter(clinic=clinic).exclude(pk=exclude)
+    others = Product.objects.filter(clinic=clinic)
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     if others.filter(name__iexact=name).exists():
         raise _refusal("name", "The clinic has a product of that name.", "duplicate")
     if gtin and others.filter(gtin=gtin).exists():
@@ -358,7 +360,7 @@ def use_in_session(
     try:
         vial = _current_vial(locked, by=by, at=at, quantity=quantity)
     except LotRefused as refused:
-        raise refuse(refused.messages[0], refused.code) from None
+        raise refuse(refused.messages[0], refused.code or "refused") from None
     move = _move(locked, kind=MoveKind.USED, quantity=-quantity, by=by)
     return Use(move=move, vial=vial)
 

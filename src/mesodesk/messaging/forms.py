@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
-from typing import Any
+from typing import Any, Self
 
 from django import forms
 
@@ -34,7 +34,7 @@ class PreferencesForm(forms.Form):
     )
 
     @classmethod
-    def for_preferences(cls, prefs: ContactPreferences, data: Any = None) -> PreferencesForm:
+    def for_preferences(cls, prefs: ContactPreferences, data: Any = None) -> Self:
         initial: dict[str, bool | time] = {
             name: getattr(prefs, name)
             for name in (

@@ -67,7 +67,7 @@ def compile_text(source: str) -> Template:
 
 @lru_cache(maxsize=64)
 def _default(kind: str, channel: str) -> tuple[Template | None, Template]:
-    source = get_template(f"messaging/messages/{kind}.{channel}.txt").template.source
+    source = get_template(f"messaging/messages/{kind}.{channel}.txt").template.source  # type: ignore[attr-defined]  # the Django backend's Template
     return _compile(source)
 
 
@@ -137,7 +137,7 @@ class Renderer:
         )
         subject_template, body_template = self._templates(reminder)
         subject = subject_template.render(context).strip() if subject_template else ""
-        body = body_template.render(context)
+        body: str = body_template.render(context)
         if reminder.kind == ReminderKind.PREPARATION and KEEP_PRESCRIBED not in body:
             # A clinic template stored without it (before the check, or past the admin):
             # the safety sentence is added rather than left out.

@@ -59,7 +59,7 @@ def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> d
     )
     if session is None or session.plan.clinic_id != clinic.pk:
         return None
-    if session.number != session.last:  # type: ignore[attr-defined]
+    if session.number != session.last:
         return None
     schedule = library.schedules.get(session.plan.schedule_template)
     if schedule is None or schedule.maintenance_from_days is None:

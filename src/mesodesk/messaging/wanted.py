@@ -100,8 +100,8 @@ def _preparation(
         group = tuple(sorted(codes))
         # The steps are in the key: a group that changes (a clinic override moves one step
         # to another day) is a new message, and the old one is cancelled.
-        item = f"prep{_stamp(moment)}-{_short(group)}"
-        out.append((ReminderKind.PREPARATION, item, group, moment, send_at, expires))
+        key = f"prep{_stamp(moment)}-{_short(group)}"
+        out.append((ReminderKind.PREPARATION, key, group, moment, send_at, expires))
     return out
 
 

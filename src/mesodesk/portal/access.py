@@ -18,6 +18,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug
 from mesodesk.patients.models import Patient
@@ -29,6 +30,7 @@ class PatientRequest(HttpRequest):
 
     clinic: Clinic
     patient: Patient
+    user: User  # patient_view lets the patient's own signed-in account only through
 
 
 def portal_clinic(clinic_slug: str) -> Clinic:
@@ -71,7 +73,7 @@ def patient_view[**Q](view: PatientView[Q]) -> View[Q]:
         clinic = portal_clinic(clinic_slug)
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        patient = portal_patient(clinic, request.user)  # type: ignore[arg-type]
+        patient = portal_patient(clinic, request.user)
         if patient is None:
             return not_a_patient(request, clinic)
         patient.clinic = clinic

@@ -53,7 +53,7 @@ class AccountAdapter(DefaultAccountAdapter):
         """Django's password validators (AUTH_PASSWORD_VALIDATORS, at least 12 characters
         among them), every problem reported at once. allauth's own length check first
         would stop at "too short" alone."""
-        validate_password(password, user)
+        validate_password(password, user)  # type: ignore[arg-type]  # allauth passes our User
         return password
 
     # --- allauth's e-mails: from the patient's clinic (mesodesk where none applies) ---

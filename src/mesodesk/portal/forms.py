@@ -86,7 +86,7 @@ class SignupForm(EveryProblemAtOnce):
         except ValidationError as error:
             raise forms.ValidationError(error.message_dict["phone"]) from None
 
-    def custom_signup(self, request: HttpRequest, user: User) -> None:  # type: ignore[override]
+    def custom_signup(self, request: HttpRequest, user: User) -> None:
         services.start_signup(
             clinic=self.clinic,
             user=user,
@@ -150,8 +150,8 @@ class SideEffectForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         library = load_library()
-        self.fields["symptoms"].choices = [(e.code, e.label) for e in library.side_effects]
-        self.fields["red_flags"].choices = [(f.code, f.label) for f in library.red_flags]
+        self.fields["symptoms"].choices = [(e.code, e.label) for e in library.side_effects]  # type: ignore[attr-defined]
+        self.fields["red_flags"].choices = [(f.code, f.label) for f in library.red_flags]  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -173,7 +173,7 @@ class PreferencesForm(MessagingPreferencesForm):
 
     def set_zones(self, *, clinic_zone: str, current: str) -> None:
         """The canonical zones to choose from, the clinic's own first (the default)."""
-        self.fields["time_zone"].choices = [
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
             ("", f"The clinic's: {clinic_zone.replace('_', ' ')}"),
             *grouped_zones(current),
         ]

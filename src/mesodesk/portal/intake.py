@@ -157,7 +157,7 @@ class IntakeForm(forms.Form):
         self.rows = rows
         self.today = today
         library = load_library()
-        self.fields["conditions"].choices = [
+        self.fields["conditions"].choices = [  # type: ignore[attr-defined]
             (code, CONDITION_WORDS.get(code, term.label))
             for code, term in library.conditions.items()
         ]

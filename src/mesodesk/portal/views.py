@@ -49,7 +49,7 @@ def home(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     clinic = portal_clinic(clinic_slug)
     if not request.user.is_authenticated:
         return render(request, "portal/welcome.html", {"clinic": clinic})
-    patient = patients.portal_patient(clinic, request.user)  # type: ignore[arg-type]
+    patient = patients.portal_patient(clinic, request.user)
     if patient is None:
         return not_a_patient(request, clinic)
     screening = patients.current_screening(clinic, patient)
@@ -162,7 +162,7 @@ def intake(request: PatientRequest, clinic_slug: str) -> HttpResponse:
                     clinic=clinic,
                     patient=patient,
                     by=request.user,
-                    answers=form.answers(),  # type: ignore[arg-type]
+                    answers=form.answers(),
                 )
             except ValidationError as error:
                 form.add_service_errors(error)
@@ -340,7 +340,7 @@ def _book_posted(request: PatientRequest, kind: AppointmentKind) -> Any:
     return book_appointment(
         clinic=clinic,
         patient=request.patient,
-        by=request.user,  # type: ignore[arg-type]
+        by=request.user,
         kind=kind,
         start=start,
         practitioner=practitioner,
@@ -390,7 +390,7 @@ def cancel(request: PatientRequest, clinic_slug: str, appointment_id: int) -> Ht
             cancel_appointment(
                 clinic=clinic,
                 appointment=appointment,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:

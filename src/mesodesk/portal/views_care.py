@@ -210,7 +210,7 @@ def side_effects(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             report = report_side_effect(
                 clinic=clinic,
                 patient=patient,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 symptoms=data["symptoms"],
                 other=data["other"],
                 area=data["area"],
@@ -277,7 +277,7 @@ def preferences(request: PatientRequest, clinic_slug: str) -> HttpResponse:
                 clinic=clinic,
                 patient=patient,
                 by=request.user,
-                **form.cleaned_data,  # type: ignore[arg-type]
+                **form.cleaned_data,
             )
         except ValidationError as error:
             for field, problems in error.message_dict.items():
@@ -301,9 +301,9 @@ def preferences(request: PatientRequest, clinic_slug: str) -> HttpResponse:
 def delete(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     """Ask the clinic to delete the account, confirmed with the password; signs out."""
     clinic, patient = request.clinic, request.patient
-    form = DeleteAccountForm(request.POST or None, user=request.user)  # type: ignore[arg-type]
+    form = DeleteAccountForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        services.request_deletion(clinic=clinic, patient=patient, by=request.user)  # type: ignore[arg-type]
+        services.request_deletion(clinic=clinic, patient=patient, by=request.user)
         logout(request)
         return redirect("portal:deleted", clinic_slug=clinic.slug)
     return render(

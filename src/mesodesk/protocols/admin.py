@@ -29,7 +29,7 @@ class ClinicOverrideForm(forms.ModelForm):
         fields = ("clinic", "rule_code", "value", "severity", "reason")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         try:

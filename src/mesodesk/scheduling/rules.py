@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -423,7 +424,12 @@ def check_free(
 ) -> None:
     """Raises BookingConflict if the planned session is booked already, or if a booked
     appointment then already holds the practitioner, room, device or the patient."""
-    people = {"practitioner": practitioner, "room": room, "device": device, "patient": patient}
+    people: dict[str, Any] = {
+        "practitioner": practitioner,
+        "room": room,
+        "device": device,
+        "patient": patient,
+    }
     if planned_session is not None:
         booked = Appointment.objects.filter(
             clinic=clinic, planned_session=planned_session, status=AppointmentStatus.BOOKED

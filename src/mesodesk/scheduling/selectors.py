@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -153,7 +154,7 @@ def busy_intervals(
     if connection.vendor == "postgresql":
         qs = qs.annotate(s=_EpochSeconds("start"), e=_EpochSeconds("end"))
         fields = ("practitioner_id", "room_id", "device_id", "s", "e")
-        convert = _from_epoch
+        convert: Callable[[Any], datetime] = _from_epoch
     else:
         fields = ("practitioner_id", "room_id", "device_id", "start", "end")
         convert = _as_utc

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -213,7 +214,7 @@ def book_appointment(
     tried once more.
     """
     kind = _kind(kind)
-    details = {
+    details: dict[str, Any] = {
         "clinic": clinic,
         "patient": patient,
         "by": by,

@@ -23,13 +23,11 @@ def _invalid(error: InputError) -> ValidationError:
 class _InRange:
     """Refuses a date, or a date and time, outside the years 1900 to 2999."""
 
-    label: str | None
-
     def to_python(self, value: Any) -> Any:
         parsed = super().to_python(value)  # type: ignore[misc]
         if parsed is not None:
             try:
-                check_date(parsed, self.label or "date")
+                check_date(parsed, str(getattr(self, "label", None) or "date"))
             except InputError as error:
                 raise _invalid(error) from None
         return parsed
@@ -53,10 +51,10 @@ class TextField(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def to_python(self, value: Any) -> str:
-        text: str = super().to_python(value)
+        text: str = super().to_python(value) or ""
         if text in self.empty_values:
             return text
         try:
-            return clean_text(text, self.label or "text", multiline=self.multiline)
+            return clean_text(text, str(self.label or "text"), multiline=self.multiline)
         except InputError as error:
             raise _invalid(error) from None

@@ -33,7 +33,7 @@ class OverrideForm(forms.Form):
         super().__init__(*args, **kw)
         if overridable == "severity":
             del self.fields["value"]
-            self.fields["severity"].choices = [
+            self.fields["severity"].choices = [  # type: ignore[attr-defined]
                 ("", f"Keep the library's ({default})"),
                 *Severity.choices,
             ]
@@ -110,8 +110,8 @@ class ClinicSettingsForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = str(self.initial.get("time_zone") or "")
-        self.fields["time_zone"].choices = grouped_zones(current)
-        self.fields["country"].choices = list(countries().items())
+        self.fields["time_zone"].choices = grouped_zones(current)  # type: ignore[attr-defined]
+        self.fields["country"].choices = list(countries().items())  # type: ignore[attr-defined]
 
 
 class OpeningHoursForm(forms.Form):
@@ -141,7 +141,7 @@ class OpeningHoursForm(forms.Form):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         for day in range(7):
             for n in (1, 2):
                 opens, closes = data.get(f"d{day}_open{n}"), data.get(f"d{day}_close{n}")
@@ -196,11 +196,11 @@ class DeviceForm(forms.Form):
         self, *args: Any, clinic: Clinic, device_types: dict[str, str], edit: bool, **kw: Any
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["room"].queryset = Room.objects.filter(clinic=clinic).order_by("name")
+        self.fields["room"].queryset = Room.objects.filter(clinic=clinic).order_by("name")  # type: ignore[attr-defined]
         if edit:
             del self.fields["device_type"]  # a device keeps its type
         else:
-            self.fields["device_type"].choices = list(device_types.items())
+            self.fields["device_type"].choices = list(device_types.items())  # type: ignore[attr-defined]
 
 
 class WorkingHoursForm(forms.Form):
@@ -217,7 +217,7 @@ class WorkingHoursForm(forms.Form):
 
     def __init__(self, *args: Any, practitioners: list[tuple[int, str]], **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["practitioner"].choices = practitioners
+        self.fields["practitioner"].choices = practitioners  # type: ignore[attr-defined]
 
 
 class InviteForm(forms.Form):

@@ -11,9 +11,7 @@ from django import forms
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
 from mesodesk.inventory import selectors
-from mesodesk.inventory.models import Product
-
-QUANTITY = {"max_digits": 10, "decimal_places": 2}
+from mesodesk.inventory.models import QUANTITY, Product
 
 
 def _quantity(label: str, help_text: str = "", *, signed: bool = False) -> forms.DecimalField:
@@ -78,7 +76,7 @@ class ProductForm(forms.Form):
 
     def __init__(self, *args: Any, edit: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ingredients"].choices = [
+        self.fields["ingredients"].choices = [  # type: ignore[attr-defined]
             (code, ingredient.label) for code, ingredient in load_library().ingredients.items()
         ]
         if not edit:

@@ -94,7 +94,8 @@ def timeline_to_ics(timeline: Timeline, *, stamp: datetime | None = None) -> byt
     calendar.add_component(session)
     for item in timeline.items:
         calendar.add_component(_event(timeline, item, stamp))
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 # --- The patient's own calendar ------------------------------------------------------------
@@ -138,7 +139,8 @@ def patient_calendar_ics(
     for timeline in timelines:
         for event in _patient_events(timeline, clinic, phone, address, stamp):
             calendar.add_component(event)
-    return calendar.to_ical()
+    ical: bytes = calendar.to_ical()
+    return ical
 
 
 def _patient_events(

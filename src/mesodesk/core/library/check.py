@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import timedelta
 
 from mesodesk.core.library.entries import Problem
@@ -62,7 +62,7 @@ def check(parsed: Parsed) -> list[Problem]:
                 if source not in sources:
                     report(table, code, f"conflict names unknown source {source!r}")
 
-    def refs(table: str, code: str, kind: str, used: Iterable[str], known: set[str]) -> None:
+    def refs(table: str, code: str, kind: str, used: Iterable[str], known: Set[str]) -> None:
         for name in used:
             if name not in known:
                 report(table, code, f"refers to unknown {kind} {name!r}")
@@ -86,37 +86,41 @@ def check(parsed: Parsed) -> list[Problem]:
     for table, terms in parsed.terms.items():
         for term in terms:
             cites(table, term.code, term.sources, None)
-    for item in parsed.substance_classes:
-        cites("substance_class", item.code, item.sources, None)
+    for klass in parsed.substance_classes:
+        cites("substance_class", klass.code, klass.sources, None)
     cited_classes = {c.code for c in parsed.substance_classes if c.members_cited}
-    for item in parsed.substances:
-        refs("substance", item.code, "substance class", item.classes, classes)
-        cites("substance", item.code, item.sources, None)
-        if item.sources and item.addition:
-            report("substance", item.code, "cites a source and is an addition: one or the other")
-        elif cited_classes.intersection(item.classes) and not (item.sources or item.addition):
+    for substance in parsed.substances:
+        refs("substance", substance.code, "substance class", substance.classes, classes)
+        cites("substance", substance.code, substance.sources, None)
+        if substance.sources and substance.addition:
+            report(
+                "substance", substance.code, "cites a source and is an addition: one or the other"
+            )
+        elif cited_classes.intersection(substance.classes) and not (
+            substance.sources or substance.addition
+        ):
             report(
                 "substance",
-                item.code,
+                substance.code,
                 "its class needs each member to cite its own source or be an `addition`",
             )
-    for item in parsed.ingredients:
-        cites("ingredient", item.code, item.sources, None)
-        refs("ingredient", item.code, "ingredient group", [item.group], groups)
-    for item in parsed.allergens:
-        refs("allergen", item.code, "ingredient", item.ingredients, ingredients)
-    for item in parsed.procedures:
-        refs("procedure", item.code, "procedure class", item.classes, procedure_classes)
-    for item in parsed.device_types:
-        cites("device_type", item.code, item.sources, None)
-        if item.technique is not None:
-            refs("device_type", item.code, "technique", [item.technique], techniques)
-    for item in parsed.devices:
-        cites("device", item.code, item.sources, None)
-        refs("device", item.code, "device type", [item.device_type], device_types)
-    for item in parsed.contraindications:
-        cites("contraindication", item.code, item.sources, item.conflict)
-        selector("contraindication", item.code, item.when)
+    for ingredient in parsed.ingredients:
+        cites("ingredient", ingredient.code, ingredient.sources, None)
+        refs("ingredient", ingredient.code, "ingredient group", [ingredient.group], groups)
+    for allergen in parsed.allergens:
+        refs("allergen", allergen.code, "ingredient", allergen.ingredients, ingredients)
+    for procedure in parsed.procedures:
+        refs("procedure", procedure.code, "procedure class", procedure.classes, procedure_classes)
+    for device_type in parsed.device_types:
+        cites("device_type", device_type.code, device_type.sources, None)
+        if device_type.technique is not None:
+            refs("device_type", device_type.code, "technique", [device_type.technique], techniques)
+    for device in parsed.devices:
+        cites("device", device.code, device.sources, None)
+        refs("device", device.code, "device type", [device.device_type], device_types)
+    for contra in parsed.contraindications:
+        cites("contraindication", contra.code, contra.sources, contra.conflict)
+        selector("contraindication", contra.code, contra.when)
     for rule in parsed.rules:
         cites("rule", rule.code, rule.sources, rule.conflict)
         selector("rule", rule.code, rule.when)

@@ -60,7 +60,7 @@ class Entry:
         value = self._get(key, (str,), required, default)
         if required and isinstance(value, str) and not value.strip():
             self.problem(f"field {key!r} is empty")
-        return value
+        return str(value)
 
     def integer(self, key: str, *, required: bool = True, default: int | None = None) -> Any:
         return self._get(key, (int,), required, default)
@@ -86,7 +86,8 @@ class Entry:
             return None
 
     def table(self, key: str) -> dict[str, Any] | None:
-        return self._get(key, (dict,), False, None)
+        found: dict[str, Any] | None = self._get(key, (dict,), False, None)
+        return found
 
     def range(self, key: str, *, required: bool = True) -> Range | None:
         """`{ min = 1.0, max = 4.0 }` (either end may be left out; `max_exclusive` for

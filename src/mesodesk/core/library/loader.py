@@ -470,7 +470,7 @@ def read_files(root: Path) -> tuple[Parsed, list[Problem]]:
                     item = parser(entry)
                     getattr(parsed, attribute).append(item)
                 entry.finish()
-                code = getattr(item, "code", None) or getattr(item, "id", "")
+                code = str(getattr(item, "code", None) or getattr(item, "id", ""))
                 if (key, code) in parsed.origin:
                     entry.problem(f"{key} {code!r} is defined twice")
                 parsed.origin[(key, code)] = rel

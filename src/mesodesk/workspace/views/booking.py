@@ -109,7 +109,7 @@ def _search(
         return [], None
     names = _names(clinic)
     zone = selectors.clinic_zone(clinic)
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "start": slot.start,
             "end": slot.end,

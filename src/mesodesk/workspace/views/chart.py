@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -26,6 +26,7 @@ from mesodesk.patients.choices import Verdict
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.portal import selectors as portal
 from mesodesk.safety import selectors as safety
+from mesodesk.safety.models import SideEffectReport
 from mesodesk.scheduling import selectors as scheduling
 from mesodesk.scheduling.choices import CANCELLED_STATUSES
 from mesodesk.workspace.forms import SignOffForm, add_service_errors
@@ -175,7 +176,8 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         # That a report came and whether it is urgent, so the desk can fetch a
         # practitioner; never what it says.
         side_effects = [
-            {"report": item["report"], "urgent": item["report"].urgent} for item in side_effects
+            {"report": report, "urgent": report.urgent}
+            for report in (cast(SideEffectReport, item["report"]) for item in side_effects)
         ]
     return {
         "reads": reads,
@@ -184,7 +186,9 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         "side_effects": side_effects,
         # The newest urgent report shown (a warning sign, or severe), even under a milder
         # one sent after it: staff must not miss it.
-        "urgent_report": next((item for item in side_effects if item["report"].urgent), None),
+        "urgent_report": next(
+            (item for item in side_effects if cast(SideEffectReport, item["report"]).urgent), None
+        ),
         "deletion_request": portal.pending_deletion(clinic, patient),
         # A merged record points to the one that holds everything now; a live one may
         # look like another (same name and birth date, e-mail or phone).

@@ -39,7 +39,8 @@ def patient_list(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         path=request.path,
     )
     # Typing in the search box (htmx) asks for the results only: the page's partial.
-    template = "workspace/patients.html#results" if request.htmx else "workspace/patients.html"
+    partial = getattr(request, "htmx", False)  # django-htmx's middleware sets it
+    template = "workspace/patients.html#results" if partial else "workspace/patients.html"
     return page(request, template, "patients", {"q": query, "rows": rows})
 
 

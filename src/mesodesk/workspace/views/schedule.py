@@ -36,7 +36,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         .first()
     )
     if first is None:
-        record = portal_records(request.user).first()  # type: ignore[arg-type]
+        record = portal_records(request.user).first()
         if record is not None:
             return redirect("portal:home", clinic_slug=record.clinic.slug)
         return render(request, "workspace/no_clinic.html", status=200)
@@ -117,7 +117,7 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     device = next((d for d in devices if d.pk == _int(request.GET.get("device"))), None)
     days = selectors.week_schedule(clinic, start, practitioner)
     week_days = [
-        (day, _filtered(items, room and room.pk, device and device.pk))
+        (day, _filtered(items, room.pk if room else None, device.pk if device else None))
         for day, items in days.items()
     ]
     filters = [

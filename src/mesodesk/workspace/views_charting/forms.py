@@ -109,14 +109,14 @@ class AdministrationForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [(code, t.label) for code, t in library.areas.items()]
-        self.fields["technique"].choices = [
+        self.fields["area"].choices = [(code, t.label) for code, t in library.areas.items()]  # type: ignore[attr-defined]
+        self.fields["technique"].choices = [  # type: ignore[attr-defined]
             (code, t.label) for code, t in library.injection_techniques.items()
         ]
         groups: dict[str, list[tuple[str, str]]] = {}
         for lot in lots:
             groups.setdefault(lot.product.name, []).append((str(lot.pk), lot_label(lot)))
-        self.fields["lot"].choices = [("", "Choose a lot in stock"), *groups.items()]
+        self.fields["lot"].choices = [("", "Choose a lot in stock"), *groups.items()]  # type: ignore[attr-defined]
         self.fields["device"].queryset = clinics.devices(clinic)  # type: ignore[attr-defined]
         zones = [("", "—"), *((z.code, z.label) for z in drawing.zones)]
         for n in range(ZONE_ROWS):

@@ -56,7 +56,7 @@ def _back(request: StaffRequest, record: SessionRecord, anchor: str = "") -> Htt
 def _diagram(request: StaffRequest, record: SessionRecord) -> str:
     asked = request.GET.get("diagram") or request.POST.get("diagram")
     if asked in Diagram.values:
-        return asked  # type: ignore[return-value]
+        return asked
     return diagram_for_area(record.areas[0]) if record.areas else Diagram.FACE_FRONT
 
 
@@ -289,11 +289,10 @@ def add_administration(request: StaffRequest, clinic_slug: str, record_id: int) 
     library = load_library()
     posted = request.POST.copy()
     if posted.get("use_lot"):  # one click on a lot offered instead of a refused one
-        posted["lot"] = posted["use_lot"]
+        posted["lot"] = str(posted["use_lot"])
         posted["barcode"] = ""
-    diagram = (
-        posted.get("diagram") if posted.get("diagram") in Diagram.values else Diagram.FACE_FRONT
-    )
+    chosen = str(posted.get("diagram", ""))
+    diagram = chosen if chosen in Diagram.values else Diagram.FACE_FRONT
     lots = selectors.lots_for_charting(request.clinic, on=clinic_today(request))
     form = AdministrationForm(
         posted, clinic=request.clinic, library=library, lots=lots, drawing=drawing(diagram)

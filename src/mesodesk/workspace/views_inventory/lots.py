@@ -61,7 +61,7 @@ def receive(request: StaffRequest, clinic_slug: str) -> HttpResponse:
                 services.receive_lot(
                     clinic=clinic,
                     product=data["product"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                     number=data["number"],
                     expiry=data["expiry"],
                     quantity=data["quantity"],
@@ -101,15 +101,15 @@ DONE = {
 def _change(request: StaffRequest, lot: Lot, action: str, form: forms.Form) -> None:
     data, clinic, by = form.cleaned_data, request.clinic, request.user
     if action == "waste":
-        services.waste(clinic=clinic, lot=lot, by=by, **data)  # type: ignore[arg-type]
+        services.waste(clinic=clinic, lot=lot, by=by, **data)
     elif action == "adjust":
-        services.adjust(clinic=clinic, lot=lot, by=by, **data)  # type: ignore[arg-type]
+        services.adjust(clinic=clinic, lot=lot, by=by, **data)
     elif action == "quarantine":
-        services.quarantine(clinic=clinic, lot=lot, by=by, **data)  # type: ignore[arg-type]
+        services.quarantine(clinic=clinic, lot=lot, by=by, **data)
     elif action == "release":
-        services.release(clinic=clinic, lot=lot, by=by, **data)  # type: ignore[arg-type]
+        services.release(clinic=clinic, lot=lot, by=by, **data)
     else:
-        services.recall(clinic=clinic, lot=lot, by=by, **data)  # type: ignore[arg-type]
+        services.recall(clinic=clinic, lot=lot, by=by, **data)
 
 
 @require_http_methods(["GET", "POST"])

@@ -42,7 +42,7 @@ def recall(request: StaffRequest, clinic_slug: str, lot_id: int) -> HttpResponse
         if request.POST.get("action") != "contact":
             raise Http404("No such action.")
         try:
-            result = services.ask_recipients_to_contact(clinic=clinic, lot=item, by=request.user)  # type: ignore[arg-type]
+            result = services.ask_recipients_to_contact(clinic=clinic, lot=item, by=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -58,7 +58,7 @@ def recall(request: StaffRequest, clinic_slug: str, lot_id: int) -> HttpResponse
             messages.success(request, " ".join(parts))
         return redirect("workspace:stock_recall", clinic_slug=clinic_slug, lot_id=item.pk)
     zone = ZoneInfo(clinic.time_zone)
-    rows = selectors.recipients_for_read(clinic, item, user=request.user, request=request)  # type: ignore[arg-type]
+    rows = selectors.recipients_for_read(clinic, item, user=request.user, request=request)
     asked: dict[int, list[Any]] = {}
     for message in contact_requests(clinic, _topic(item)):
         asked.setdefault(message.patient_id, []).append(message)
@@ -134,7 +134,7 @@ def recall_csv(request: StaffRequest, clinic_slug: str, lot_id: int) -> Streamin
         item,
         user=request.user,
         request=request,
-        action=AccessAction.EXPORT,  # type: ignore[arg-type]
+        action=AccessAction.EXPORT,
     )
     writer = csv.writer(_Echo())
 

@@ -71,7 +71,7 @@ def product_new(request: StaffRequest, clinic_slug: str) -> HttpResponse:
 
         def add() -> None:
             created.append(
-                services.create_product(clinic=request.clinic, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                services.create_product(clinic=request.clinic, by=request.user, **form.cleaned_data)
             )
 
         if attempt(form, add):
@@ -103,7 +103,7 @@ def product(request: StaffRequest, clinic_slug: str, product_id: int) -> HttpRes
             lambda: services.update_product(
                 clinic=clinic,
                 product=item,
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 **form.cleaned_data,
             ),
         ):
