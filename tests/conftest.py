@@ -93,8 +93,9 @@ def run_mesodesk(tmp_path: Path) -> RunMesodesk:
 def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test on a committed database (a live server) is flushed afterwards; on SQLite the
     flush is a DELETE, which the charting triggers refuse for signed records (migration
-    charting 0004) and the safety ones for adverse events (safety 0003). This clears those tables with the triggers dropped for a moment, before
-    the flush (asking for `transactional_db` here makes it tear down after this)."""
+    charting 0004) and the safety ones for adverse events (safety 0003). This clears those
+    tables with the triggers dropped for a moment, before the flush (asking for
+    `transactional_db` here makes it tear down after this)."""
     names = request.fixturenames
     if "transactional_db" not in names and "live_server" not in names:
         yield
