@@ -129,8 +129,15 @@ READS_TESTED_ELSEWHERE = {
     "workspace:stock_recall",
     "workspace:stock_recall_csv",
     "api-v1:lot_recipients",
+    # Adverse events, reports and signals (clinical roles only; front desk gets 403):
+    # tests/workspace/test_safety_pages.py and tests/api/test_safety.py.
+    "workspace:safety",
+    "workspace:adverse_event_new",
+    "workspace:adverse_event",
+    "workspace:side_effect_report",
 }
 POST_ONLY = {
+    "workspace:adverse_event_follow_up",
     "workspace:record_open",
     "workspace:record_numbing",
     "workspace:record_administration",
