@@ -125,7 +125,7 @@ def _event_page(
             "patient": event.patient,
             "label": term.label if term else event.event,
             "category": "Red flag" if event.category == "red_flag" else "Expected reaction",
-            "sources": library.source_labels(term.sources) if term else [],
+            "sources": library.source_titles(term.sources) if term else [],
             "current": selectors.current(event),
             "grades": {int(lv.value): lv.label for lv in library.scales["ctcae"].levels},
             "technique": library.injection_techniques.get(event.technique),

@@ -73,7 +73,10 @@ class AdverseEventForm(forms.Form):
         required=False,
     )
     session_record = forms.ModelChoiceField(
-        label="Session", queryset=SessionRecord.objects.none(), required=False
+        label="Session",
+        queryset=SessionRecord.objects.none(),
+        required=False,
+        empty_label="None (no session charted)",
     )
     administrations = forms.ModelMultipleChoiceField(
         label="What was given that you suspect (with its lot)",
@@ -84,13 +87,18 @@ class AdverseEventForm(forms.Form):
     technique = forms.ChoiceField(
         label="Technique",
         required=False,
-        help_text="Left empty, the suspected administrations' technique is taken.",
     )
-    device = forms.ModelChoiceField(label="Device", queryset=None, required=False)  # type: ignore[arg-type]
+    device = forms.ModelChoiceField(
+        label="Device",
+        queryset=None,  # type: ignore[arg-type]
+        required=False,
+        empty_label="From the administrations",
+    )
     practitioner = forms.ModelChoiceField(
         label="Practitioner",
         queryset=None,  # type: ignore[arg-type]
         required=False,
+        empty_label="The session's",
         help_text="Left empty, the session's practitioner is taken.",
     )
     actions_taken = TextField(

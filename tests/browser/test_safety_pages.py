@@ -1,0 +1,111 @@
+"""Adverse events in a real browser, at phone and desktop widths with axe-core: a nurse
+(practitioner role) triages a patient's red-flag report into a graded event and the urgent
+banner clears; the safety page flags a lot and offers its quarantine and recall."""
+
+from __future__ import annotations
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from mesodesk.accounts.models import User
+from mesodesk.clinics.models import Clinic
+from mesodesk.inventory.models import Lot
+from mesodesk.patients.models import Patient
+from mesodesk.safety.models import AdverseEvent
+from mesodesk.safety.services import record_adverse_event, report_side_effect
+from tests.browser.conftest import check_both_widths, sign_in
+from tests.safety.conftest import Charted, big_lot, chart_session, suspect_lot
+
+__all__ = ["big_lot", "chart_session", "suspect_lot"]
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_a_nurse_triages_a_red_flag_report_into_a_graded_event(
+    page: Page,
+    live_server: object,
+    clinic: Clinic,
+    patient: Patient,
+    pedro: User,
+    chart_session: Charted,
+    lot: Lot,
+) -> None:
+    chart_session(lot)
+    report_side_effect(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        symptoms=["swelling"],
+        other="",
+        area="Left cheek",
+        since=timezone.localdate(),
+        how_bad="moderate",
+        red_flags=["late_nodules"],
+        details="A hard lump where I was treated.",
+    )
+    sign_in(page, pedro, live_server)
+    page.goto("/staff/lindenhof/")
+    banner = page.get_by_role("region", name="Urgent side effects reported this week")
+    banner.get_by_role("link").first.click()
+    page.get_by_role("link", name="Triage it into an adverse event").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Triage the report into an adverse event"
+    )
+    page.get_by_label("Event", exact=True).select_option(
+        label="Nodules or lumps in the treated area"
+    )
+    page.get_by_label("What you see").fill("Two firm nodules, 5 mm, not fluctuant.")
+    page.get_by_label("Grade 2: Moderate").check()
+    page.get_by_label("Revita HA cocktail, lot RV2401", exact=False).check()
+    page.get_by_label("Actions taken").fill("Warm compresses; review in a week.")
+    check_both_widths(page, "staff-adverse-event-triage")
+    page.get_by_role("button", name="Record the adverse event").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Nodules or lumps in the treated area"
+    )
+    expect(
+        page.get_by_text("Adverse event recorded. The patient's report is closed.")
+    ).to_be_visible()
+    event = AdverseEvent.objects.get()
+    assert event.grade == 2 and event.suspects.get().lot == lot
+    check_both_widths(page, "staff-adverse-event")
+    page.goto("/staff/lindenhof/")
+    expect(page.get_by_role("region", name="Urgent side effects reported this week")).to_have_count(
+        0
+    )
+
+
+def test_the_safety_page_flags_a_lot_and_leads_to_its_quarantine(
+    page: Page,
+    live_server: object,
+    clinic: Clinic,
+    patient: Patient,
+    pedro: User,
+    chart_session: Charted,
+    big_lot: Lot,
+    suspect_lot: Lot,
+) -> None:
+    sessions = [chart_session(big_lot, suspect_lot, days_ago=i + 1) for i in range(3)]
+    sessions += [chart_session(big_lot, days_ago=i + 10) for i in range(6)]
+    for n, (record, given) in enumerate(sessions[:4]):
+        record_adverse_event(
+            clinic=clinic,
+            patient=patient,
+            by=pedro,
+            event="bruising" if n == 3 else "nodules",
+            onset=timezone.localdate(),
+            grade=2,
+            session_record=record,
+            administrations=[
+                g for g in given if g.lot_id == (big_lot if n == 3 else suspect_lot).pk
+            ],
+        )
+    sign_in(page, pedro, live_server)
+    page.goto("/staff/lindenhof/")
+    page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Safety").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Safety")
+    expect(page.get_by_text("Biotin vial, lot BT-SUS").first).to_be_visible()
+    check_both_widths(page, "staff-safety")
+    page.get_by_role("link", name="Quarantine lot BT-SUS").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Biotin vial, lot BT-SUS")
