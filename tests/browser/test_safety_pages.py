@@ -13,9 +13,16 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety.models import AdverseEvent
-from mesodesk.safety.services import record_adverse_event, report_side_effect
+from mesodesk.safety.services import record_adverse_event
 from tests.browser.conftest import check_both_widths, sign_in
-from tests.safety.conftest import Charted, big_lot, chart_session, suspect_lot
+from tests.safety.conftest import (
+    Charted,
+    big_lot,
+    chart_session,
+    red_flag_report,
+    suspect_lot,
+    suspect_lot_events,
+)
 
 __all__ = ["big_lot", "chart_session", "suspect_lot"]
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -31,18 +38,7 @@ def test_a_nurse_triages_a_red_flag_report_into_a_graded_event(
     lot: Lot,
 ) -> None:
     chart_session(lot)
-    report_side_effect(
-        clinic=clinic,
-        patient=patient,
-        by=pedro,
-        symptoms=["swelling"],
-        other="",
-        area="Left cheek",
-        since=timezone.localdate(),
-        how_bad="moderate",
-        red_flags=["late_nodules"],
-        details="A hard lump where I was treated.",
-    )
+    red_flag_report(clinic, patient, pedro, details="A hard lump where I was treated.")
     sign_in(page, pedro, live_server)
     page.goto("/staff/lindenhof/")
     banner = page.get_by_role("region", name="Urgent side effects reported this week")
@@ -86,21 +82,20 @@ def test_the_safety_page_flags_a_lot_and_leads_to_its_quarantine(
     big_lot: Lot,
     suspect_lot: Lot,
 ) -> None:
-    sessions = [chart_session(big_lot, suspect_lot, days_ago=i + 1) for i in range(3)]
-    sessions += [chart_session(big_lot, days_ago=i + 10) for i in range(6)]
-    for n, (record, given) in enumerate(sessions[:4]):
-        record_adverse_event(
-            clinic=clinic,
-            patient=patient,
-            by=pedro,
-            event="bruising" if n == 3 else "nodules",
-            onset=timezone.localdate(),
-            grade=2,
-            session_record=record,
-            administrations=[
-                g for g in given if g.lot_id == (big_lot if n == 3 else suspect_lot).pk
-            ],
-        )
+    records = suspect_lot_events(
+        chart_session, pedro, big_lot, suspect_lot, events=3, with_suspect=3, without=6
+    )
+    # One event after the usual lot too: the rest of the clinic is not spotless.
+    record_adverse_event(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        event="bruising",
+        onset=timezone.localdate(),
+        grade=1,
+        session_record=records[-1],
+        administrations=list(records[-1].administrations.all()),
+    )
     sign_in(page, pedro, live_server)
     page.goto("/staff/lindenhof/")
     page.get_by_role("navigation", name="Workspace").get_by_role("link", name="Safety").click()

@@ -53,3 +53,51 @@ def big_lot(cocktail: Product, make_lot: Callable[..., Lot]) -> Lot:
 @pytest.fixture
 def suspect_lot(biotin: Product, make_lot: Callable[..., Lot]) -> Lot:
     return make_lot(biotin, "BT-SUS", quantity="200.00")
+
+
+def red_flag_report(clinic: Clinic, patient: Patient, by: User, **changes: Any) -> Any:
+    """The patient reports a lump weeks after a session (a warning sign), today."""
+    from mesodesk.safety.services import report_side_effect
+
+    arguments: dict[str, Any] = {
+        "clinic": clinic,
+        "patient": patient,
+        "by": by,
+        "symptoms": ["swelling"],
+        "other": "",
+        "area": "Left cheek",
+        "since": timezone.localdate(),
+        "how_bad": "moderate",
+        "red_flags": ["late_nodules"],
+    }
+    return report_side_effect(**(arguments | changes))
+
+
+def suspect_lot_events(
+    chart_session: Charted,
+    by: User,
+    usual: Lot,
+    suspect: Lot,
+    *,
+    events: int,
+    with_suspect: int,
+    without: int,
+) -> list[SessionRecord]:
+    """`with_suspect` sessions giving both lots and `without` giving the usual one only;
+    nodules after the first `events` sessions, suspecting the suspect lot's administration."""
+    from mesodesk.safety.services import record_adverse_event
+
+    sessions = [chart_session(usual, suspect, days_ago=i + 1) for i in range(with_suspect)]
+    sessions += [chart_session(usual, days_ago=i + 40) for i in range(without)]
+    for record, given in sessions[:events]:
+        record_adverse_event(
+            clinic=record.clinic,
+            patient=record.patient,
+            by=by,
+            event="nodules",
+            onset=timezone.localdate(),
+            grade=2,
+            session_record=record,
+            administrations=[g for g in given if g.lot_id == suspect.pk],
+        )
+    return [record for record, _ in sessions]

@@ -18,34 +18,19 @@ from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety import selectors
 from mesodesk.safety.choices import Outcome, ReportCall
-from mesodesk.safety.models import AdverseEvent, SideEffectReport
+from mesodesk.safety.models import AdverseEvent
 from mesodesk.safety.services import (
     add_follow_up,
     close_report,
     record_adverse_event,
-    report_side_effect,
 )
-from tests.safety.conftest import Charted
+from tests.safety.conftest import Charted, red_flag_report
 
 pytestmark = pytest.mark.django_db
 
 
 def code(error: ValidationError, field: str) -> str:
     return error.error_dict[field][0].code  # type: ignore[no-any-return]
-
-
-def red_flag_report(clinic: Clinic, patient: Patient, by: User) -> SideEffectReport:
-    return report_side_effect(
-        clinic=clinic,
-        patient=patient,
-        by=by,
-        symptoms=["swelling"],
-        other="",
-        area="left cheek",
-        since=timezone.localdate(),
-        how_bad="moderate",
-        red_flags=["late_nodules"],
-    )
 
 
 def test_an_event_takes_its_category_session_and_suspects_from_what_was_charted(

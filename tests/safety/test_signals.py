@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Membership
@@ -14,8 +13,7 @@ from mesodesk.core.signals import UnitCount, signal, signals
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety import selectors
-from mesodesk.safety.services import record_adverse_event
-from tests.safety.conftest import Charted
+from tests.safety.conftest import Charted, suspect_lot_events
 
 
 def lot(events: int, administrations: int) -> UnitCount:
@@ -69,19 +67,9 @@ def test_the_clinic_counts_flag_the_lot_with_an_excess_and_not_the_other(
     big_lot: Lot,
     suspect_lot: Lot,
 ) -> None:
-    sessions = [chart_session(big_lot, suspect_lot, days_ago=i + 1) for i in range(4)]
-    sessions += [chart_session(big_lot, days_ago=i + 10) for i in range(5)]
-    for record, given in sessions[:4]:
-        record_adverse_event(
-            clinic=clinic,
-            patient=patient,
-            by=pedro,
-            event="nodules",
-            onset=timezone.localdate(),
-            grade=2,
-            session_record=record,
-            administrations=[g for g in given if g.lot_id == suspect_lot.pk],
-        )
+    suspect_lot_events(
+        chart_session, pedro, big_lot, suspect_lot, events=4, with_suspect=4, without=5
+    )
     member = Membership.objects.get(clinic=clinic, user=pedro)
     found = {(s.kind, s.key): s for s in selectors.clinic_signals(clinic, member=member)}
     suspected = found[("lot", str(suspect_lot.pk))]
@@ -106,18 +94,8 @@ def test_two_events_do_not_flag_a_lot(
     big_lot: Lot,
     suspect_lot: Lot,
 ) -> None:
-    sessions = [chart_session(big_lot, suspect_lot, days_ago=i + 1) for i in range(2)]
-    sessions += [chart_session(big_lot, days_ago=i + 10) for i in range(6)]
-    for record, given in sessions[:2]:
-        record_adverse_event(
-            clinic=clinic,
-            patient=patient,
-            by=pedro,
-            event="nodules",
-            onset=timezone.localdate(),
-            grade=1,
-            session_record=record,
-            administrations=[g for g in given if g.lot_id == suspect_lot.pk],
-        )
+    suspect_lot_events(
+        chart_session, pedro, big_lot, suspect_lot, events=2, with_suspect=2, without=6
+    )
     member = Membership.objects.get(clinic=clinic, user=pedro)
     assert not any(s.flagged for s in selectors.clinic_signals(clinic, member=member))

@@ -17,8 +17,15 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety.models import AdverseEvent, SideEffectReport
-from mesodesk.safety.services import record_adverse_event, report_side_effect
-from tests.safety.conftest import Charted, big_lot, chart_session, suspect_lot
+from mesodesk.safety.services import record_adverse_event
+from tests.safety.conftest import (
+    Charted,
+    big_lot,
+    chart_session,
+    red_flag_report,
+    suspect_lot,
+    suspect_lot_events,
+)
 
 __all__ = ["big_lot", "chart_session", "suspect_lot"]
 pytestmark = pytest.mark.django_db
@@ -30,17 +37,7 @@ def report(
     clinic: Clinic, patient: Patient, pedro: User, chart_session: Charted, lot: Lot
 ) -> SideEffectReport:
     chart_session(lot)
-    return report_side_effect(
-        clinic=clinic,
-        patient=patient,
-        by=pedro,
-        symptoms=["swelling"],
-        other="",
-        area="left cheek",
-        since=timezone.localdate(),
-        how_bad="moderate",
-        red_flags=["late_nodules"],
-    )
+    return red_flag_report(clinic, patient, pedro)
 
 
 @pytest.fixture
@@ -186,19 +183,9 @@ def test_the_safety_page_flags_a_lot_and_offers_quarantine_and_recall(
     big_lot: Lot,
     suspect_lot: Lot,
 ) -> None:
-    sessions = [chart_session(big_lot, suspect_lot, days_ago=i + 1) for i in range(3)]
-    sessions += [chart_session(big_lot, days_ago=i + 10) for i in range(6)]
-    for record, given in sessions[:3]:
-        record_adverse_event(
-            clinic=clinic,
-            patient=patient,
-            by=pedro,
-            event="nodules",
-            onset=timezone.localdate(),
-            grade=2,
-            session_record=record,
-            administrations=[g for g in given if g.lot_id == suspect_lot.pk],
-        )
+    suspect_lot_events(
+        chart_session, pedro, big_lot, suspect_lot, events=3, with_suspect=3, without=6
+    )
     page = doctor.get(f"{C}/safety/")
     text = page.content.decode()
     assert page.status_code == 200
