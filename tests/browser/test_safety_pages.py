@@ -66,6 +66,11 @@ def test_a_nurse_triages_a_red_flag_report_into_a_graded_event(
     event = AdverseEvent.objects.get()
     assert event.grade == 2 and event.suspects.get().lot == lot
     check_both_widths(page, "staff-adverse-event")
+    page.get_by_role("link", name="Pat Eligible").first.click()
+    section = page.get_by_role("region", name="Adverse events")
+    expect(section.get_by_role("link", name="Nodules or lumps in the treated area")).to_be_visible()
+    expect(page.get_by_role("link", name="see the event")).to_be_visible()
+    check_both_widths(page, "staff-chart-adverse-events")
     page.goto("/staff/lindenhof/")
     expect(page.get_by_role("region", name="Urgent side effects reported this week")).to_have_count(
         0
