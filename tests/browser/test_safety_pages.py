@@ -109,3 +109,28 @@ def test_the_safety_page_flags_a_lot_and_leads_to_its_quarantine(
     check_both_widths(page, "staff-safety")
     page.get_by_role("link", name="Quarantine lot BT-SUS").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Biotin vial, lot BT-SUS")
+
+
+def test_an_admin_closes_a_report_with_a_note(
+    page: Page,
+    live_server: object,
+    clinic: Clinic,
+    patient: Patient,
+    alice: User,
+    pedro: User,
+    chart_session: Charted,
+    lot: Lot,
+) -> None:
+    chart_session(lot)
+    red_flag_report(clinic, patient, pedro, red_flags=[], how_bad="severe")
+    sign_in(page, alice, live_server)
+    page.goto("/staff/lindenhof/safety/")
+    page.get_by_role("link", name="Close with a note").click()
+    page.get_by_label("Expected reaction, patient reassured").check()
+    page.get_by_label("What you found and what the patient was told").fill(
+        "Called her: usual swelling, settling; told to call if it spreads."
+    )
+    check_both_widths(page, "staff-side-effect-report")
+    page.get_by_role("button", name="Close the report").click()
+    expect(page.get_by_text("Report closed.")).to_be_visible()
+    expect(page.get_by_text("Expected reaction, patient reassured on")).to_be_visible()
