@@ -93,8 +93,9 @@ def run_mesodesk(tmp_path: Path) -> RunMesodesk:
 def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test on a committed database (a live server) is flushed afterwards; on SQLite the
     flush is a DELETE, which the charting triggers refuse for signed records (migration
-    charting 0004). This clears those tables with the triggers dropped for a moment, before
-    the flush (asking for `transactional_db` here makes it tear down after this)."""
+    charting 0004) and the safety ones for adverse events (safety 0003). This clears those
+    tables with the triggers dropped for a moment, before the flush (asking for
+    `transactional_db` here makes it tear down after this)."""
     names = request.fixturenames
     if "transactional_db" not in names and "live_server" not in names:
         yield
@@ -106,7 +107,15 @@ def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> It
     if connection.vendor != "sqlite":
         return  # PostgreSQL's flush is a TRUNCATE, which fires no row trigger
     locked = importlib.import_module("mesodesk.charting.migrations.0004_signed_records_locked")
+    events = importlib.import_module("mesodesk.safety.migrations.0003_events_locked")
     with connection.cursor() as cursor:
+        # Adverse events first: they point at the administrations cleared below.
+        for name, _ in events.SQLITE_TRIGGERS:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for table in (events.FOLLOW_UP, events.SUSPECT, events.EVENT, events.REPORT):
+            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's constants
+        for _, statement in events.SQLITE_TRIGGERS:
+            cursor.execute(statement)
         for name, _ in locked.SQLITE_TRIGGERS:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         for table in (locked.POINT, locked.ADDENDUM, locked.ADMINISTRATION, locked.RECORD):

@@ -104,6 +104,8 @@ NO_PATIENT_DATA = {
     "api-v1:read_barcode",
     "api-v1:read_lot",
     "api-v1:read_product",
+    # Signals name lots, products, techniques and practitioners, never a patient.
+    "api-v1:signals",
     "workspace:library",
     "workspace:library_rule",
     "workspace:settings",
@@ -129,8 +131,22 @@ READS_TESTED_ELSEWHERE = {
     "workspace:stock_recall",
     "workspace:stock_recall_csv",
     "api-v1:lot_recipients",
+    # Adverse events, reports and signals (clinical roles only; front desk gets 403):
+    # tests/workspace/test_safety_pages.py and tests/api/test_safety.py.
+    "workspace:safety",
+    "workspace:adverse_event_new",
+    "workspace:adverse_event",
+    "workspace:side_effect_report",
+    "api-v1:list_events",
+    "api-v1:read_event",
+    "api-v1:list_open_reports",
 }
 POST_ONLY = {
+    "api-v1:create_event",
+    "api-v1:add_follow_up",
+    "api-v1:triage_report",
+    "api-v1:close_report",
+    "workspace:adverse_event_follow_up",
     "workspace:record_open",
     "workspace:record_numbing",
     "workspace:record_administration",

@@ -20,6 +20,7 @@ from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.services import create_plan
+from mesodesk.safety.services import record_adverse_event, report_side_effect
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
@@ -150,6 +151,28 @@ def lindenhof_ids(
     screening = patient.screenings.order_by("-id").first()
     assert screening is not None
     product = lot.product
+    given = nappage(clinic, record, pedro, lot)
+    report = report_side_effect(
+        clinic=clinic,
+        patient=record.patient,
+        by=pedro,
+        symptoms=["swelling"],
+        other="",
+        area="cheek",
+        since=timezone.localdate(),
+        how_bad="severe",
+        red_flags=[],
+    )
+    event = record_adverse_event(
+        clinic=clinic,
+        patient=record.patient,
+        by=pedro,
+        event="bruising",
+        onset=timezone.localdate(),
+        grade=1,
+        session_record=record,
+        administrations=[given],
+    )
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,
@@ -158,5 +181,7 @@ def lindenhof_ids(
         "product_id": product.pk,
         "lot_id": lot.pk,
         "record_id": record.pk,
-        "administration_id": nappage(clinic, record, pedro, lot).pk,
+        "administration_id": given.pk,
+        "event_id": event.pk,
+        "report_id": report.pk,
     }

@@ -22,6 +22,7 @@ from tests.api.conftest import intake
 def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str]) -> dict[str, Any]:
     """A valid body for each POST path, so that only the clinic decides the answer."""
     booking = {"practitioner_id": pedro.pk, "room_id": room.pk}
+    event = {"event": "bruising", "onset": "2026-01-05", "grade": 1}
     return {
         "/patients/{patient_id}/intakes": {"answers": intake()},
         "/screenings/{screening_id}/sign-off": {"reason": "Looks fine."},
@@ -57,6 +58,10 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         "/records/{record_id}/administrations/{administration_id}/entered-in-error": {
             "reason": "Wrong lot."
         },
+        "/patients/{patient_id}/adverse-events": event,
+        "/side-effect-reports/{report_id}/triage": event,
+        "/adverse-events/{event_id}/follow-ups": {"note": "Called: better."},
+        "/side-effect-reports/{report_id}/close": {"call": "expected", "note": "Usual."},
     }
 
 
@@ -81,6 +86,8 @@ def test_the_walk_covers_every_kind_of_object() -> None:
         "lot_id",
         "record_id",
         "administration_id",
+        "event_id",
+        "report_id",
     }
 
 
@@ -112,10 +119,13 @@ def test_staff_of_another_clinic_get_404_for_every_object_url(
 
 
 # Clinical reads front desk may not make (403 for them, 200 for a practitioner).
-# Paths the front desk may not read (clinics.reading): a lot's recipients, intakes' answers.
+# Paths the front desk may not read (clinics.reading): a lot's recipients, intakes' answers,
+# adverse events.
 CLINICAL_ONLY = {
     "/api/v1/clinics/{clinic}/lots/{lot_id}/recipients",
     "/api/v1/clinics/{clinic}/patients/{patient_id}/intakes",
+    "/api/v1/clinics/{clinic}/patients/{patient_id}/adverse-events",
+    "/api/v1/clinics/{clinic}/adverse-events/{event_id}",
 }
 
 

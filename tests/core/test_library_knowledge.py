@@ -928,6 +928,7 @@ def sourced_entries() -> list[tuple[str, Any]]:
         ("schedule", tuple(lib.schedules.values())),
         ("side_effect", lib.side_effects),
         ("red_flag", lib.red_flags),
+        ("adverse_event", tuple(lib.adverse_events.values())),
         ("scale", tuple(lib.scales.values())),
         ("rejected", lib.rejected),
     ]
@@ -1007,3 +1008,16 @@ def test_each_blood_thinning_supplement_cites_the_source_naming_it_or_is_the_cli
         else:
             assert "clinic's addition" in s.addition, s.code
     assert {"turmeric", "ginseng", "bromelain"} <= {s.code for s in members if s.addition}
+
+
+def test_the_adverse_event_vocabulary_names_the_literatures_red_flags() -> None:
+    events = library().adverse_events
+    red_flags = {code for code, term in events.items() if term.category == "red_flag"}
+    assert {
+        "infection", "nodules", "abscess", "atypical_mycobacterial_infection", "necrosis",
+        "allergic_reaction", "anaphylaxis", "pigmentation", "scarring",
+    } <= red_flags  # fmt: skip
+    assert {"redness_swelling", "bruising"} <= {
+        code for code, term in events.items() if term.category == "expected"
+    }
+    assert events["atypical_mycobacterial_infection"].sources[0].source == "ntm_case_series"

@@ -25,11 +25,14 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 # Each starts with the session, its user and the membership with TOTP (three), then the
 # page's own reads. The chart also writes its access event.
-TODAY = 7  # with the access event of the day's patients and the past visits to close
+# Today also reads the past visits to close and, for clinical roles, the adverse events
+# to follow up.
+TODAY = 8  # with the access event of the day's patients
 WEEK = 8  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient and lists the session
-# records (one query each).
-CHART = 19
+# records and the adverse events (one query each; an event's follow-ups and suspects are
+# one more each, whatever their number).
+CHART = 20
 SLOT_SEARCH = 19  # with the access event of the booking page
 
 

@@ -16,6 +16,7 @@ from mesodesk.core.library.check import check
 from mesodesk.core.library.entries import Problem
 from mesodesk.core.library.loader import Parsed, read_files
 from mesodesk.core.library.model import (
+    AdverseEventTerm,
     Allergen,
     Contraindication,
     DeviceModel,
@@ -96,6 +97,7 @@ class Library:
     rules: tuple[Rule, ...]
     side_effects: tuple[SideEffect, ...]
     red_flags: tuple[RedFlag, ...]
+    adverse_events: Mapping[str, AdverseEventTerm]
     schedules: Mapping[str, Schedule]
     scales: Mapping[str, Scale]
     facts: tuple[Fact, ...]
@@ -190,6 +192,7 @@ def _build(parsed: Parsed) -> Library:
         rules=tuple(parsed.rules),
         side_effects=tuple(parsed.side_effects),
         red_flags=tuple(parsed.red_flags),
+        adverse_events=_by_code(parsed.adverse_events),
         schedules=_by_code(parsed.schedules),
         scales=_by_code(parsed.scales),
         facts=tuple(parsed.facts),

@@ -134,6 +134,7 @@ def check(parsed: Parsed) -> list[Problem]:
     for table, items in (
         ("side_effect", parsed.side_effects),
         ("red_flag", parsed.red_flags),
+        ("adverse_event", parsed.adverse_events),
         ("scale", parsed.scales),
         ("rejected", parsed.rejected),
     ):

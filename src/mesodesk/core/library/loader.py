@@ -12,6 +12,8 @@ from typing import Any
 
 from mesodesk.core.library.entries import Entry, Problem
 from mesodesk.core.library.model import (
+    ADVERSE_EVENT_CATEGORIES,
+    AdverseEventTerm,
     Allergen,
     Contraindication,
     DeviceModel,
@@ -74,6 +76,7 @@ class Parsed:
     rules: list[Rule] = field(default_factory=list)
     side_effects: list[SideEffect] = field(default_factory=list)
     red_flags: list[RedFlag] = field(default_factory=list)
+    adverse_events: list[AdverseEventTerm] = field(default_factory=list)
     schedules: list[Schedule] = field(default_factory=list)
     scales: list[Scale] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
@@ -296,6 +299,19 @@ def _red_flag(e: Entry) -> RedFlag:
     )
 
 
+def _adverse_event(e: Entry) -> AdverseEventTerm:
+    category = e.text("category")
+    if category not in ADVERSE_EVENT_CATEGORIES:
+        e.problem(f"category must be one of {', '.join(ADVERSE_EVENT_CATEGORIES)}")
+    return AdverseEventTerm(
+        code=e.text("code"),
+        label=e.text("label"),
+        category=category,
+        sources=e.citations(),
+        note=e.text("note", required=False),
+    )
+
+
 def _schedule(e: Entry) -> Schedule:
     phases = []
     for index, raw in enumerate(e._get("phases", (list,), True, [])):
@@ -395,6 +411,7 @@ PARSERS: dict[str, tuple[Callable[[Entry], Any], str]] = {
     "rule": (_rule, "rules"),
     "side_effect": (_side_effect, "side_effects"),
     "red_flag": (_red_flag, "red_flags"),
+    "adverse_event": (_adverse_event, "adverse_events"),
     "schedule": (_schedule, "schedules"),
     "scale": (_scale, "scales"),
     "fact": (_fact, "facts"),

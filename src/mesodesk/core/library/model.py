@@ -295,6 +295,21 @@ class RedFlag:
 
 
 @dataclass(frozen=True, slots=True)
+class AdverseEventTerm:
+    """An adverse event staff record: an expected reaction worse than usual, or a red flag
+    the literature names as a complication."""
+
+    code: str
+    label: str
+    category: str  # one of ADVERSE_EVENT_CATEGORIES
+    sources: tuple[Citation, ...]
+    note: str = ""
+
+
+ADVERSE_EVENT_CATEGORIES = {"expected": "Expected reaction", "red_flag": "Red flag"}
+
+
+@dataclass(frozen=True, slots=True)
 class SchedulePhase:
     """A stretch of a series with one interval between sessions."""
 

@@ -23,6 +23,7 @@ from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors as messaging
 from mesodesk.patients import selectors, services
 from mesodesk.patients.choices import Verdict
+from mesodesk.patients.models import Patient
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.portal import selectors as portal
 from mesodesk.safety import selectors as safety
@@ -114,6 +115,19 @@ def _timeline_phases(
     ]
 
 
+def _adverse_events(request: StaffRequest, patient: Patient, library: Library) -> dict[str, Any]:
+    clinic, member = request.clinic, request.membership
+    if not safety.may_read_events(member):
+        return {"may_record_events": False, "event_count": safety.event_count(clinic, patient)}
+    events = safety.events_of_patient(clinic, patient, member=member)
+    return {
+        "may_record_events": not patient.merged,
+        "adverse_events": [
+            (event, safety.event_label(event, library), safety.current(event)) for event in events
+        ],
+    }
+
+
 def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     clinic = request.clinic
     # Reading a chart leaves an access event: who read whose record, when, from where.
@@ -187,8 +201,16 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         # The newest urgent report shown (a warning sign, or severe), even under a milder
         # one sent after it: staff must not miss it.
         "urgent_report": next(
-            (item for item in side_effects if cast(SideEffectReport, item["report"]).urgent), None
+            (
+                item
+                for item in side_effects
+                if cast(SideEffectReport, item["report"]).urgent
+                and cast(SideEffectReport, item["report"]).open
+            ),
+            None,
         ),
+        # Adverse events: their content for clinical roles, only how many for front desk.
+        **_adverse_events(request, patient, library),
         "deletion_request": portal.pending_deletion(clinic, patient),
         # A merged record points to the one that holds everything now; a live one may
         # look like another (same name and birth date, e-mail or phone).

@@ -79,6 +79,10 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "unclosed_more": len(unclosed) == UNCLOSED_SHOWN,
             # Urgent reports of the last week: staff must see them first.
             "red_flag_reports": safety.urgent_since(request.clinic, timezone.now() - RED_FLAG_DAYS),
+            # Adverse events to follow up by this day: a reminder for clinical staff.
+            "follow_ups_due": safety.follow_ups_due(request.clinic, day)
+            if safety.may_read_events(request.membership)
+            else [],
         },
     )
 
