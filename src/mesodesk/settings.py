@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "mesodesk.scheduling",
     "mesodesk.inventory",
     "mesodesk.charting",
+    "mesodesk.photos",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",
@@ -263,13 +264,43 @@ if PRODUCTION:
     # `mesodesk serve` collects into var/static before starting, with hashed names that
     # browsers may cache forever.
     STATIC_ROOT = VAR_DIR / "static"
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    _STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 else:
     # Embedded mode serves straight from the apps' static folders: nothing to collect.
     WHITENOISE_USE_FINDERS = True
+    _STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+# --- Clinical photos ------------------------------------------------------------------
+
+# Photos go through Django's storage API under the alias "photos": a folder under
+# var/media by default, or an S3-compatible bucket when MESODESK_PHOTO_BUCKET is set
+# (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+# the machine's role). Neither is ever linked to: the workspace and the API serve each
+# photo through a view that checks who asks and logs it.
+_PHOTO_BUCKET = env.read_str(_ENV, "MESODESK_PHOTO_BUCKET", "")
+if _PHOTO_BUCKET:
+    _PHOTO_STORAGE: dict[str, object] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _PHOTO_BUCKET,
+            "endpoint_url": env.read_str(_ENV, "MESODESK_PHOTO_ENDPOINT_URL", "") or None,
+            "region_name": env.read_str(_ENV, "MESODESK_PHOTO_REGION", "") or None,
+            "location": env.read_str(_ENV, "MESODESK_PHOTO_PREFIX", "photos"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+else:
+    _PHOTO_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(VAR_DIR / "media" / "photos"), "base_url": None},
+    }
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": _STATIC_STORAGE},
+    "photos": _PHOTO_STORAGE,
+}
 
 # --- Security -------------------------------------------------------------------------
 

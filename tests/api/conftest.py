@@ -19,10 +19,12 @@ from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.photos.services import take_photo
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
+from tests.photos.files import png
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -159,4 +161,13 @@ def lindenhof_ids(
         "lot_id": lot.pk,
         "record_id": record.pk,
         "administration_id": nappage(clinic, record, pedro, lot).pk,
+        "photo_id": take_photo(
+            clinic=clinic,
+            patient=patient,
+            by=pedro,
+            data=png(),
+            area="face",
+            view="frontal",
+            kind="before",
+        ).pk,
     }
