@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -51,8 +52,16 @@ def _photos(clinic: Clinic) -> QuerySet[Photo]:
 
 
 def photos_of_patient(clinic: Clinic, patient: Patient) -> QuerySet[Photo]:
-    """The patient's photos, oldest first (callers check the role and log the read)."""
-    return _photos(clinic).filter(patient=patient).order_by("taken_at", "id")
+    """The patient's photos, oldest first (callers check the role and log the read), each
+    `dated` by its session (a photo uploaded later still belongs to that day), or by when
+    it was taken when it belongs to none."""
+    dated = Coalesce("appointment__start", "taken_at")
+    return (
+        _photos(clinic)
+        .filter(patient=patient)
+        .annotate(dated=dated)
+        .order_by(dated, "taken_at", "id")
+    )
 
 
 def get_photo(clinic: Clinic, photo_id: int) -> Photo:
@@ -138,7 +147,8 @@ def pick_pair(
     series: list[Photo], first_id: int | None, second_id: int | None
 ) -> tuple[Photo, Photo] | None:
     """Two photos of one area and view to compare: those asked for when both are in the
-    series, else the earliest and the latest (earliest first). None with fewer than two."""
+    series, else its first and last (`series` in order; the earlier shown first). None
+    with fewer than two."""
     if len(series) < 2:
         return None
     by_id = {p.pk: p for p in series}
@@ -146,7 +156,8 @@ def pick_pair(
     second = by_id.get(second_id) if second_id is not None else None
     if first is None or second is None or first.pk == second.pk:
         first, second = series[0], series[-1]
-    return (first, second) if first.taken_at <= second.taken_at else (second, first)
+    order = {p.pk: n for n, p in enumerate(series)}
+    return (first, second) if order[first.pk] <= order[second.pk] else (second, first)
 
 
 def scores_beside(clinic: Clinic, patient: Patient, photo: Photo) -> list[Any]:
