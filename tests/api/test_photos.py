@@ -11,11 +11,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from mesodesk.api.photos import KindCode, ViewCode
 from mesodesk.audit.models import AccessEvent
 from mesodesk.core import images
 from mesodesk.patients.models import Patient
-from mesodesk.photos.choices import Kind, View
 from mesodesk.photos.models import Photo
 from mesodesk.scheduling.models import Appointment
 from tests.photos import files
@@ -34,11 +32,6 @@ def form(data: bytes, name: str = "photo.jpg", **fields: Any) -> dict[str, Any]:
         "kind": "before",
         **fields,
     }
-
-
-def test_the_schema_s_views_and_kinds_are_the_models() -> None:
-    assert set(ViewCode.__args__) == set(View.values)  # type: ignore[attr-defined]
-    assert set(KindCode.__args__) == set(Kind.values)  # type: ignore[attr-defined]
 
 
 def test_a_practitioner_uploads_a_photo_and_gets_201_with_its_id(

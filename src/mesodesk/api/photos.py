@@ -22,33 +22,19 @@ from mesodesk.clinics.choices import Role
 from mesodesk.core.images import MAX_BYTES
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.photos import selectors, services
-from mesodesk.photos.choices import Variant
+from mesodesk.photos.choices import Kind, Variant, View
 from mesodesk.photos.models import Photo
 from mesodesk.scheduling import selectors as scheduling
 
 router = Router(tags=["photos"])
-
-ViewCode = Literal[
-    "frontal",
-    "oblique_left_45",
-    "oblique_right_45",
-    "lateral_left_90",
-    "lateral_right_90",
-    "vertex",
-    "body_front",
-    "body_back",
-    "body_left",
-    "body_right",
-]
-KindCode = Literal["before", "after", "progress"]
 
 
 class PhotoIn(Schema):
     """The form fields beside the `image` file."""
 
     area: str = Field(min_length=1, max_length=40, description="Area code of the library")
-    view: ViewCode = Field(description="The standard view")
-    kind: KindCode = Field(description="before, after or progress")
+    view: View = Field(description="The standard view")
+    kind: Kind = Field(description="before, after or progress")
     appointment_id: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="The session the photo belongs to"
     )
@@ -59,8 +45,8 @@ class PhotoOut(Schema):
     patient_id: int
     appointment_id: int | None
     area: str
-    view: ViewCode
-    kind: KindCode
+    view: View
+    kind: Kind
     taken_at: datetime
     width: int
     height: int
@@ -77,8 +63,8 @@ def photo_out(photo: Photo, clinic_slug: str) -> PhotoOut:
         patient_id=photo.patient_id,
         appointment_id=photo.appointment_id,
         area=photo.area,
-        view=photo.view,  # type: ignore[arg-type]
-        kind=photo.kind,  # type: ignore[arg-type]
+        view=View(photo.view),
+        kind=Kind(photo.kind),
         taken_at=local(photo.taken_at, photo.clinic),  # type: ignore[arg-type]
         width=photo.width,
         height=photo.height,

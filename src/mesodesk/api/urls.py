@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.parser import Parser
 
 from mesodesk.api import (
     charting,
@@ -16,6 +20,19 @@ from mesodesk.api import (
     visits,
 )
 from mesodesk.api.auth import bearer, session
+
+
+class ObjectBodyParser(Parser):
+    """Every JSON body this API takes is an object. django-ninja would read a string,
+    number or array sent where every field is optional as an empty object and act on it;
+    refused here, it is the same 400 "malformed" as a body that is not JSON."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the request body is not a JSON object")
+        return data
+
 
 api = NinjaAPI(
     title="mesodesk API",
@@ -31,6 +48,7 @@ api = NinjaAPI(
         "with its reason (washout_not_met carries earliest_start)."
     ),
     auth=[bearer, session],
+    parser=ObjectBodyParser(),
     urls_namespace="api-v1",
     openapi_url="/openapi.json",
     docs_url=None,  # the Swagger page loads its script from a CDN: not here
