@@ -34,6 +34,7 @@ from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import intake
 from tests.photos.files import png
+from tests.photos.fixtures import give_photo_consent
 from tests.portal.conftest import make_patient
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -346,6 +347,7 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         how_bad="mild",
     )
     feed = renew_calendar_feed(clinic=clinic, patient=patient)
+    give_photo_consent(patient, pedro)
     photo = take_photo(
         clinic=clinic,
         patient=patient,

@@ -25,6 +25,7 @@ from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
 from tests.photos.files import png
+from tests.photos.fixtures import give_photo_consent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -152,6 +153,7 @@ def lindenhof_ids(
     screening = patient.screenings.order_by("-id").first()
     assert screening is not None
     product = lot.product
+    give_photo_consent(patient, pedro)
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,

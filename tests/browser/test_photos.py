@@ -23,7 +23,7 @@ from mesodesk.web.demo_photos import draw_face
 from tests.browser.conftest import assert_accessible, check_both_widths, sign_in
 from tests.charting.fixtures import session
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("photo_consent")]
 
 
 def face_file(folder: Path, name: str, kind: str, fmt: str) -> Path:

@@ -17,9 +17,26 @@ from tests.photos import files
 TakePhoto = Callable[..., Photo]
 
 
+def give_photo_consent(patient: Patient, by: User) -> None:
+    """The patient's photography consent for the clinical record, which every photo needs
+    (photos.services._consent_refusal). The consents app is another branch's: until it
+    is merged there is nothing to sign, and nothing is refused."""
+    # wired at merge: sign the patient's photography consent of the "clinical" tier with
+    # the consents app's test helper or service, collected by `by`.
+
+
 @pytest.fixture
-def snap(clinic: Clinic, patient: Patient, pedro: User) -> TakePhoto:
-    """Takes a photo of the patient as pedro (a JPEG with GPS unless `data` is given)."""
+def photo_consent(patient: Patient, pedro: User) -> Patient:
+    """The patient, with a photography consent for the clinical record."""
+    give_photo_consent(patient, pedro)
+    return patient
+
+
+@pytest.fixture
+def snap(clinic: Clinic, photo_consent: Patient, pedro: User) -> TakePhoto:
+    """Takes a photo of the patient (who consented) as pedro (a JPEG with GPS unless
+    `data` is given)."""
+    patient = photo_consent
 
     def take(**changes: Any) -> Photo:
         args: dict[str, Any] = {

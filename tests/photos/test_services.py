@@ -11,15 +11,17 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from PIL import Image
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Room
-from mesodesk.patients.models import Patient
 from mesodesk.photos import services, storage
 from mesodesk.photos.models import Photo
 from mesodesk.scheduling.models import Appointment
+from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import session
 from tests.photos import files
 from tests.photos.fixtures import TakePhoto
@@ -93,25 +95,56 @@ def test_area_view_kind_and_session_are_checked(
     assert code_of(refused.value) == ("appointment_id", "not_this_patient")
 
 
-@pytest.mark.skip(reason="needs consents app, wired at merge")
-def test_without_a_photography_consent_no_photo_is_taken(
-    snap: TakePhoto, patient: Patient, client: Any, pedro: User
-) -> None:
-    # At merge: the patient has no photography consent of the "clinical" tier, so
-    # consents.gate.photography_allows(patient=patient, tier="clinical") is False.
+def assert_refused_without_consent(clinic: Clinic, pedro: User) -> None:
+    """For a patient who gave no photography consent, the service, the upload page and the
+    API all refuse, name what is missing and (on the page) link to collecting it; nothing
+    is stored."""
+    patient = make_patient(clinic, "olga@example.test", "Olga")
+    doctor = sign_in_with_mfa(Client(), pedro)
     with pytest.raises(ValidationError) as refused:
-        snap()
+        services.take_photo(
+            clinic=clinic,
+            patient=patient,
+            by=pedro,
+            data=files.png(),
+            area="face",
+            view="frontal",
+            kind="before",
+        )
     assert code_of(refused.value) == ("consent", services.CONSENT_MISSING)
-    assert not Photo.objects.exists()
-    from tests.accounts.helpers import sign_in_with_mfa
-
-    doctor = sign_in_with_mfa(client, pedro)
     url = f"/staff/lindenhof/patients/{patient.pk}/photos/new/"
     page = doctor.get(url)
-    assert b"No photos without a photography consent" in page.content
-    assert b"Collect the photography consent" in page.content
-    answer = doctor.post(url, {"image": io.BytesIO(files.jpeg_with_gps()), "area": "face"})
-    assert answer.status_code == 422 and not Photo.objects.exists()
+    assert "No photos without a photography consent" in page.text
+    assert "Collect the photography consent" in page.text
+    assert services.consent_url(patient.clinic, patient) in page.text
+    fields = {"area": "face", "view": "frontal", "kind": "before"}
+    image = SimpleUploadedFile("face.jpg", files.jpeg_with_gps(), content_type="image/jpeg")
+    answer = doctor.post(url, {"image": image, **fields})
+    assert answer.status_code == 422
+    assert "No photos without a photography consent" in answer.text
+    image = SimpleUploadedFile("face.jpg", files.jpeg_with_gps(), content_type="image/jpeg")
+    api = doctor.post(
+        f"/api/v1/clinics/lindenhof/patients/{patient.pk}/photos", {"image": image, **fields}
+    )
+    assert (api.status_code, api.json()["code"]) == (422, services.CONSENT_MISSING)
+    assert not Photo.objects.exists()
+
+
+def test_the_consent_refusal_path_refuses_on_the_service_the_page_and_the_api(
+    clinic: Clinic, pedro: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Today's stand-in for the consents gate saying no: the one function the merge fills in.
+    reason = "Olga has not given a photography consent for the clinical record."
+    monkeypatch.setattr(services, "_consent_refusal", lambda patient: reason)
+    assert_refused_without_consent(clinic, pedro)
+
+
+@pytest.mark.skip(reason="needs consents app, wired at merge")
+def test_without_a_photography_consent_no_photo_is_taken(clinic: Clinic, pedro: User) -> None:
+    # At merge: a new patient has no photography consent of the "clinical" tier, so
+    # consents.gate.photography_allows(patient=patient, tier="clinical") is False and
+    # services._consent_refusal(patient) returns the sentence saying so.
+    assert_refused_without_consent(clinic, pedro)
 
 
 # --- an S3-compatible bucket, over HTTP ---------------------------------------------------

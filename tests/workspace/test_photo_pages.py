@@ -18,7 +18,7 @@ from mesodesk.scheduling.models import Appointment
 from tests.photos import files
 from tests.photos.fixtures import TakePhoto
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("photo_consent")]
 
 BASE = "/staff/lindenhof"
 

@@ -81,7 +81,10 @@ def _upload_page(
             "form": form,
             "consent_refusal": refusal,
             "consent_url": services.consent_url(request.clinic, patient),
-            "recent": list(selectors.photos_of_patient(request.clinic, patient).reverse()[:6]),
+            "recent": [
+                (p, selectors.area_label(p.area))
+                for p in selectors.photos_of_patient(request.clinic, patient).reverse()[:6]
+            ],
         },
         status=status,
     )
