@@ -277,29 +277,10 @@ else:
 # (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
 # the machine's role). Neither is ever linked to: the workspace and the API serve each
 # photo through a view that checks who asks and logs it.
-_PHOTO_BUCKET = env.read_str(_ENV, "MESODESK_PHOTO_BUCKET", "")
-if _PHOTO_BUCKET:
-    _PHOTO_STORAGE: dict[str, object] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": _PHOTO_BUCKET,
-            "endpoint_url": env.read_str(_ENV, "MESODESK_PHOTO_ENDPOINT_URL", "") or None,
-            "region_name": env.read_str(_ENV, "MESODESK_PHOTO_REGION", "") or None,
-            "location": env.read_str(_ENV, "MESODESK_PHOTO_PREFIX", "photos"),
-            "default_acl": "private",
-            "file_overwrite": False,
-            "querystring_auth": True,
-        },
-    }
-else:
-    _PHOTO_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(VAR_DIR / "media" / "photos"), "base_url": None},
-    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": _STATIC_STORAGE},
-    "photos": _PHOTO_STORAGE,
+    "photos": env.photo_storage(_ENV, var_dir=VAR_DIR),
 }
 
 # --- Security -------------------------------------------------------------------------

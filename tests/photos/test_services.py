@@ -7,6 +7,7 @@ import io
 import socket
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from PIL import Image
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.config.env import photo_storage
 from mesodesk.photos import services, storage
 from mesodesk.photos.models import Photo
 from mesodesk.scheduling.models import Appointment
@@ -184,17 +186,15 @@ def test_photos_go_to_an_s3_bucket_when_configured(
     )
     settings.STORAGES = {
         **settings.STORAGES,
-        "photos": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                "bucket_name": bucket,
-                "endpoint_url": s3_endpoint,
-                "region_name": "eu-central-1",
-                "location": "photos",
-                "default_acl": "private",
-                "file_overwrite": False,
+        # As the environment configures it (MESODESK_PHOTO_BUCKET and the rest).
+        "photos": photo_storage(
+            {
+                "MESODESK_PHOTO_BUCKET": bucket,
+                "MESODESK_PHOTO_ENDPOINT_URL": s3_endpoint,
+                "MESODESK_PHOTO_REGION": "eu-central-1",
             },
-        },
+            var_dir=Path("/nowhere"),
+        ),
     }
     photo = snap()
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=bucket)["Contents"]}
