@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib
 import subprocess
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -18,8 +20,9 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_member, create_clinic
 from tests.helpers import MESODESK, mesodesk_env
 
-# The charting tests' session, products and lots, also used by the workspace and API tests.
-pytest_plugins = ["tests.charting.fixtures"]
+# The charting tests' session, products and lots, also used by the workspace and API tests;
+# `snap`, a photo taken (tests/photos/fixtures.py).
+pytest_plugins = ["tests.charting.fixtures", "tests.photos.fixtures"]
 
 # Argon2 is slow on purpose; tests need speed, not a strong hash.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -87,6 +90,21 @@ def run_mesodesk(tmp_path: Path) -> RunMesodesk:
         )
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _photos_in_a_folder_of_the_test(
+    settings: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Photos a test takes are written to a folder of its own, never to var/media."""
+    folder = tmp_path_factory.getbasetemp() / "photos" / uuid.uuid4().hex
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "photos": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

@@ -23,6 +23,8 @@ from mesodesk.clinics.services import add_device, add_room
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
+from mesodesk.photos.models import Photo
+from mesodesk.photos.services import take_photo
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.services import create_plan
 from mesodesk.portal.services import renew_calendar_feed
@@ -31,6 +33,8 @@ from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import intake
+from tests.photos.files import png
+from tests.photos.fixtures import give_photo_consent
 from tests.portal.conftest import make_patient
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -49,6 +53,10 @@ STAFF_READS = {
     "workspace:series",
     "workspace:appointment",
     "messaging:outbox",
+    "workspace:photos",
+    "workspace:photo_upload",
+    "workspace:photo_compare",
+    "workspace:photo_image",
 }
 # API answers (GET) that carry patient data: each read is logged.
 API_READS = {
@@ -140,6 +148,9 @@ READS_TESTED_ELSEWHERE = {
     "api-v1:list_events",
     "api-v1:read_event",
     "api-v1:list_open_reports",
+    # Photos are clinical (the walk's API token is the front desk's): tests/api/test_photos.py.
+    "api-v1:list_photos",
+    "api-v1:read_photo_image",
 }
 POST_ONLY = {
     "api-v1:create_event",
@@ -147,6 +158,7 @@ POST_ONLY = {
     "api-v1:triage_report",
     "api-v1:close_report",
     "workspace:adverse_event_follow_up",
+    "api-v1:upload_photo",
     "workspace:record_open",
     "workspace:record_numbing",
     "workspace:record_administration",
@@ -233,6 +245,7 @@ class World:
     report: SideEffectReport
     feed_token: str
     prefs_token: str
+    photo: Photo
     desk: Client
     doctor: Client
     portal: Client
@@ -257,6 +270,10 @@ class World:
             "workspace:series": (f"{c}/patients/{p}/plans/{self.plan.pk}/series/", self.patient),
             "workspace:appointment": (f"{c}/appointments/{a}/", self.patient),
             "messaging:outbox": ("/reminders/lindenhof/outbox/", None),
+            "workspace:photos": (f"{c}/patients/{p}/photos/", self.patient),
+            "workspace:photo_upload": (f"{c}/patients/{p}/photos/new/", self.patient),
+            "workspace:photo_compare": (f"{c}/patients/{p}/photos/compare/", self.patient),
+            "workspace:photo_image": (f"{c}/photos/{self.photo.pk}/image/", self.patient),
             "messaging:outbox preview": (
                 f"/reminders/lindenhof/outbox/?show={self.reminder.pk}",
                 self.patient,
@@ -347,6 +364,16 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         how_bad="mild",
     )
     feed = renew_calendar_feed(clinic=clinic, patient=patient)
+    give_photo_consent(patient, pedro)
+    photo = take_photo(
+        clinic=clinic,
+        patient=patient,
+        by=pedro,
+        data=png(),
+        area="face",
+        view="frontal",
+        kind="before",
+    )
     portal = Client()
     portal.force_login(patient.portal_user)
     token = issue_api_token(clinic=clinic, user=fiona, name="walk")[1]
@@ -359,6 +386,7 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         report=report,
         feed_token=feed.token,
         prefs_token=prefs.token,
+        photo=photo,
         desk=sign_in_with_mfa(Client(), fiona),
         doctor=sign_in_with_mfa(Client(), pedro),
         portal=portal,

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "mesodesk.scheduling",
     "mesodesk.inventory",
     "mesodesk.charting",
+    "mesodesk.photos",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",
@@ -263,13 +264,24 @@ if PRODUCTION:
     # `mesodesk serve` collects into var/static before starting, with hashed names that
     # browsers may cache forever.
     STATIC_ROOT = VAR_DIR / "static"
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    }
+    _STATIC_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
 else:
     # Embedded mode serves straight from the apps' static folders: nothing to collect.
     WHITENOISE_USE_FINDERS = True
+    _STATIC_STORAGE = "django.contrib.staticfiles.storage.StaticFilesStorage"
+
+# --- Clinical photos ------------------------------------------------------------------
+
+# Photos go through Django's storage API under the alias "photos": a folder under
+# var/media by default, or an S3-compatible bucket when MESODESK_PHOTO_BUCKET is set
+# (credentials from boto3's usual chain: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or
+# the machine's role). Neither is ever linked to: the workspace and the API serve each
+# photo through a view that checks who asks and logs it.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": _STATIC_STORAGE},
+    "photos": env.photo_storage(_ENV, var_dir=VAR_DIR),
+}
 
 # --- Security -------------------------------------------------------------------------
 

@@ -19,11 +19,14 @@ from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.services import record_intake, register_patient
+from mesodesk.photos.services import take_photo
 from mesodesk.planning.services import create_plan
 from mesodesk.safety.services import record_adverse_event, report_side_effect
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
+from tests.photos.files import png
+from tests.photos.fixtures import give_photo_consent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -173,6 +176,7 @@ def lindenhof_ids(
         session_record=record,
         administrations=[given],
     )
+    give_photo_consent(patient, pedro)
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,
@@ -184,4 +188,13 @@ def lindenhof_ids(
         "administration_id": given.pk,
         "event_id": event.pk,
         "report_id": report.pk,
+        "photo_id": take_photo(
+            clinic=clinic,
+            patient=patient,
+            by=pedro,
+            data=png(),
+            area="face",
+            view="frontal",
+            kind="before",
+        ).pk,
     }

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from mesodesk.charting.models import SessionRecord
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.models import Patient
@@ -29,6 +30,16 @@ def test_a_body_that_is_not_json_is_a_400_with_a_code(
     assert response.status_code == 400
     assert response.json()["code"] == "malformed"
     assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("body", ['"reminders/"', "[]", "1", "null"])
+def test_a_json_body_that_is_not_an_object_is_a_400_even_where_every_field_is_optional(
+    record: SessionRecord, doctor: Client, body: str
+) -> None:
+    # Numbing's fields are all optional: django-ninja alone took a string for "{}".
+    url = f"/api/v1/clinics/lindenhof/records/{record.pk}/numbing"
+    response = doctor.post(url, body, content_type="application/json")
+    assert (response.status_code, response.json()["code"]) == (400, "malformed")
 
 
 @pytest.mark.parametrize("birth_date", [0, 19900401, "0", "1990-4-1", "0001-01-01", "9999-12-31"])

@@ -11,12 +11,14 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.api.urls import api
 from mesodesk.clinics.models import Room
 from tests.api.conftest import intake
+from tests.photos.files import png
 
 
 def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str]) -> dict[str, Any]:
@@ -65,6 +67,17 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
     }
 
 
+# POST paths whose body is a multipart form: a valid one, so that only the clinic decides.
+MULTIPART: dict[str, Callable[[], dict[str, Any]]] = {
+    "/patients/{patient_id}/photos": lambda: {
+        "image": SimpleUploadedFile("face.png", png(), content_type="image/png"),
+        "area": "face",
+        "view": "frontal",
+        "kind": "before",
+    },
+}
+
+
 def operations() -> list[tuple[str, str]]:
     schema = api.get_openapi_schema()
     return [
@@ -88,6 +101,7 @@ def test_the_walk_covers_every_kind_of_object() -> None:
         "administration_id",
         "event_id",
         "report_id",
+        "photo_id",
     }
 
 
@@ -110,6 +124,8 @@ def test_staff_of_another_clinic_get_404_for_every_object_url(
                 url = url.replace("{" + name + "}", str(value))
             if method == "get":
                 response = client.get(url)
+            elif suffix in MULTIPART:
+                response = client.post(url, MULTIPART[suffix]())
             else:
                 response = client.generic(
                     method.upper(), url, json.dumps(body or {}), content_type="application/json"
@@ -126,6 +142,8 @@ CLINICAL_ONLY = {
     "/api/v1/clinics/{clinic}/patients/{patient_id}/intakes",
     "/api/v1/clinics/{clinic}/patients/{patient_id}/adverse-events",
     "/api/v1/clinics/{clinic}/adverse-events/{event_id}",
+    "/api/v1/clinics/{clinic}/patients/{patient_id}/photos",
+    "/api/v1/clinics/{clinic}/photos/{photo_id}/image",
 }
 
 

@@ -53,9 +53,11 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
             "users": 3,
             "memberships": 3,
             "protocol versions": 1,
-            "products": 2,
-            "lots": 5,
-            "session records": 3,
+            # Anna's stock (2 products, 5 lots) and the lot the safety page flags
+            # (demo_safety: 2 products, 2 lots, 20 sessions of four patients).
+            "products": 4,
+            "lots": 7,
+            "session records": 3 + 20,
             "injection points": 3 * (24 + 10),
         }
     )

@@ -60,7 +60,7 @@ def install(api: NinjaAPI) -> None:
     def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         # django-ninja's own refusals; a body that is not JSON is the one that reaches us.
         if exc.status_code == 400:
-            body = {"detail": "The request body is not valid JSON.", "code": "malformed"}
+            body = {"detail": "The request body is not a valid JSON object.", "code": "malformed"}
         else:
             body = {"detail": exc.message, "code": "error"}
         return _answer(api, request, exc.status_code, body)

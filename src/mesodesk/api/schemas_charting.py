@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from mesodesk.api.types import AwareDateTime, Id, Reason, library_codes
 
@@ -51,11 +51,11 @@ class AdministrationIn(Schema):
     volume_ml: Decimal = Field(gt=0, le=1000)
     technique: library_codes("injection_techniques")  # type: ignore[valid-type]
     depth_mm: Decimal | None = Field(default=None, ge=0, le=20)
-    needle_gauge: int | None = None
+    needle_gauge: StrictInt | None = None
     needle_length_mm: Decimal | None = Field(default=None, gt=0, le=50)
     device_id: Id | None = None
     device_settings: str = Field(default="", max_length=500)
-    points: int | None = Field(default=None, ge=1)
+    points: StrictInt | None = Field(default=None, ge=1)
     map_points: list[MapPointIn] = Field(default_factory=list, max_length=2000)
     reason: str = Field(default="", max_length=2000, description="Needed when a check warns")
 
@@ -90,7 +90,7 @@ class AdministrationOut(Schema):
 
 
 class ObservationsIn(Schema):
-    pain_score: int | None = Field(default=None, ge=0, le=10)
+    pain_score: StrictInt | None = Field(default=None, ge=0, le=10)
     immediate_reactions: list[str] = Field(default_factory=list)
     notes: str = Field(default="", max_length=10000)
 

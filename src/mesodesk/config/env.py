@@ -323,3 +323,31 @@ def make_var_dir(path: Path) -> None:
         path.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as error:
         raise SettingError("MESODESK_VAR_DIR", f"cannot create {path}: {error.strerror}") from None
+
+
+def photo_storage(env: Environ, *, var_dir: Path) -> dict[str, Any]:
+    """The storage clinical photos go to (settings.STORAGES["photos"]): the S3-compatible
+    bucket MESODESK_PHOTO_BUCKET names (its endpoint, region and key prefix from
+    MESODESK_PHOTO_ENDPOINT_URL, _REGION and _PREFIX; credentials from boto3's own chain),
+    else the folder media/photos of the data folder. Neither has a public URL."""
+    bucket = read_str(env, "MESODESK_PHOTO_BUCKET", "")
+    if not bucket:
+        return {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(var_dir / "media" / "photos"), "base_url": None},
+        }
+    endpoint = read_str(env, "MESODESK_PHOTO_ENDPOINT_URL", "")
+    if endpoint and _scheme("MESODESK_PHOTO_ENDPOINT_URL", endpoint) not in ("http", "https"):
+        raise SettingError("MESODESK_PHOTO_ENDPOINT_URL", "must be an http:// or https:// URL")
+    return {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": bucket,
+            "endpoint_url": endpoint or None,
+            "region_name": read_str(env, "MESODESK_PHOTO_REGION", "") or None,
+            "location": read_str(env, "MESODESK_PHOTO_PREFIX", "photos"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }

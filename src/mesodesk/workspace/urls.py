@@ -6,6 +6,7 @@ from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
 from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatterns
+from mesodesk.workspace.urls_photos import urlpatterns as photos_urlpatterns
 from mesodesk.workspace.urls_safety import urlpatterns as safety_urlpatterns
 
 app_name = "workspace"
@@ -16,4 +17,5 @@ urlpatterns = (
     + clinic_urlpatterns
     + inventory_urlpatterns
     + safety_urlpatterns
+    + photos_urlpatterns
 )
