@@ -27,6 +27,8 @@ def _seed_charting(records: int) -> tuple[Any, Any, Any, list[Any], list[Any]]:
     from mesodesk.charting.services import MapPoint
     from mesodesk.clinics.choices import Role
     from mesodesk.clinics.services import add_member, add_room, create_clinic
+    from mesodesk.consents.models import ConsentTemplate
+    from mesodesk.consents.services import Origin, Signature, ensure_templates, sign_consent
     from mesodesk.inventory.services import create_product, receive_lot
     from mesodesk.patients.services import register_patient
     from mesodesk.scheduling.models import Appointment
@@ -50,6 +52,17 @@ def _seed_charting(records: int) -> tuple[Any, Any, Any, list[Any], list[Any]]:
         register_patient(clinic=clinic, by=doctor, first_name="Pat", last_name=f"B{i}")
         for i in range(20)
     ]
+    # The consent gate: a record opens only for a patient who signed a treatment consent.
+    ensure_templates(clinic=clinic)
+    treatment = ConsentTemplate.objects.filter(clinic=clinic, purpose="treatment").first()
+    for patient in patients:
+        sign_consent(
+            clinic=clinic,
+            patient=patient,
+            template=treatment,  # type: ignore[arg-type]
+            signature=Signature(f"Pat {patient.last_name}"),
+            origin=Origin("tablet", doctor, None, "benchmark"),
+        )
     first = datetime.now(UTC) - timedelta(days=records)
     appointments = []
     for n in range(records):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import sys
@@ -9,6 +10,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+from django.utils import timezone
 
 MESODESK = Path(sys.executable).with_name("mesodesk")
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -62,3 +66,42 @@ def fetch(url: str, *, deadline: float) -> tuple[int, str]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
+
+
+def give_consents(patient: Any, *, lipolysis: bool = True, photography: str = "") -> None:
+    """Signed treatment consents for every technique (and injection lipolysis), so the
+    consent gate lets the patient's sessions be booked, started and charted. Written
+    directly, with a stand-in PDF: the consents tests render real ones."""
+    from mesodesk.consents.choices import Channel, Method, Purpose
+    from mesodesk.consents.models import ConsentTemplate, SignedConsent
+    from mesodesk.consents.services import ensure_templates
+
+    clinic = patient.clinic
+    ensure_templates(clinic=clinic)
+    purposes = [Purpose.TREATMENT] + ([Purpose.LIPOLYSIS] if lipolysis else [])
+    wanted = ConsentTemplate.objects.filter(clinic=clinic, version=1, purpose__in=purposes)
+    if photography:
+        wanted = wanted | ConsentTemplate.objects.filter(
+            clinic=clinic, version=1, purpose=Purpose.PHOTOGRAPHY, tier=photography
+        )
+    data = b"%PDF-1.7 stand-in for tests\n"
+    SignedConsent.objects.bulk_create(
+        SignedConsent(
+            clinic=clinic,
+            patient=patient,
+            template=template,
+            purpose=template.purpose,
+            technique=template.technique,
+            tier=template.tier,
+            template_version=template.version,
+            title=template.title,
+            text=template.text,
+            signer_name=f"{patient.first_name} {patient.last_name}",
+            method=Method.TYPED,
+            channel=Channel.PORTAL,
+            signed_at=timezone.now(),
+            pdf=data,
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+        for template in wanted
+    )

@@ -20,6 +20,7 @@ from mesodesk.accounts.models import User
 from mesodesk.accounts.services import issue_api_token
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_device, add_room
+from mesodesk.consents.models import SignedConsent
 from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
@@ -33,6 +34,7 @@ from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import intake
+from tests.helpers import give_consents
 from tests.photos.files import png
 from tests.photos.fixtures import give_photo_consent
 from tests.portal.conftest import make_patient
@@ -57,6 +59,8 @@ STAFF_READS = {
     "workspace:photo_upload",
     "workspace:photo_compare",
     "workspace:photo_image",
+    "workspace:consent_collect",
+    "workspace:consent",
 }
 # API answers (GET) that carry patient data: each read is logged.
 API_READS = {
@@ -71,6 +75,7 @@ API_READS = {
     "api-v1:read_appointment",
     "api-v1:appointment_reminders",
     "api-v1:patient_reminders",
+    "api-v1:list_consents",
 }
 # A patient's own pages (portal, and the choices behind a message's link): their data,
 # kept out of caches; the calendar downloads are logged (DESIGN §11), the pages are not.
@@ -87,6 +92,9 @@ PATIENT_OWN = {
     "portal:preferences",
     "portal:delete",
     "messaging:preferences",
+    "portal:consents",
+    "portal:consent_sign",
+    "portal:consent_pdf",
 }
 # Routes that show no patient data, or only take a POST and redirect.
 NO_PATIENT_DATA = {
@@ -126,6 +134,7 @@ NO_PATIENT_DATA = {
     "portal:signup",
     "portal:deleted",
     "messaging:report",
+    "api-v1:list_templates",  # the clinic's consent texts
 }
 # Pages whose reads are logged and tested in their own modules.
 READS_TESTED_ELSEWHERE = {
@@ -151,6 +160,11 @@ READS_TESTED_ELSEWHERE = {
     # Photos are clinical (the walk's API token is the front desk's): tests/api/test_photos.py.
     "api-v1:list_photos",
     "api-v1:read_photo_image",
+    # A consent's PDF (a download event) and the tablet screen: tests/consents/.
+    "workspace:consent_pdf",
+    "workspace:consent_tablet",
+    "api-v1:read_consent",
+    "api-v1:consent_pdf",
 }
 POST_ONLY = {
     "api-v1:create_event",
@@ -208,6 +222,14 @@ POST_ONLY = {
     "api-v1:reschedule",
     "api-v1:cancel",
     "api-v1:book_series",
+    "workspace:consent_hand_over",
+    "workspace:consent_return",
+    "workspace:consent_verify",
+    "workspace:consent_withdraw",
+    "portal:consent_withdraw",
+    "api-v1:sign_consent",
+    "api-v1:verify_consent",
+    "api-v1:withdraw_consent",
 }
 
 
@@ -243,6 +265,7 @@ class World:
     appointment: Appointment
     reminder: Reminder
     report: SideEffectReport
+    consent: SignedConsent
     feed_token: str
     prefs_token: str
     photo: Photo
@@ -274,6 +297,8 @@ class World:
             "workspace:photo_upload": (f"{c}/patients/{p}/photos/new/", self.patient),
             "workspace:photo_compare": (f"{c}/patients/{p}/photos/compare/", self.patient),
             "workspace:photo_image": (f"{c}/photos/{self.photo.pk}/image/", self.patient),
+            "workspace:consent_collect": (f"{c}/patients/{p}/consents/", self.patient),
+            "workspace:consent": (f"{c}/consents/{self.consent.pk}/", self.patient),
             "messaging:outbox preview": (
                 f"/reminders/lindenhof/outbox/?show={self.reminder.pk}",
                 self.patient,
@@ -299,6 +324,7 @@ class World:
             "api-v1:read_appointment": (appointment, self.patient),
             "api-v1:appointment_reminders": (f"{appointment}/reminders", self.patient),
             "api-v1:patient_reminders": (f"{c}/patients/{p}/reminders", self.patient),
+            "api-v1:list_consents": (f"{c}/patients/{p}/consents", self.patient),
         }
 
     def patient_urls(self) -> dict[str, str]:
@@ -317,6 +343,9 @@ class World:
             "portal:preferences": f"{c}/preferences/",
             "portal:delete": f"{c}/delete/",
             "messaging:preferences": f"/reminders/p/{self.prefs_token}/",
+            "portal:consents": f"{c}/consents/",
+            "portal:consent_sign": f"{c}/consents/sign/{self.consent.template_id}/",
+            "portal:consent_pdf": f"{c}/consents/{self.consent.pk}/pdf/",
         }
 
 
@@ -326,6 +355,7 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
     needles = add_device(clinic=clinic, name="Needles", device_type="manual_needle_kit")
     patient = make_patient(clinic, "lena@example.test", "Lena")
     record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
+    give_consents(patient, photography="clinical")
     today = timezone.now().astimezone(BERLIN).date()
     monday = today + timedelta(days=14 + (7 - today.weekday()))
     plan = create_plan(
@@ -384,6 +414,7 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         appointment=appointment,
         reminder=reminder,
         report=report,
+        consent=SignedConsent.objects.filter(patient=patient).first(),  # type: ignore[misc]
         feed_token=feed.token,
         prefs_token=prefs.token,
         photo=photo,

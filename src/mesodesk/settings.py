@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "mesodesk.inventory",
     "mesodesk.charting",
     "mesodesk.photos",
+    "mesodesk.consents",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",
@@ -109,6 +110,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # After the messages middleware, so that it can say why it signed someone out.
     "mesodesk.accounts.middleware.IdleTimeoutMiddleware",
+    # A session handed to a patient on the tablet shows only the consent (consents app).
+    "mesodesk.consents.middleware.TabletLockMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]

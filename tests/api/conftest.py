@@ -25,8 +25,8 @@ from mesodesk.safety.services import record_adverse_event, report_side_effect
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
+from tests.helpers import give_consents
 from tests.photos.files import png
-from tests.photos.fixtures import give_photo_consent
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
@@ -154,6 +154,7 @@ def lindenhof_ids(
     screening = patient.screenings.order_by("-id").first()
     assert screening is not None
     product = lot.product
+    give_consents(patient, photography="clinical")
     given = nappage(clinic, record, pedro, lot)
     report = report_side_effect(
         clinic=clinic,
@@ -176,7 +177,6 @@ def lindenhof_ids(
         session_record=record,
         administrations=[given],
     )
-    give_photo_consent(patient, pedro)
     return {
         "patient_id": patient.pk,
         "screening_id": screening.pk,
@@ -197,4 +197,5 @@ def lindenhof_ids(
             view="frontal",
             kind="before",
         ).pk,
+        "consent_id": patient.signed_consents.order_by("id").values_list("pk", flat=True)[0],
     }

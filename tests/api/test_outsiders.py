@@ -64,6 +64,8 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         "/side-effect-reports/{report_id}/triage": event,
         "/adverse-events/{event_id}/follow-ups": {"note": "Called: better."},
         "/side-effect-reports/{report_id}/close": {"call": "expected", "note": "Usual."},
+        "/patients/{patient_id}/consents": {"template_id": 1, "signer_name": "Lena Berg"},
+        "/consents/{consent_id}/withdraw": {"reason": "Asked to."},
     }
 
 
@@ -102,6 +104,7 @@ def test_the_walk_covers_every_kind_of_object() -> None:
         "event_id",
         "report_id",
         "photo_id",
+        "consent_id",
     }
 
 
@@ -144,6 +147,8 @@ CLINICAL_ONLY = {
     "/api/v1/clinics/{clinic}/adverse-events/{event_id}",
     "/api/v1/clinics/{clinic}/patients/{patient_id}/photos",
     "/api/v1/clinics/{clinic}/photos/{photo_id}/image",
+    "/api/v1/clinics/{clinic}/consents/{consent_id}",
+    "/api/v1/clinics/{clinic}/consents/{consent_id}/pdf",
 }
 
 

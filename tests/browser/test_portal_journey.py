@@ -72,6 +72,15 @@ def test_a_new_patient_signs_up_books_a_session_and_is_told_to_stop_both_a_week_
     check_page(page, "portal-outcome")
 
     page.get_by_role("link", name="Book a session").click()
+    # The consent gate: a session needs the signed treatment consent first.
+    expect(page.get_by_text("A session needs your signed consent first")).to_be_visible()
+    page.get_by_role("link", name="read and sign it").click()
+    page.get_by_role("link", name="Consent to mesotherapy by hand with a fine needle").click()
+    page.get_by_label("Full name of the person signing").fill("Nora Example")
+    page.get_by_label("I have read this consent and I agree to it").check()
+    page.get_by_role("button", name="Sign the consent").click()
+    expect(page.get_by_text("The PDF is under Documents.")).to_be_visible()
+    page.goto("/portal/lindenhof/book/?kind=session")
     expect(page.get_by_text("the earliest date we can treat you is")).to_be_visible()
     check_page(page, "portal-book")
     page.get_by_role("button", name="Book this time").click()

@@ -13,9 +13,19 @@ from mesodesk.patients.services import record_intake
 from tests.patients.fixtures import answers
 
 
-@pytest.mark.parametrize("model", ["patient", "intakeversion", "screeningresult", "consent"])
+@pytest.mark.parametrize(
+    "model",
+    [
+        "patients_patient",
+        "patients_intakeversion",
+        "patients_screeningresult",
+        "consents_signedconsent",
+        "consents_consentwithdrawal",
+        "consents_consenttemplate",
+    ],
+)
 def test_patient_data_cannot_be_added_in_the_admin(admin_client: Client, model: str) -> None:
-    assert admin_client.get(reverse(f"admin:patients_{model}_add")).status_code == 403
+    assert admin_client.get(reverse(f"admin:{model}_add")).status_code == 403
 
 
 def test_a_patient_is_shown_without_a_save_button(

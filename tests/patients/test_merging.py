@@ -17,11 +17,12 @@ from mesodesk.messaging.models import Reminder
 from mesodesk.patients import selectors
 from mesodesk.patients.merging import merge_patients
 from mesodesk.patients.models import IntakeVersion, Patient, PatientMerge, ScreeningResult
-from mesodesk.patients.services import record_consent, record_intake, register_patient
+from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.services import create_plan
 from mesodesk.safety.models import SideEffectReport
 from mesodesk.scheduling.models import Appointment
+from tests.helpers import give_consents
 from tests.messaging.conftest import BERLIN, BookSession, book_session, next_weekday, room
 from tests.scheduling.conftest import intake
 
@@ -95,14 +96,8 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_lost(
     day = next_weekday(1)
     appointment = book_session(tom_again, day)
     plan = _plan(clinic, tom_again, pedro, datetime.combine(day, datetime.min.time(), BERLIN))
-    consent = record_consent(
-        clinic=clinic,
-        patient=tom_again,
-        by=fiona,
-        kind="treatment",
-        text_version="v1",
-        signed_name="Tom Baker",
-    )
+    give_consents(tom_again, lipolysis=False)
+    consent = tom_again.signed_consents.first()
     # Written directly: the service wants a session held before the report's date, and
     # what matters here is only that the row moves with the patient.
     report = SideEffectReport.objects.create(

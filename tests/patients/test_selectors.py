@@ -28,12 +28,12 @@ from mesodesk.patients.selectors import (
     patient_list,
 )
 from mesodesk.patients.services import (
-    record_consent,
     record_intake,
     register_patient,
     sign_off_screening,
 )
 from mesodesk.planning.services import create_plan
+from tests.helpers import give_consents
 from tests.patients.fixtures import ON_WARFARIN, answers
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -118,14 +118,7 @@ def test_intake_changes_list_what_changed_in_questionnaire_order(
 def _fill_chart(clinic: Clinic, patient: Patient, by: User, pedro: User, versions: int) -> None:
     for n in range(versions):
         record_intake(clinic=clinic, patient=patient, by=by, answers=answers(fitzpatrick=1 + n % 6))
-        record_consent(
-            clinic=clinic,
-            patient=patient,
-            by=by,
-            kind="treatment",
-            text_version=f"v{n}",
-            signed_name="Maria Keller",
-        )
+        give_consents(patient, lipolysis=False)
     record_intake(clinic=clinic, patient=patient, by=by, answers=answers(**ON_WARFARIN))
     review = current_screening(clinic, patient)
     assert review is not None
@@ -161,12 +154,13 @@ def test_the_chart_takes_six_queries_however_much_is_in_it(
                 (s.protocol_version.version, s.signed_off_by and s.signed_off_by.email)
                 for s in chart.screenings
             ),
-            *(c.recorded_by.email for c in chart.consents),
+            *(c.signer_name for c in chart.consents),
             *(s.starts_at for p in chart.plans for s in p.sessions.all()),
         ]
     assert len(chart.intakes) == versions + 1
     assert len(chart.screenings) == versions + 2  # one per intake, one for the plan
-    assert len(shown) == (versions + 1) + (versions + 2) + versions + 3
+    # give_consents signs the treatment consent of each of the four techniques.
+    assert len(shown) == (versions + 1) + (versions + 2) + versions * 4 + 3
 
 
 def test_the_chart_shows_what_each_version_changed_and_the_sign_off(
@@ -186,7 +180,7 @@ def test_the_chart_shows_what_each_version_changed_and_the_sign_off(
     assert chart.current_screening is not None
     assert chart.current_screening.verdict == "review"
     assert chart.current_screening.signed_off_by == pedro
-    assert [c.text_version for c in chart.consents] == ["v0", "v1"]
+    assert len(chart.consents) == 8 and {c.purpose for c in chart.consents} == {"treatment"}
 
 
 def test_the_current_screening_is_the_latest(clinic: Clinic, maria: Patient, fiona: User) -> None:

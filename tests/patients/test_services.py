@@ -13,14 +13,12 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import (
-    Consent,
     IntakeVersion,
     IntakeVersionImmutableError,
     Patient,
     ScreeningResult,
 )
 from mesodesk.patients.services import (
-    record_consent,
     record_intake,
     register_patient,
     rescreen_if_stale,
@@ -240,69 +238,11 @@ def test_the_database_refuses_a_sign_off_without_a_reason(
         )
 
 
-def test_it_records_a_consent_by_kind_and_text_version(
-    clinic: Clinic, maria: Patient, fiona: User
-) -> None:
-    consent = record_consent(
-        clinic=clinic,
-        patient=maria,
-        by=fiona,
-        kind="photography",
-        text_version="2026-02",
-        signed_name="Maria Keller",
-    )
-    assert (consent.kind, consent.text_version, consent.recorded_by) == (
-        "photography",
-        "2026-02",
-        fiona,
-    )
-    assert consent.history.get().history_user == fiona
-
-
-@pytest.mark.parametrize(
-    ("kind", "text_version", "signed_name", "field"),
-    [
-        ("tattoo", "1", "Maria", "kind"),
-        ("treatment", " ", "Maria", "text_version"),
-        ("treatment", "1", "", "signed_name"),
-    ],
-)
-def test_it_refuses_an_incomplete_consent(
-    clinic: Clinic,
-    maria: Patient,
-    fiona: User,
-    kind: str,
-    text_version: str,
-    signed_name: str,
-    field: str,
-) -> None:
-    with pytest.raises(ValidationError) as error:
-        record_consent(
-            clinic=clinic,
-            patient=maria,
-            by=fiona,
-            kind=kind,
-            text_version=text_version,
-            signed_name=signed_name,
-        )
-    assert field in error.value.message_dict
-    assert not Consent.objects.exists()
-
-
-def test_another_clinics_patient_gets_no_intake_or_consent(
+def test_another_clinics_patient_gets_no_intake(
     clinic: Clinic, harbour_patient: Patient, fiona: User
 ) -> None:
     with pytest.raises(Patient.DoesNotExist):
         record_intake(clinic=clinic, patient=harbour_patient, by=fiona, answers=answers())
-    with pytest.raises(Patient.DoesNotExist):
-        record_consent(
-            clinic=clinic,
-            patient=harbour_patient,
-            by=fiona,
-            kind="treatment",
-            text_version="1",
-            signed_name="Olive Hart",
-        )
     assert not IntakeVersion.objects.exists()
 
 

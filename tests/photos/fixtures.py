@@ -12,6 +12,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.patients.models import Patient
 from mesodesk.photos.models import Photo
 from mesodesk.photos.services import take_photo
+from tests.helpers import give_consents
 from tests.photos import files
 
 TakePhoto = Callable[..., Photo]
@@ -19,10 +20,12 @@ TakePhoto = Callable[..., Photo]
 
 def give_photo_consent(patient: Patient, by: User) -> None:
     """The patient's photography consent for the clinical record, which every photo needs
-    (photos.services._consent_refusal). The consents app is another branch's: until it
-    is merged there is nothing to sign, and nothing is refused."""
-    # wired at merge: sign the patient's photography consent of the "clinical" tier with
-    # the consents app's test helper or service, collected by `by`.
+    (photos.services._consent_refusal), with the treatment consents beside it (written
+    directly, as tests.helpers.give_consents writes them)."""
+    from mesodesk.consents.gate import photography_allows
+
+    if not photography_allows(patient=patient, tier="clinical"):
+        give_consents(patient, photography="clinical")
 
 
 @pytest.fixture

@@ -93,3 +93,16 @@ def test_over_50_megapixels_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_heic_brand_is_recognised_and_a_lookalike_is_not() -> None:
     assert sniff(files.heic_with_gps()) == "heic"
     assert sniff(b"\x00\x00\x00\x18ftypavif\x00\x00\x00\x00mif1avif") is None
+
+
+def test_a_truncated_file_is_refused_after_the_consent_pdfs_loaded_weasyprint() -> None:
+    """Importing WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES for the whole process; a
+    cut photo must still be refused in a worker that has rendered a consent."""
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = True  # as weasyprint.images leaves it
+    try:
+        assert refusal(files.truncated_jpeg()) == "unreadable"
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = False

@@ -141,11 +141,9 @@ def test_the_consent_refusal_path_refuses_on_the_service_the_page_and_the_api(
     assert_refused_without_consent(clinic, pedro)
 
 
-@pytest.mark.skip(reason="needs consents app, wired at merge")
 def test_without_a_photography_consent_no_photo_is_taken(clinic: Clinic, pedro: User) -> None:
-    # At merge: a new patient has no photography consent of the "clinical" tier, so
-    # consents.gate.photography_allows(patient=patient, tier="clinical") is False and
-    # services._consent_refusal(patient) returns the sentence saying so.
+    # A new patient has no photography consent of the "clinical" tier:
+    # consents.gate.photography_allows is False, and the photo is refused.
     assert_refused_without_consent(clinic, pedro)
 
 

@@ -15,6 +15,7 @@ from mesodesk.clinics.services import add_room
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake, register_patient
 from tests.api.conftest import intake
+from tests.helpers import give_consents
 
 PASSWORD = "correct horse battery"
 
@@ -49,8 +50,9 @@ def room(clinic: Clinic) -> Room:
 
 @pytest.fixture
 def screened(paula: Patient, clinic: Clinic) -> Patient:
-    """Paula with a healthy intake: she may book a session."""
+    """Paula with a healthy intake and signed treatment consents: she may book a session."""
     record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=intake())
+    give_consents(paula)
     return paula
 
 

@@ -14,6 +14,7 @@ from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
+from tests.helpers import give_consents
 from tests.portal.conftest import intake, url
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -69,6 +70,7 @@ def test_a_screened_patient_books_a_session_no_sooner_than_their_preparation_all
         by=paula.portal_user,
         answers=intake(medications=[{"name": "Advil", "prescribed": False}]),
     )
+    give_consents(paula)
     page = paula_client.get(url("book", clinic), {"kind": "session"}).text
     assert "the earliest date we can treat you is" in page
     slot = _slot(paula_client, clinic, "session")
@@ -87,6 +89,7 @@ def test_a_session_too_soon_is_refused_with_the_earliest_date(
         by=paula.portal_user,
         answers=intake(medications=[{"name": "Advil", "prescribed": False}]),
     )
+    give_consents(paula)
     soon = timezone.now().astimezone(BERLIN).date() + timedelta(days=2)
     while soon.weekday() >= 5:
         soon += timedelta(days=1)
@@ -165,3 +168,18 @@ def test_a_past_appointment_cannot_be_cancelled_from_the_portal(
     appointment.refresh_from_db()
     assert appointment.status == "booked"
     assert "can no longer be cancelled here" in paula_client.get(response["Location"]).text
+
+
+def test_a_session_needs_the_signed_consent_first(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    record_intake(clinic=clinic, patient=paula, by=paula.portal_user, answers=intake())
+    page = paula_client.get(url("book", clinic), {"kind": "session"}).text
+    assert "A session needs your signed consent first" in page
+    assert url("consents", clinic) in page
+    assert 'value="session" disabled' in page
+    give_consents(paula)
+    assert (
+        "A session needs your signed consent first"
+        not in paula_client.get(url("book", clinic), {"kind": "session"}).text
+    )

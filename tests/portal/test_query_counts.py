@@ -11,7 +11,8 @@ from tests.portal.conftest import url
 from tests.query_counts import assert_statements, statements
 
 # The session and the user, the clinic and the patient, then the page's own reads.
-PORTAL_BOOKING = 17
+# The consent gate reads the active plan and the signed consents (two).
+PORTAL_BOOKING = 19
 
 
 def test_the_booking_page(

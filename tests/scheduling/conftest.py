@@ -25,6 +25,7 @@ from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
+from tests.helpers import give_consents
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -90,9 +91,14 @@ def harbour_room(other_clinic: Clinic) -> Room:
     return add_room(clinic=other_clinic, name="Room 1")
 
 
-def make_patient(clinic: Clinic, by: User, last_name: str, **answers: Any) -> Patient:
+def make_patient(
+    clinic: Clinic, by: User, last_name: str, *, consents: bool = True, **answers: Any
+) -> Patient:
+    """A patient with an intake and (unless `consents=False`) signed treatment consents."""
     patient = register_patient(clinic=clinic, by=by, first_name="Pat", last_name=last_name)
     record_intake(clinic=clinic, patient=patient, by=by, answers=intake(**answers))
+    if consents:
+        give_consents(patient)
     return patient
 
 

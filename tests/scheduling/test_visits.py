@@ -23,6 +23,7 @@ from mesodesk.scheduling import visits
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus, VisitStage
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_series
+from tests.helpers import give_consents
 from tests.scheduling.conftest import intake
 
 At = Callable[..., datetime]
@@ -280,6 +281,7 @@ def emailed(clinic: Clinic, fiona: User) -> Patient:
         clinic=clinic, by=fiona, first_name="Eva", last_name="Mail", email="eva@example.test"
     )
     record_intake(clinic=clinic, patient=patient, by=fiona, answers=intake())
+    give_consents(patient)
     return patient
 
 

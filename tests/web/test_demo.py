@@ -54,10 +54,10 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
             "memberships": 3,
             "protocol versions": 1,
             # Anna's stock (2 products, 5 lots) and the lot the safety page flags
-            # (demo_safety: 2 products, 2 lots, 20 sessions of four patients).
+            # (demo_safety: 2 products, 2 lots, 21 sessions of three patients).
             "products": 4,
             "lots": 7,
-            "session records": 3 + 20,
+            "session records": 3 + 21,
             "injection points": 3 * (24 + 10),
         }
     )

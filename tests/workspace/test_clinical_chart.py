@@ -16,11 +16,12 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_device, add_room
 from mesodesk.patients.models import Patient
 from mesodesk.patients.selectors import current_screening
-from mesodesk.patients.services import record_consent, record_intake, register_patient
+from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.services import book_series
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import intake
+from tests.helpers import give_consents
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -161,14 +162,7 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
         first_session=datetime.combine(_monday(), time(10), BERLIN),
     )
     book_series(clinic=clinic, plan=plan, by=fiona, practitioner=pedro, room=room, device=needles)
-    record_consent(
-        clinic=clinic,
-        patient=maria,
-        by=fiona,
-        kind="treatment",
-        text_version="v1",
-        signed_name="MK",
-    )
+    give_consents(maria, lipolysis=False)
     desk = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
     # The front desk sees the series, not what it treats, nor the timeline built from the
     # intake (clinics.reading); practitioners see both.
@@ -186,5 +180,5 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
     # before, don't restart after).
     assert page.count("No source names turmeric (curcumin): the clinic's addition.") == 3
     assert "Reschedule or cancel" in page
-    assert "version v1" in page
+    assert "Consent to mesotherapy by hand with a fine needle" in page
     assert "Reminders" in page

@@ -30,9 +30,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 TODAY = 8  # with the access event of the day's patients
 WEEK = 8  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient and lists the session
-# records and the adverse events (one query each; an event's follow-ups and suspects are
-# one more each, whatever their number).
-CHART = 20
+# records, the adverse events (one query each; an event's follow-ups and suspects are one
+# more each, whatever their number), and asks the consent gate (one query).
+CHART = 21
 SLOT_SEARCH = 19  # with the access event of the booking page
 
 

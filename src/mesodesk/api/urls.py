@@ -10,6 +10,7 @@ from ninja.parser import Parser
 
 from mesodesk.api import (
     charting,
+    consents,
     errors,
     inventory,
     patients,
@@ -66,5 +67,6 @@ for router in (
     inventory.router,
     safety.router,
     photos.router,
+    consents.router,
 ):
     api.add_router("", router)

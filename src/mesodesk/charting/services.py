@@ -31,6 +31,7 @@ from mesodesk.charting.models import Addendum, Administration, InjectionPoint, S
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device
 from mesodesk.clinics.selectors import membership
+from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.charting import PointFigures, check_administration, check_numbing
 from mesodesk.core.inputs import InputError
 from mesodesk.core.library import load_library
@@ -110,6 +111,11 @@ def open_record(
         raise _refusal("appointment", "This session has its record already.", "exists")
     plan = locked.planned_session.plan if locked.planned_session is not None else None
     plan = plan or active_plan(clinic, locked.patient)
+    missing = treatment_consent_missing(patient=locked.patient, plan=plan)
+    if missing is not None:
+        raise _refusal(
+            "appointment", f"The session cannot be charted: {missing}", "consent_missing"
+        )
     last = selectors.last_record(clinic, locked.patient)
     if start_from is None:
         start_from = Prefill.PLAN if plan is not None else Prefill.LAST_RECORD

@@ -21,7 +21,7 @@ import warnings
 from dataclasses import dataclass
 
 import pillow_heif
-from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
 
@@ -149,6 +149,10 @@ def clean_image(data: bytes) -> CleanImage:
         raise ImageRefused(
             "not_an_image", "This file is not a JPEG, PNG or HEIC photo, whatever its name."
         )
+    # A truncated file is refused, never padded with grey: WeasyPrint (the consent PDFs)
+    # sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True when it is imported, which
+    # would let a cut photo through. Nothing here wants it True, so it is put back first.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     image = _open(data, kind)
     _check_pixels(image)
     try:

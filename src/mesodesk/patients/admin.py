@@ -7,7 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from mesodesk.admin_mixins import ViewOnlyAdmin
 from mesodesk.audit.admin import AccessLoggedAdmin
-from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
+from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 
 
 class ReadOnlyAdmin(ViewOnlyAdmin, AccessLoggedAdmin, SimpleHistoryAdmin):
@@ -35,10 +35,3 @@ class ScreeningResultAdmin(ReadOnlyAdmin):
     list_display = ("patient", "verdict", "clinic", "computed_at", "signed_off_by")
     list_filter = ("clinic", "verdict")
     list_select_related = ("clinic", "patient", "signed_off_by")
-
-
-@admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
-    list_display = ("patient", "kind", "text_version", "clinic", "signed_at")
-    list_filter = ("clinic", "kind")
-    list_select_related = ("clinic", "patient")

@@ -27,14 +27,6 @@ class Verdict(models.TextChoices):
     INELIGIBLE = "ineligible", "Ineligible"
 
 
-class ConsentKind(models.TextChoices):
-    """What a patient consented to."""
-
-    TREATMENT = "treatment", "Treatment"
-    PHOTOGRAPHY = "photography", "Photography"
-    MARKETING = "marketing", "Marketing"
-
-
 class IntakeSource(models.TextChoices):
     """Where the answers of an intake version came from."""
 

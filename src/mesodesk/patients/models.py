@@ -10,7 +10,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
-from mesodesk.patients.choices import Channel, ConsentKind, IntakeSource, Sex, Verdict
+from mesodesk.patients.choices import Channel, IntakeSource, Sex, Verdict
 from mesodesk.protocols.models import ProtocolVersion
 
 
@@ -208,38 +208,6 @@ class ScreeningResult(models.Model):
     @property
     def signed_off(self) -> bool:
         return self.signed_off_at is not None
-
-
-class Consent(models.Model):
-    """A patient's signed consent to one kind of use, with the text version they signed."""
-
-    clinic = models.ForeignKey(
-        Clinic, on_delete=models.PROTECT, related_name="consents", db_index=False
-    )
-    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
-    kind = models.CharField(max_length=20, choices=ConsentKind.choices)
-    text_version = models.CharField(max_length=50)
-    signed_name = models.CharField(max_length=200)
-    signed_at = models.DateTimeField(default=timezone.now)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ("signed_at", "id")
-        indexes = [
-            models.Index(fields=("clinic", "patient", "kind"), name="patients_consent_by_kind"),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(kind__in=ConsentKind.values), name="patients_consent_kind_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} consent of {self.patient} ({self.text_version})"
 
 
 class PatientMerge(models.Model):

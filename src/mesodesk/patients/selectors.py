@@ -18,11 +18,12 @@ from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.clinics.reading import Part, may_read
+from mesodesk.consents.models import SignedConsent
+from mesodesk.consents.selectors import signed_consents
 from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import (
-    Consent,
     IntakeVersion,
     Patient,
     PatientMerge,
@@ -50,7 +51,7 @@ class Chart:
     # The changes each version brought, keyed by its number (version 1 has none).
     changes: dict[int, list[Change]]
     screenings: list[ScreeningResult]
-    consents: list[Consent]
+    consents: list[SignedConsent]
     plans: list[TreatmentPlan] = field(default_factory=list)
 
     @property
@@ -222,20 +223,6 @@ def current_screening(clinic: Clinic, patient: Patient) -> ScreeningResult | Non
     return _screenings(clinic).filter(patient=patient).order_by("-computed_at", "-id").first()
 
 
-def consents(clinic: Clinic, patient: Patient) -> QuerySet[Consent]:
-    """The patient's consents, oldest first."""
-    return (
-        Consent.objects.filter(clinic=clinic, patient=patient)
-        .select_related("recorded_by")
-        .order_by("signed_at", "id")
-    )
-
-
-def has_consent(clinic: Clinic, patient: Patient, kind: str) -> bool:
-    """Whether the patient has signed a consent of this kind."""
-    return Consent.objects.filter(clinic=clinic, patient=patient, kind=kind).exists()
-
-
 def withheld(screening: ScreeningResult, member: Membership | None) -> ScreeningResult:
     """The screening as `member` may read it (clinics.reading): without its findings and
     sign-off reason for a member who reads verdicts only. Changed in memory, never saved."""
@@ -271,7 +258,7 @@ def patient_chart(clinic: Clinic, patient_id: int, member: Membership | None = N
         intakes=intakes,
         changes=changes,
         screenings=[withheld(s, member) for s in screenings(clinic, patient)],
-        consents=list(consents(clinic, patient)),
+        consents=list(signed_consents(clinic, patient)),
         plans=plans,
     )
 

@@ -22,7 +22,7 @@ from mesodesk.core.screening import screen
 from mesodesk.messaging.services import refresh_patient_reminders
 from mesodesk.patients import selectors
 from mesodesk.patients.choices import STAFF_SOURCES, Channel, IntakeSource, Sex, Verdict
-from mesodesk.patients.models import Consent, IntakeVersion, Patient, ScreeningResult
+from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import active_plan, core_plan
 from mesodesk.protocols.selectors import engine_overrides, protocol_version_of
@@ -327,30 +327,3 @@ def sign_off_screening(
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     locked.save(update_fields=["signed_off_by", "signed_off_at", "sign_off_reason"])
     return locked
-
-
-@transaction.atomic
-def record_consent(
-    *,
-    clinic: Clinic,
-    patient: Patient,
-    by: User,
-    kind: str,
-    text_version: str,
-    signed_name: str,
-) -> Consent:
-    """Records that the patient signed one version of a consent text."""
-    _check_patient(clinic, patient)
-    consent = Consent(
-        clinic=clinic,
-        patient=patient,
-        kind=kind,
-        text_version=text_version.strip(),
-        signed_name=signed_name.strip(),
-        signed_at=timezone.now(),
-        recorded_by=by,
-    )
-    consent.full_clean()
-    consent._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    consent.save()
-    return consent

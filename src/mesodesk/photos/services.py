@@ -20,6 +20,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
+from mesodesk.consents.gate import photography_allows
 from mesodesk.core.images import ImageRefused, clean_image
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
@@ -42,16 +43,19 @@ def _consent_refusal(patient: Patient) -> str | None:
     Photos need a photography consent of the "clinical" tier (the clinical record only;
     "teaching" and "publication" are wider tiers the patient may also give).
     """
-    # wired at merge: consents.gate.photography_allows(patient=..., tier="clinical")
-    return None
+    if photography_allows(patient=patient, tier="clinical"):
+        return None
+    return (
+        f"{patient.first_name} {patient.last_name} has not given a photography consent"
+        " for the clinical record."
+    )
 
 
 def consent_url(clinic: Clinic, patient: Patient) -> str:
-    """Where staff collect the missing photography consent (the consents app's page, once
-    it exists; until then the chart's consent section)."""
-    return (
-        reverse("workspace:patient", kwargs={"clinic_slug": clinic.slug, "patient_id": patient.pk})
-        + "#consents"
+    """Where staff collect the missing photography consent: the consents app's page,
+    where a practitioner hands the tablet to the patient."""
+    return reverse(
+        "workspace:consent_collect", kwargs={"clinic_slug": clinic.slug, "patient_id": patient.pk}
     )
 
 

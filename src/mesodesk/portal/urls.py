@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from mesodesk.consents.urls_portal import urlpatterns as consents_urlpatterns
 from mesodesk.portal import views, views_care
 
 app_name = "portal"
@@ -30,4 +31,5 @@ urlpatterns = [
     path("<slug:clinic_slug>/preferences/", views_care.preferences, name="preferences"),
     path("<slug:clinic_slug>/delete/", views_care.delete, name="delete"),
     path("<slug:clinic_slug>/deleted/", views_care.deleted, name="deleted"),
+    *consents_urlpatterns,
 ]

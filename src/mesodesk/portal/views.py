@@ -21,9 +21,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
+from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.bounds import check_date, check_id
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
+from mesodesk.planning.selectors import active_plan
 from mesodesk.portal import selectors, services
 from mesodesk.portal.access import PatientRequest, not_a_patient, patient_view, portal_clinic
 from mesodesk.portal.forms import CancelForm, SignupForm
@@ -261,6 +263,11 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     and booking one; the patient's upcoming appointments with a way to cancel."""
     clinic, patient = request.clinic, request.patient
     may_book, why_not = patients.may_book_session(clinic, patient)
+    # The consent gate: a session needs a signed treatment consent for the plan, which the
+    # patient can sign here first (consents.gate).
+    consent_missing = treatment_consent_missing(patient=patient, plan=active_plan(clinic, patient))
+    if consent_missing is not None and may_book:
+        may_book, why_not = False, consent_missing
     source = request.POST if request.method == "POST" else request.GET
     kind = _kind(source.get("kind"), may_book)
     error = ""
@@ -317,6 +324,7 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             "may_book_session": may_book,
             "why_not": why_not,
             "has_screening": patients.current_screening(clinic, patient) is not None,
+            "consent_missing": consent_missing,
             "slots": offered,
             "from": start,
             "error": error,

@@ -35,6 +35,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
+from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.library import load_library
 from mesodesk.messaging.services import refresh_reminders
 from mesodesk.patients import selectors as patients
@@ -182,8 +183,18 @@ def _start(*, clinic: Clinic, appointment: Appointment, by: User) -> Appointment
         raise refusal("appointment", "The treatment has started already.", "started")
     if locked.kind == AppointmentKind.SESSION:
         _check_screening(clinic, locked)
+        _check_consent(clinic, locked)
     locked.started_at, locked.started_by = timezone.now(), by
     return _save(locked, by, ["started_at", "started_by"])
+
+
+def _check_consent(clinic: Clinic, appointment: Appointment) -> None:
+    """Refuses a session that no valid treatment consent covers (consents.gate)."""
+    missing = treatment_consent_missing(
+        patient=appointment.patient, plan=_plan_of(clinic, appointment)
+    )
+    if missing is not None:
+        raise refusal("patient", f"The session cannot start: {missing}", "consent_missing")
 
 
 def _check_screening(clinic: Clinic, appointment: Appointment) -> None:

@@ -22,6 +22,7 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic, update_clinic_settings
+from mesodesk.web.demo_consents import seed_consents
 from mesodesk.web.demo_photos import seed_photos
 from mesodesk.web.demo_records import seed_records, seed_today
 from mesodesk.web.demo_safety import seed_safety
@@ -121,6 +122,7 @@ def seed_demo() -> Clinic:
         staff[login.role] = user
     seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     seed_today(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
+    seed_consents(clinic=clinic, practitioner=staff[Role.PRACTITIONER])
     seed_sessions(
         clinic=clinic,
         practitioner=staff[Role.PRACTITIONER],

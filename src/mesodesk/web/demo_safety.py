@@ -36,13 +36,14 @@ from mesodesk.scheduling.models import Appointment
 D = Decimal
 DOMAIN = "@patients.demo.mesodesk.test"
 # Whose sessions fill the months behind the signal, and how many each.
-OTHERS = ("clara", "jonas", "mara", "ida")
-SESSIONS_EACH = 5
+# (Not Clara: she has signed no consent yet, so the demo can show the consent gate.)
+OTHERS = ("jonas", "mara", "ida")
+SESSIONS_EACH = 7
 # How many of those sessions also gave the suspect lot, and who had an event after it:
 # (patient, event, grade, outcome).
 SUSPECT_SESSIONS = 6
 SUSPECT_EVENTS = (
-    ("clara", "nodules", 2, "recovering"),
+    ("ida", "nodules", 2, "recovering"),
     ("jonas", "abscess", 3, "resolved"),
     ("mara", "nodules", 1, "resolved"),
 )

@@ -2,6 +2,7 @@
 session records, clinic pages (protocol library, settings) and stock pages (products, lots,
 recalls) live in URL modules of their own."""
 
+from mesodesk.consents.urls_staff import urlpatterns as consents_urlpatterns
 from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
@@ -18,4 +19,5 @@ urlpatterns = (
     + inventory_urlpatterns
     + safety_urlpatterns
     + photos_urlpatterns
+    + consents_urlpatterns
 )

@@ -18,6 +18,7 @@ from mesodesk.core.library.loader import Parsed, read_files
 from mesodesk.core.library.model import (
     AdverseEventTerm,
     Allergen,
+    ConsentText,
     Contraindication,
     DeviceModel,
     DeviceType,
@@ -102,6 +103,7 @@ class Library:
     scales: Mapping[str, Scale]
     facts: tuple[Fact, ...]
     rejected: tuple[Rejected, ...]
+    consent_texts: Mapping[str, ConsentText]
     substance_words: Vocabulary
     allergy_words: Vocabulary  # names -> ingredient codes (through allergens too)
     procedure_words: Vocabulary
@@ -197,6 +199,7 @@ def _build(parsed: Parsed) -> Library:
         scales=_by_code(parsed.scales),
         facts=tuple(parsed.facts),
         rejected=tuple(parsed.rejected),
+        consent_texts=_by_code(parsed.consent_texts),
         substance_words=_substance_words(parsed),
         allergy_words=allergy_index,
         procedure_words=Vocabulary.build(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Set
 from datetime import timedelta
+from typing import Any
 
 from mesodesk.core.library.entries import Problem
 from mesodesk.core.library.loader import Parsed
@@ -147,6 +148,7 @@ def check(parsed: Parsed) -> list[Problem]:
             report("schedule", schedule.code, "maintenance needs from <= until, both or neither")
     for fact in parsed.facts:
         cites("fact", fact.code, fact.sources, fact.conflict)
+    _check_consent_texts(parsed, techniques, report, cites)
     if parsed.session is not None:
         cites("session", "defaults", parsed.session.sources, parsed.session.conflict)
     if parsed.injection is not None:
@@ -226,3 +228,27 @@ def _check_synonyms(parsed: Parsed, problems: list[Problem]) -> None:
                         )
                     )
                 owner.setdefault(key, code)
+
+
+CONSENT_PURPOSES = frozenset({"treatment", "lipolysis", "photography", "marketing"})
+PHOTOGRAPHY_TIERS = ("clinical", "teaching", "publication")
+
+
+def _check_consent_texts(parsed: Parsed, techniques: set[str], report: Any, cites: Any) -> None:
+    """Consent texts: a known purpose; a treatment text names a technique term and a
+    photography text a tier; one text per (purpose, technique, tier); every text sourced."""
+    seen: set[tuple[str, str, str]] = set()
+    for text in parsed.consent_texts:
+        cites("consent_text", text.code, text.sources, None)
+        if text.purpose not in CONSENT_PURPOSES:
+            report("consent_text", text.code, f"unknown purpose {text.purpose!r}")
+        if (text.purpose == "treatment") != bool(text.technique):
+            report("consent_text", text.code, "a treatment text (and only one) names a technique")
+        if text.technique and text.technique not in techniques:
+            report("consent_text", text.code, f"unknown technique {text.technique!r}")
+        if (text.purpose == "photography") != (text.tier in PHOTOGRAPHY_TIERS):
+            report("consent_text", text.code, "a photography text (and only one) names a tier")
+        key = (text.purpose, text.technique, text.tier)
+        if key in seen:
+            report("consent_text", text.code, "a second text for the same purpose")
+        seen.add(key)

@@ -15,6 +15,7 @@ from mesodesk.core.library.model import (
     ADVERSE_EVENT_CATEGORIES,
     AdverseEventTerm,
     Allergen,
+    ConsentText,
     Contraindication,
     DeviceModel,
     DeviceType,
@@ -81,6 +82,7 @@ class Parsed:
     scales: list[Scale] = field(default_factory=list)
     facts: list[Fact] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    consent_texts: list[ConsentText] = field(default_factory=list)
     injection_techniques: list[InjectionTechnique] = field(default_factory=list)
     # where each entry was defined, for cross-check messages: (table, code) -> file
     origin: dict[tuple[str, str], str] = field(default_factory=dict)
@@ -374,6 +376,18 @@ def _fact(e: Entry) -> Fact:
     )
 
 
+def _consent_text(e: Entry) -> ConsentText:
+    return ConsentText(
+        code=e.text("code"),
+        purpose=e.text("purpose"),
+        title=e.text("title"),
+        text=e.text("text"),
+        sources=e.citations(),
+        technique=e.text("technique", required=False),
+        tier=e.text("tier", required=False),
+    )
+
+
 def _rejected(e: Entry) -> Rejected:
     return Rejected(
         code=e.text("code"), claim=e.text("claim"), why=e.text("why"), sources=e.citations()
@@ -416,6 +430,7 @@ PARSERS: dict[str, tuple[Callable[[Entry], Any], str]] = {
     "scale": (_scale, "scales"),
     "fact": (_fact, "facts"),
     "rejected": (_rejected, "rejected"),
+    "consent_text": (_consent_text, "consent_texts"),
     "injection_technique": (_injection_technique, "injection_techniques"),
 }
 

@@ -368,6 +368,22 @@ class Fact:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentText:
+    """The library's default wording of one consent (a clinic signs its own versions of it).
+
+    `purpose` is treatment (per `technique`, a technique term), lipolysis, photography (per
+    `tier`: clinical, teaching, publication) or marketing."""
+
+    code: str
+    purpose: str
+    title: str
+    text: str
+    sources: tuple[Citation, ...]
+    technique: str = ""
+    tier: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """A claim of a source deliberately never shown to patients, and why."""
 

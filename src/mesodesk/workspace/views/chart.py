@@ -16,6 +16,8 @@ from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.charting import selectors as charting
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.reading import Part, may_read
+from mesodesk.consents import gate as consent_gate
+from mesodesk.consents.services import COLLECTORS
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.library.model import Source
@@ -240,6 +242,10 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
             for w in (timeline.warnings if timeline else ())
         ],
         "consents": chart.consents,
+        "consent_missing": consent_gate.treatment_consent_missing(
+            patient=patient, plan=next((p["plan"] for p in plans if p["active"]), None)
+        ),
+        "may_collect_consents": request.membership.role in COLLECTORS,
         "reminders": list(messaging.patient_reminders(clinic, patient)[:100]),
         "findings": findings,
     }

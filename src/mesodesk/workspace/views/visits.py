@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from mesodesk.accounts.access import StaffRequest, staff_view
+from mesodesk.consents.refusals import collect_consent, consent_missing
 from mesodesk.scheduling import selectors, visits
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import LateCancelForm, add_service_errors
@@ -62,6 +63,8 @@ def step(request: StaffRequest, clinic_slug: str, appointment_id: int, step: str
         SERVICES[step](clinic=request.clinic, appointment=appointment, by=request.user)
     except ValidationError as error:
         messages.error(request, f"{_name(appointment)}: " + " ".join(error.messages))
+        if consent_missing(error):
+            return collect_consent(request, appointment)
     else:
         done = STEPS[step][2]
         messages.success(request, f"{done[0].upper()}{done[1:]} {_name(appointment)}.")

@@ -25,6 +25,7 @@ from mesodesk.charting.diagrams import diagram_for_area, drawing, spread
 from mesodesk.charting.errors import NeedsReason
 from mesodesk.charting.models import SessionRecord
 from mesodesk.charting.services import MapPoint
+from mesodesk.consents.refusals import collect_consent, consent_missing
 from mesodesk.core.library import load_library
 from mesodesk.inventory.errors import LotRefused
 from mesodesk.inventory.models import Lot
@@ -208,6 +209,8 @@ def open_record(request: StaffRequest, clinic_slug: str, appointment_id: int) ->
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
+        if consent_missing(error):
+            return collect_consent(request, appointment)
         return redirect(
             "workspace:appointment", clinic_slug=clinic_slug, appointment_id=appointment.pk
         )

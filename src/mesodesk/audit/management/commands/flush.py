@@ -5,6 +5,7 @@ tables with TRUNCATE, which fires no row trigger."""
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.core.management.commands import flush
@@ -21,12 +22,21 @@ class Command(flush.Command):
         if connection.vendor != "sqlite" or TABLE not in connection.introspection.table_names():
             super().handle(**options)
             return
+        # Signed consents refuse DELETE too (consents migration 0003): lifted the same way.
+        consents = importlib.import_module(
+            "mesodesk.consents.migrations.0003_signed_consents_locked"
+        )
         with connection.cursor() as cursor:
             for statement in drop_statements("sqlite"):
                 cursor.execute(statement)
+            for name, _ in consents.SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         try:
             super().handle(**options)
         finally:
             with connection.cursor() as cursor:
                 for statement in create_statements("sqlite"):
                     cursor.execute(statement)
+                if consents.SIGNED in connection.introspection.table_names():
+                    for _, statement in consents.SQLITE_TRIGGERS:
+                        cursor.execute(statement)
