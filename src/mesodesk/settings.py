@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "mesodesk.scheduling",
     "mesodesk.inventory",
     "mesodesk.charting",
+    "mesodesk.outcomes",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",
