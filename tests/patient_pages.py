@@ -48,6 +48,8 @@ STAFF_READS = {
     "workspace:book",
     "workspace:series",
     "workspace:appointment",
+    "workspace:session_scores",
+    "workspace:progress",
     "messaging:outbox",
 }
 # API answers (GET) that carry patient data: each read is logged.
@@ -78,6 +80,8 @@ PATIENT_OWN = {
     "portal:side_effect_sent",
     "portal:preferences",
     "portal:delete",
+    "portal:ratings",
+    "portal:rate",
     "messaging:preferences",
 }
 # Routes that show no patient data, or only take a POST and redirect.
@@ -104,6 +108,7 @@ NO_PATIENT_DATA = {
     "api-v1:read_barcode",
     "api-v1:read_lot",
     "api-v1:read_product",
+    "api-v1:list_scales",
     "workspace:library",
     "workspace:library_rule",
     "workspace:settings",
@@ -128,9 +133,15 @@ READS_TESTED_ELSEWHERE = {
     "api-v1:list_records",
     "workspace:stock_recall",
     "workspace:stock_recall_csv",
+    # Outcome scores over the API: clinical roles only (the walk's token is front desk's),
+    # one access event each read: tests/outcomes/test_api.py.
+    "api-v1:list_patient_scores",
+    "api-v1:list_appointment_scores",
     "api-v1:lot_recipients",
 }
 POST_ONLY = {
+    "workspace:score_entered_in_error",
+    "api-v1:create_score",
     "workspace:record_open",
     "workspace:record_numbing",
     "workspace:record_administration",
@@ -239,6 +250,8 @@ class World:
             "workspace:book": (f"{c}/patients/{p}/book/", self.patient),
             "workspace:series": (f"{c}/patients/{p}/plans/{self.plan.pk}/series/", self.patient),
             "workspace:appointment": (f"{c}/appointments/{a}/", self.patient),
+            "workspace:session_scores": (f"{c}/appointments/{a}/scores/", self.patient),
+            "workspace:progress": (f"{c}/patients/{p}/progress/", self.patient),
             "messaging:outbox": ("/reminders/lindenhof/outbox/", None),
             "messaging:outbox preview": (
                 f"/reminders/lindenhof/outbox/?show={self.reminder.pk}",
@@ -282,6 +295,8 @@ class World:
             "portal:side_effect_sent": f"{c}/side-effects/{self.report.pk}/",
             "portal:preferences": f"{c}/preferences/",
             "portal:delete": f"{c}/delete/",
+            "portal:ratings": f"{c}/ratings/",
+            "portal:rate": f"{c}/sessions/{self.appointment.pk}/rate/",
             "messaging:preferences": f"/reminders/p/{self.prefs_token}/",
         }
 

@@ -54,6 +54,7 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         },
         "/records/{record_id}/observations": {"pain_score": 2},
         "/records/{record_id}/addenda": {"text": "Called."},
+        "/appointments/{appointment_id}/scores": {"scale": "gais", "value": "2"},
         "/records/{record_id}/administrations/{administration_id}/entered-in-error": {
             "reason": "Wrong lot."
         },
@@ -112,7 +113,11 @@ def test_staff_of_another_clinic_get_404_for_every_object_url(
 
 
 # Clinical reads front desk may not make (403 for them, 200 for a practitioner).
-CLINICAL_ONLY = {"/api/v1/clinics/{clinic}/lots/{lot_id}/recipients"}
+CLINICAL_ONLY = {
+    "/api/v1/clinics/{clinic}/lots/{lot_id}/recipients",
+    "/api/v1/clinics/{clinic}/patients/{patient_id}/scores",
+    "/api/v1/clinics/{clinic}/appointments/{appointment_id}/scores",
+}
 
 
 def test_the_same_urls_answer_lindenhof_s_own_staff(

@@ -11,10 +11,13 @@ from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
+from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.services import add_member
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.models import Appointment
+from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import session
 
 
@@ -55,3 +58,15 @@ def patient_client(portal_patient: Patient) -> Client:
     client = Client()
     client.force_login(portal_patient.portal_user)
     return client
+
+
+def staff(user: User) -> Client:
+    return sign_in_with_mfa(Client(), user)
+
+
+@pytest.fixture
+def outsider(other_clinic: Clinic) -> Client:
+    """Harbour's practitioner, signed in with TOTP: not staff of Lindenhof."""
+    user = create_user(email="otto@harbour.test", password="correct horse battery")
+    add_member(clinic=other_clinic, user=user, role=Role.PRACTITIONER)
+    return staff(user)

@@ -8,6 +8,7 @@ from mesodesk.api import (
     charting,
     errors,
     inventory,
+    outcomes,
     patients,
     plans,
     reminders,
@@ -21,7 +22,7 @@ api = NinjaAPI(
     version="1",
     description=(
         "Patients, intakes, screenings, plans, slot search, appointments, session records, "
-        "products, lots, stock moves and recalls of one clinic "
+        "products, lots, stock moves, recalls and outcome scores of one clinic "
         "(its slug is in every path). Authenticate with `Authorization: Bearer TOKEN` "
         "(`mesodesk api-token --clinic SLUG --email EMAIL`) or the signed-in web session. "
         "Every refusal is JSON {detail, code, errors}: 401 unauthenticated, 403 forbidden or "
@@ -43,5 +44,6 @@ for router in (
     reminders.router,
     charting.router,
     inventory.router,
+    outcomes.router,
 ):
     api.add_router("", router)

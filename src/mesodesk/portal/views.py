@@ -22,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.core.bounds import check_date, check_id
+from mesodesk.outcomes import selectors as outcomes
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
 from mesodesk.portal import selectors, services
@@ -69,6 +70,7 @@ def home(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             "upcoming": upcoming,
             "next_session": next((a for a in upcoming if a.kind == AppointmentKind.SESSION), None),
             "zone": scheduling.clinic_zone(clinic),
+            "to_rate": next(iter(outcomes.sessions_to_rate(clinic, patient)), None),
         },
     )
 

@@ -22,6 +22,7 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic, update_clinic_settings
+from mesodesk.web.demo_outcomes import seed_outcomes
 from mesodesk.web.demo_records import seed_records, seed_today
 from mesodesk.web.demo_sessions import seed_sessions
 
@@ -125,6 +126,7 @@ def seed_demo() -> Clinic:
         admin=staff[Role.ADMIN],
         desk=staff[Role.FRONT_DESK],
     )
+    seed_outcomes(clinic=clinic, practitioner=staff[Role.PRACTITIONER], password=DEMO_PASSWORD)
     return clinic
 
 

@@ -6,9 +6,14 @@ from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
 from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatterns
+from mesodesk.workspace.urls_outcomes import urlpatterns as outcomes_urlpatterns
 
 app_name = "workspace"
 
 urlpatterns = (
-    clinical_urlpatterns + charting_urlpatterns + clinic_urlpatterns + inventory_urlpatterns
+    clinical_urlpatterns
+    + charting_urlpatterns
+    + clinic_urlpatterns
+    + inventory_urlpatterns
+    + outcomes_urlpatterns
 )
