@@ -19,7 +19,7 @@ from mesodesk.clinics.services import add_member, create_clinic
 from tests.helpers import MESODESK, mesodesk_env
 
 # The charting tests' session, products and lots, also used by the workspace and API tests.
-pytest_plugins = ["tests.charting.fixtures"]
+pytest_plugins = ["tests.charting.fixtures", "tests.outcomes.fixtures"]
 
 # Argon2 is slow on purpose; tests need speed, not a strong hash.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

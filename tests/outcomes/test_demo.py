@@ -10,6 +10,7 @@ from django.core.management import call_command
 
 from mesodesk.outcomes.models import Score
 from mesodesk.outcomes.selectors import progress_charts
+from mesodesk.web import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -28,3 +29,6 @@ def test_annas_progress_chart_shows_a_trend() -> None:
     assert charts["satisfaction"].rows == [("Patient", ("6", "8"))]
     anna = scores.first()
     assert anna is not None and anna.patient.portal_user is not None
+    # The README's login for her portal works.
+    assert anna.patient.portal_user.email == "anna@patients.demo.mesodesk.test"
+    assert anna.patient.portal_user.check_password(demo.DEMO_PASSWORD)

@@ -16,7 +16,11 @@ from dataclasses import dataclass
 from html import escape
 
 WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 64, 48, 16, 48
+# Lines sit this far apart sideways, so equal figures of two raters do not hide each other.
+NUDGE = 7
+# The first and last time points sit this far inside the plot, clear of the axis labels.
+PAD = 28
 # Colour, dash pattern and marker per line, in order (a colour-blind safe set).
 STYLES = (
     ("#1f5fa8", "", "circle"),
@@ -83,10 +87,10 @@ def draw_progress(
     `low` to `high`, better up; `ticks` are the labelled values of the axis."""
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     span = (high - low) or 1.0
-    step = plot_w / max(len(columns) - 1, 1)
+    step = (plot_w - 2 * PAD) / max(len(columns) - 1, 1)
 
     def x_of(i: int) -> float:
-        return LEFT + (i * step if len(columns) > 1 else plot_w / 2)
+        return LEFT + (PAD + i * step if len(columns) > 1 else plot_w / 2)
 
     def y_of(v: float) -> float:
         share = (v - low) / span
@@ -129,7 +133,8 @@ def draw_progress(
         )
     for n, line in enumerate(lines):
         colour, dash, shape = STYLES[n % len(STYLES)]
-        points = [(x_of(i), y_of(v)) for i, v in enumerate(line.values) if v is not None]
+        nudge = (n - (len(lines) - 1) / 2) * NUDGE
+        points = [(x_of(i) + nudge, y_of(v)) for i, v in enumerate(line.values) if v is not None]
         if len(points) > 1:
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
             dashed = f' stroke-dasharray="{dash}"' if dash else ""
@@ -139,7 +144,7 @@ def draw_progress(
             )
         for i, (v, shown) in enumerate(zip(line.values, line.shown, strict=True)):
             if v is not None:
-                parts.append(_marker(shape, x_of(i), y_of(v), colour, line.name, shown))
+                parts.append(_marker(shape, x_of(i) + nudge, y_of(v), colour, line.name, shown))
     # The legend, under the axis labels: each line's marker and name.
     x = LEFT
     for n, line in enumerate(lines):

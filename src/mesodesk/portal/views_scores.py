@@ -28,7 +28,11 @@ from mesodesk.workspace.forms import add_service_errors
 
 def _choices(code: str) -> list[tuple[str, str]]:
     scale = load_library().scales[code]
-    return [(lv.value, f"{lv.value} — {lv.label}") for lv in scale.levels]
+    # A plain figure (satisfaction 1-9) is its own label; the ends and GAIS say words.
+    return [
+        (lv.value, lv.value if lv.label == lv.value else f"{lv.value} — {lv.label}")
+        for lv in scale.levels
+    ]
 
 
 class RatingForm(forms.Form):

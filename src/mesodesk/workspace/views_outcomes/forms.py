@@ -19,7 +19,11 @@ SIDE_FIELDS = (("left", "Left side"), ("right", "Right side"))
 
 def _levels(scale: Scale) -> list[tuple[str, str]]:
     return [
-        (lv.value, f"{lv.value} — {lv.label}" + (f": {lv.definition}" if lv.definition else ""))
+        (
+            lv.value,
+            (lv.value if lv.label == lv.value else f"{lv.value} — {lv.label}")
+            + (f": {lv.definition}" if lv.definition else ""),
+        )
         for lv in scale.levels
     ]
 
