@@ -93,7 +93,8 @@ def run_mesodesk(tmp_path: Path) -> RunMesodesk:
 def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test on a committed database (a live server) is flushed afterwards; on SQLite the
     flush is a DELETE, which the charting triggers refuse for signed records (migration
-    charting 0004). This clears those tables with the triggers dropped for a moment, before
+    charting 0004) and the outcomes triggers for every score (outcomes 0002). This clears
+    those tables with the triggers dropped for a moment, before
     the flush (asking for `transactional_db` here makes it tear down after this)."""
     names = request.fixturenames
     if "transactional_db" not in names and "live_server" not in names:
@@ -106,10 +107,13 @@ def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> It
     if connection.vendor != "sqlite":
         return  # PostgreSQL's flush is a TRUNCATE, which fires no row trigger
     locked = importlib.import_module("mesodesk.charting.migrations.0004_signed_records_locked")
+    scores = importlib.import_module("mesodesk.outcomes.migrations.0002_scores_append_only")
     with connection.cursor() as cursor:
-        for name, _ in locked.SQLITE_TRIGGERS:
+        for name, _ in (*locked.SQLITE_TRIGGERS, *scores.SQLITE_TRIGGERS):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        # Scores first: they point at the appointments the records point at.
+        cursor.execute(f"DELETE FROM {scores.TABLE}")  # noqa: S608 - the migration's constant
         for table in (locked.POINT, locked.ADDENDUM, locked.ADMINISTRATION, locked.RECORD):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's constants
-        for _, statement in locked.SQLITE_TRIGGERS:
+        for _, statement in (*locked.SQLITE_TRIGGERS, *scores.SQLITE_TRIGGERS):
             cursor.execute(statement)
