@@ -48,7 +48,7 @@ def _check(member: Membership) -> None:
 
 
 def _scores(clinic: Clinic) -> QuerySet[Score]:
-    return Score.objects.filter(clinic=clinic).select_related("rated_by", "appointment")
+    return Score.objects.filter(clinic=clinic).select_related("rated_by", "appointment", "baseline")
 
 
 def scores_of_appointment(
