@@ -52,7 +52,7 @@ class ScaleOut(Schema):
     raters: list[str]
     against_baseline: bool
     per_side: bool
-    better: Literal["lower", "higher"]
+    better: Literal["lower", "higher", "none"]
     levels: list[LevelOut]
     items: list[ItemOut]
     bands: list[BandOut]

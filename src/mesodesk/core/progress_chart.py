@@ -98,16 +98,16 @@ def draw_progress(
             share = 1 - share  # better (lower) values up
         return TOP + plot_h * (1 - share)
 
-    direction = "lower" if better == "lower" else "higher"
+    direction = {
+        "lower": "A lower score is better and is drawn higher up. ",
+        "higher": "A higher score is better and is drawn higher up. ",
+    }.get(better, "Neither direction is better (a type, not an outcome). ")
     rated = [
         f"{line.name}: "
         + ", ".join(f"{c} {s}" for c, s in zip(columns, line.shown, strict=True) if s)
         for line in lines
     ]
-    description = (
-        f"{title} at {len(columns)} time point(s). A {direction} score is better and is drawn "
-        f"higher up. " + "; ".join(rated) + "."
-    )
+    description = f"{title} at {len(columns)} time point(s). {direction}" + "; ".join(rated) + "."
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}"'
         f' class="progress-chart" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'

@@ -426,8 +426,8 @@ def _scale(e: Entry) -> Scale:
     if use not in SCALE_USES:
         e.problem(f"use must be outcome or grading, got {use!r}")
     better = e.text("better", required=False, default="lower")
-    if better not in ("lower", "higher"):
-        e.problem(f"better must be lower or higher, got {better!r}")
+    if better not in ("lower", "higher", "none"):
+        e.problem(f"better must be lower, higher or none (a type, not an outcome), got {better!r}")
     scale = Scale(
         code=e.text("code"),
         label=e.text("label"),
