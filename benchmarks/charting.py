@@ -238,8 +238,18 @@ def sessions(bench: RecallBench, rng: random.Random) -> Iterator[Session]:
     """Lot X's 150 sessions first (in the searched clinic), then endless sessions of other
     lots: one in five the searched clinic's, the rest other clinics'. Each at its own
     30-minute slot in the past, so nothing overlaps."""
-    ids = count(1)
-    admin_ids = count(1)
+    # After the rows already there (the record benchmark's, in the same database).
+    from django.db.models import Max
+
+    from mesodesk.charting.models import Administration, SessionRecord
+    from mesodesk.scheduling.models import Appointment
+
+    last = max(
+        Appointment.objects.aggregate(m=Max("id"))["m"] or 0,
+        SessionRecord.objects.aggregate(m=Max("id"))["m"] or 0,
+    )
+    ids = count(last + 1)
+    admin_ids = count((Administration.objects.aggregate(m=Max("id"))["m"] or 0) + 1)
     base = datetime(2024, 1, 1, 8, 0, tzinfo=UTC)
     home = bench.places[0]
 

@@ -32,7 +32,7 @@ def _seed_charting(records: int) -> tuple[Any, Any, Any, list[Any], list[Any]]:
     from mesodesk.scheduling.models import Appointment
 
     clinic = create_clinic(slug="charting-bench", name="Charting Bench", time_zone="Europe/Berlin")
-    doctor = create_user(email="doctor@bench.test", password=None, first_name="Doc")
+    doctor = create_user(email="doctor@charting-bench.test", password=None, first_name="Doc")
     add_member(clinic=clinic, user=doctor, role=Role.PRACTITIONER)
     room = add_room(clinic=clinic, name="Room 1")
     product = create_product(

@@ -65,6 +65,8 @@ API_READS = {
     "api-v1:read_appointment",
     "api-v1:appointment_reminders",
     "api-v1:patient_reminders",
+    "api-v1:list_patient_scores",
+    "api-v1:list_appointment_scores",
 }
 # A patient's own pages (portal, and the choices behind a message's link): their data,
 # kept out of caches; the calendar downloads are logged (DESIGN §11), the pages are not.
@@ -133,10 +135,6 @@ READS_TESTED_ELSEWHERE = {
     "api-v1:list_records",
     "workspace:stock_recall",
     "workspace:stock_recall_csv",
-    # Outcome scores over the API: clinical roles only (the walk's token is front desk's),
-    # one access event each read: tests/outcomes/test_api.py.
-    "api-v1:list_patient_scores",
-    "api-v1:list_appointment_scores",
     "api-v1:lot_recipients",
 }
 POST_ONLY = {
@@ -218,7 +216,7 @@ def route_names() -> set[str]:
 class World:
     """Lindenhof with a patient who has an account, an intake, a plan, an appointment,
     reminders, a calendar feed and a side-effect report; signed-in clients of its staff,
-    of the patient, and an API token."""
+    of the patient, and API tokens of the front desk and of a practitioner."""
 
     clinic: Clinic
     patient: Patient
@@ -231,7 +229,8 @@ class World:
     desk: Client
     doctor: Client
     portal: Client
-    api: Client
+    api: Client  # the front desk's token
+    api_doctor: Client  # a practitioner's token
 
     def staff_urls(self) -> dict[str, tuple[str, Patient | None]]:
         """Each staff page of STAFF_READS: its URL and whose record it shows (None for a
@@ -278,6 +277,8 @@ class World:
             "api-v1:read_appointment": (appointment, self.patient),
             "api-v1:appointment_reminders": (f"{appointment}/reminders", self.patient),
             "api-v1:patient_reminders": (f"{c}/patients/{p}/reminders", self.patient),
+            "api-v1:list_patient_scores": (f"{c}/patients/{p}/scores", self.patient),
+            "api-v1:list_appointment_scores": (f"{appointment}/scores", self.patient),
         }
 
     def patient_urls(self) -> dict[str, str]:
@@ -361,4 +362,10 @@ def build_world(clinic: Clinic, fiona: User, pedro: User) -> World:
         doctor=sign_in_with_mfa(Client(), pedro),
         portal=portal,
         api=Client(headers={"Authorization": f"Bearer {token}"}),
+        api_doctor=Client(
+            headers={
+                "Authorization": "Bearer "
+                + issue_api_token(clinic=clinic, user=pedro, name="walk")[1]
+            }
+        ),
     )

@@ -42,10 +42,14 @@ def test_front_desk_and_practitioner_take_a_patient_from_intake_to_a_booked_seri
         desk, "Keller", medications=[{"name": "Eliquis 5 mg", "prescribed": True}]
     )
     screening = recorded["screening"]
-    [finding] = [f for f in screening["findings"] if f["code"] == "anticoagulant_therapy"]
-    assert screening["verdict"] == "review"
-    assert finding["sources"] and finding["severity"] == "relative"
+    # The front desk reads the verdict and that no session may be booked yet; the findings
+    # (which name her medicine) are the practitioner's (clinics.reading).
+    assert (screening["verdict"], screening["findings"]) == ("review", [])
     assert screening["may_book_session"] is False
+    assert desk.get(f"{BASE}/patients/{patient_id}/intakes").status_code == 403
+    whole = doctor.get(f"{BASE}/screenings/{screening['id']}").json()
+    [finding] = [f for f in whole["findings"] if f["code"] == "anticoagulant_therapy"]
+    assert finding["sources"] and finding["severity"] == "relative"
 
     refused = post(desk, f"/screenings/{screening['id']}/sign-off", {"reason": "ok"})
     assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
@@ -260,6 +264,7 @@ def test_the_intake_and_plan_lists_take_a_fixed_number_of_queries(
 ) -> None:
     from datetime import datetime
 
+    from mesodesk.accounts.services import issue_api_token
     from mesodesk.patients.services import record_intake, register_patient
     from mesodesk.planning.services import close_plan, create_plan
 
@@ -279,7 +284,9 @@ def test_the_intake_and_plan_lists_take_a_fixed_number_of_queries(
             first_session=datetime.fromisoformat(at("10:00")),
         )
         close_plan(clinic=clinic, plan=plan, by=pedro)
-    client = Client(headers={"Authorization": f"Bearer {token}"})
+    # A practitioner's token: the front desk reads no intakes.
+    practitioner_token = issue_api_token(clinic=clinic, user=pedro, name="count")[1]
+    client = Client(headers={"Authorization": f"Bearer {practitioner_token}"})
     with django_assert_num_queries(QUERIES_FOR_THE_INTAKE_LIST):
         assert len(client.get(f"{BASE}/patients/{patient.pk}/intakes").json()) == 4
     with django_assert_num_queries(QUERIES_FOR_THE_PLAN_LIST):

@@ -15,10 +15,11 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.inventory.choices import LotStatus, MoveKind
 from mesodesk.inventory.errors import LotRefused
-from mesodesk.inventory.models import Lot, StockMove
+from mesodesk.inventory.models import Lot, Product, StockMove
 from mesodesk.inventory.services import (
     adjust,
     recall,
+    receive_lot,
     return_to_stock,
     use_in_session,
     waste,
@@ -113,3 +114,22 @@ def test_every_move_adds_up_from_the_last_and_to_what_is_on_hand(
     lot.refresh_from_db()
     total = StockMove.objects.filter(lot=lot).aggregate(t=Sum("quantity"))["t"]
     assert total == lot.quantity_on_hand == Decimal("0.00")
+
+
+def test_moves_in_tenths_add_up_on_every_database(
+    clinic: Clinic, alice: User, pedro: User, cocktail: Product
+) -> None:
+    """0.3 - 0.1 is 0.19999999999999998 in floats, which SQLite uses for decimals; the
+    check that each move adds up compares in hundredths, so the waste is accepted."""
+    lot = receive_lot(
+        clinic=clinic,
+        product=cocktail,
+        by=alice,
+        number="RV2402",
+        expiry=datetime(2027, 12, 31, tzinfo=UTC).date(),
+        quantity=Decimal("0.30"),
+    )
+    move = waste(clinic=clinic, lot=lot, quantity=Decimal("0.10"), by=pedro, reason="Spilled")
+    lot.refresh_from_db()
+    assert (move.quantity_before, move.quantity_after) == (Decimal("0.30"), Decimal("0.20"))
+    assert lot.quantity_on_hand == Decimal("0.20")

@@ -57,9 +57,11 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
             "protocol versions": 1,
             "products": 2,
             "lots": 5,
-            "session records": 2,
-            "injection points": 2 * (24 + 10),
-            "scores": 3 + 2 * (1 + 2 + 2),
+            "session records": 3,
+            "injection points": 3 * (24 + 10),
+            # Anna's baseline (WSRS both sides, Glogau), then per session GAIS, WSRS
+            # both sides, and her own GAIS and satisfaction (demo_outcomes).
+            "scores": 3 + 3 * (1 + 2 + 2),
         }
     )
     clinic = Clinic.objects.get(slug=demo.DEMO_CLINIC_SLUG)
@@ -69,9 +71,17 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
 
 @pytest.mark.django_db
 def test_the_demo_charts_annas_sessions_and_leaves_today_s_first_ready_to_chart() -> None:
+    from mesodesk.planning.models import TreatmentPlan
+
     call_command("demo", "--no-serve", stdout=io.StringIO())
     records = SessionRecord.objects.filter(patient__first_name="Anna")
-    assert [r.status for r in records] == ["signed", "signed"]
+    assert [r.status for r in records] == ["signed", "signed", "signed"]
+    # They are the sessions of her series that have passed; the rest are booked.
+    plan = TreatmentPlan.objects.get(patient__first_name="Anna", status="active")
+    assert sorted(r.appointment.planned_session.number for r in records) == [1, 2, 3]
+    assert all(r.appointment.planned_session.plan == plan for r in records)
+    later = plan.sessions.filter(number__gt=3)
+    assert later and all(s.appointments.get().status == "booked" for s in later)
     assert {a.lot.number for r in records for a in r.administrations.all()} == {
         "RV2405",
         "BT2309",

@@ -46,7 +46,7 @@ def chart_url(patient: Patient) -> str:
 
 
 def test_it_shows_intake_versions_and_what_changed(
-    clinic: Clinic, fiona: User, maria: Patient
+    clinic: Clinic, fiona: User, pedro: User, maria: Patient
 ) -> None:
     record_intake(
         clinic=clinic,
@@ -54,17 +54,17 @@ def test_it_shows_intake_versions_and_what_changed(
         by=fiona,
         answers=intake(medications=[{"name": "Advil 200 mg", "prescribed": False}]),
     )
-    page = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
+    page = sign_in_with_mfa(Client(), pedro).get(chart_url(maria)).text
     assert "Version 2" in page and "Version 1" in page
     assert "What changed from version 1" in page
     assert "<ins>Advil 200 mg</ins>" in page
 
 
 def test_a_skin_type_the_patient_did_not_know_reads_not_known(
-    clinic: Clinic, fiona: User, maria: Patient
+    clinic: Clinic, fiona: User, pedro: User, maria: Patient
 ) -> None:
     record_intake(clinic=clinic, patient=maria, by=fiona, answers=intake(fitzpatrick=None))
-    page = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
+    page = sign_in_with_mfa(Client(), pedro).get(chart_url(maria)).text
     assert "<dt>Fitzpatrick skin type</dt><dd>not known</dd>" in page
 
 
@@ -169,10 +169,14 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
         text_version="v1",
         signed_name="MK",
     )
-    page = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
-    # The front desk sees the series, not what it treats (practitioners do).
-    assert "Skin rejuvenation" not in page and "Treatment series" in page
-    assert "Skin rejuvenation" in sign_in_with_mfa(Client(), pedro).get(chart_url(maria)).text
+    desk = sign_in_with_mfa(Client(), fiona).get(chart_url(maria)).text
+    # The front desk sees the series, not what it treats, nor the timeline built from the
+    # intake (clinics.reading); practitioners see both.
+    assert "Skin rejuvenation" not in desk and "Treatment series" in desk
+    assert "Advil" not in desk and "The timeline is built from the intake" in desk
+    assert desk.count('<span class="badge booked">Booked</span>') >= 3
+    page = sign_in_with_mfa(Client(), pedro).get(chart_url(maria)).text
+    assert "Skin rejuvenation" in page
     assert page.count('<span class="badge booked">Booked</span>') >= 3
     assert "Preparation" in page and "Aftercare" in page
     assert "Advil 200 mg" in page  # the NSAID item is about her Advil

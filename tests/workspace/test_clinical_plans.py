@@ -108,6 +108,43 @@ def test_an_allergy_to_a_planned_ingredient_shows_at_once(
     assert "No session can be booked" in done.text
 
 
+def test_the_plan_names_the_clinic_s_products_that_hold_its_cocktail(
+    clinic: Clinic, lena: Patient, doctor: Client, alice: User, pedro: User, monday: date
+) -> None:
+    from datetime import datetime, time
+    from decimal import Decimal
+
+    from mesodesk.inventory.services import create_product, receive_lot
+
+    ha = create_product(clinic=clinic, by=alice, name="HA 1.5%", ingredients=["hyaluronic_acid"])
+    receive_lot(
+        clinic=clinic,
+        product=ha,
+        by=alice,
+        number="HA1",
+        expiry=monday + timedelta(days=365),
+        quantity=Decimal("12.50"),
+    )
+    plan = create_plan(
+        clinic=clinic,
+        patient=lena,
+        by=pedro,
+        indication="skin_rejuvenation",
+        areas=["face"],
+        ingredients=["hyaluronic_acid", "amino_acids"],
+        technique="meso_gun",
+        schedule_template="biweekly_series",
+        first_session=datetime.combine(monday, time(10), BERLIN),
+        sessions=6,
+    )
+    page = doctor.get(plan_url(plan)).text
+    assert "HA 1.5%" in page and "12.5 mL in 1 lot" in page
+    assert "no product holds it" in page  # the amino acids: nothing in stock holds them
+    assert 'href="/staff/lindenhof/stock/"' in page  # a practitioner may add one
+    # The form names the products beside the ingredients they hold.
+    assert "Hyaluronic acid (in HA 1.5%)" in doctor.get(new_url(lena)).text
+
+
 def test_a_refused_plan_keeps_the_answers_and_says_why(
     lena: Patient, doctor: Client, monday: date
 ) -> None:

@@ -23,6 +23,7 @@ from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.reading import Part, require_read
 from mesodesk.core.library import load_library
 from mesodesk.core.outcomes import outcome_scales
 from mesodesk.outcomes import selectors, services
@@ -31,7 +32,6 @@ from mesodesk.patients import selectors as patient_selectors
 from mesodesk.scheduling import selectors as scheduling
 
 router = Router(tags=["outcome scores"])
-CLINICAL = (Role.PRACTITIONER, Role.ADMIN)
 
 
 def score_out(score: Score, clinic: Clinic) -> ScoreOut:
@@ -117,7 +117,7 @@ def list_scales(request: HttpRequest, clinic: str) -> list[ScaleOut]:
 def list_patient_scores(request: HttpRequest, clinic: str, patient_id: int) -> list[ScoreOut]:
     membership = member(request, clinic)
     patient = patient_selectors.get_patient(membership.clinic, patient_id)
-    require_role(membership, *CLINICAL)
+    require_read(membership, Part.SCORES)
     scores = selectors.scores_of_patient(membership.clinic, patient, member=membership)
     _logged(request, membership.clinic, patient, patient)
     return [score_out(s, membership.clinic) for s in scores]
@@ -133,7 +133,7 @@ def list_appointment_scores(
 ) -> list[ScoreOut]:
     membership = member(request, clinic)
     appointment = scheduling.get_appointment(membership.clinic, appointment_id)
-    require_role(membership, *CLINICAL)
+    require_read(membership, Part.SCORES)
     scores = selectors.scores_of_appointment(membership.clinic, appointment, member=membership)
     _logged(request, membership.clinic, appointment, appointment.patient)
     return [score_out(s, membership.clinic) for s in scores]

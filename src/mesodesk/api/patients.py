@@ -20,7 +20,8 @@ from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read, require_read
 from mesodesk.patients import selectors, services
 from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 
@@ -42,20 +43,27 @@ def patient_out(patient: Patient, clinic: Clinic) -> PatientOut:
 
 
 def screening_out(
-    screening: ScreeningResult, booking: tuple[bool, str], clinic: Clinic
+    screening: ScreeningResult,
+    booking: tuple[bool, str],
+    clinic: Clinic,
+    membership: Membership | None = None,
 ) -> ScreeningOut:
+    """The screening as `membership` may read it (reading.py): the front desk gets the
+    verdict and whether a session may be booked, without the findings or the sign-off's
+    reason, which name the patient's medicines and conditions."""
+    whole = membership is None or may_read(membership, Part.FINDINGS)
     return ScreeningOut(
         id=screening.pk,
         patient_id=screening.patient_id,
         intake_id=screening.intake_id,
         plan_id=screening.plan_id,
         verdict=screening.verdict,
-        findings=screening.findings,
+        findings=screening.findings if whole else [],
         protocol_version=screening.protocol_version.version,
         computed_at=local(screening.computed_at, clinic),  # type: ignore[arg-type]
         signed_off_by=screening.signed_off_by.email if screening.signed_off_by else None,
         signed_off_at=local(screening.signed_off_at, clinic),
-        sign_off_reason=screening.sign_off_reason,
+        sign_off_reason=screening.sign_off_reason if whole else "",
         may_book_session=booking[0],
         booking_reason=booking[1],
     )
@@ -127,12 +135,20 @@ def read_patient(request: HttpRequest, clinic: str, patient_id: int) -> PatientO
 @router.get(
     "/clinics/{clinic}/patients/{patient_id}/intakes",
     response=responses(list[IntakeOut]),
-    summary="Every intake version, oldest first, each with its screening",
+    summary=(
+        "Every intake version, oldest first, each with its screening (practitioners and"
+        " admins: the front desk reads no answers)"
+    ),
 )
 def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[IntakeOut]:
-    clinic_obj = member(request, clinic).clinic
+    membership = member(request, clinic)
+    clinic_obj = membership.clinic
+    if not may_read(membership, Part.ANSWERS):
+        # The object first: another clinic's patient is a 404 whatever the caller's role.
+        selectors.get_patient(clinic_obj, patient_id)
+        require_read(membership, Part.ANSWERS)
     patient = _read_patient(request, clinic_obj, patient_id)
-    booking = selectors.may_book_session(clinic_obj, patient)
+    booking = selectors.may_book_session(clinic_obj, patient, membership)
     by_intake: dict[int, ScreeningResult] = {}
     for screening in _with_people(selectors.screenings(clinic_obj, patient)):
         by_intake[screening.intake_id] = screening  # the latest screening of each version
@@ -156,7 +172,8 @@ def list_intakes(request: HttpRequest, clinic: str, patient_id: int) -> list[Int
 def record_intake(
     request: HttpRequest, clinic: str, patient_id: int, body: IntakeIn
 ) -> Status[IntakeOut]:
-    clinic_obj = member(request, clinic).clinic
+    membership = member(request, clinic)
+    clinic_obj = membership.clinic
     patient = selectors.get_patient(clinic_obj, patient_id)
     intake = services.record_intake(
         clinic=clinic_obj,
@@ -165,35 +182,45 @@ def record_intake(
         answers=body.answers,  # type: ignore[arg-type]
     )
     screening = selectors.current_screening(clinic_obj, patient)
-    booking = selectors.may_book_session(clinic_obj, patient)
-    screening_data = screening_out(screening, booking, clinic_obj) if screening else None
+    booking = selectors.may_book_session(clinic_obj, patient, membership)
+    screening_data = (
+        screening_out(screening, booking, clinic_obj, membership) if screening else None
+    )
     return Status(201, intake_out(intake, screening_data, clinic_obj))
 
 
 @router.get(
     "/clinics/{clinic}/patients/{patient_id}/screenings",
     response=responses(list[ScreeningOut]),
-    summary="Every screening of the patient, oldest first",
+    summary=(
+        "Every screening of the patient, oldest first (the front desk gets verdicts without"
+        " findings)"
+    ),
 )
 def list_screenings(request: HttpRequest, clinic: str, patient_id: int) -> list[ScreeningOut]:
-    clinic_obj = member(request, clinic).clinic
+    membership = member(request, clinic)
+    clinic_obj = membership.clinic
     patient = _read_patient(request, clinic_obj, patient_id)
-    booking = selectors.may_book_session(clinic_obj, patient)
+    booking = selectors.may_book_session(clinic_obj, patient, membership)
     found = _with_people(selectors.screenings(clinic_obj, patient))
-    return [screening_out(s, booking, clinic_obj) for s in found]
+    return [screening_out(s, booking, clinic_obj, membership) for s in found]
 
 
 @router.get(
     "/clinics/{clinic}/screenings/{screening_id}",
     response=responses(ScreeningOut),
-    summary="Read a screening",
+    summary="Read a screening (the front desk gets the verdict without findings)",
 )
 def read_screening(request: HttpRequest, clinic: str, screening_id: int) -> ScreeningOut:
-    clinic_obj = member(request, clinic).clinic
+    membership = member(request, clinic)
+    clinic_obj = membership.clinic
     screening = selectors.get_screening(clinic_obj, screening_id)
     _read_patient(request, clinic_obj, screening.patient_id)
     return screening_out(
-        screening, selectors.may_book_session(clinic_obj, screening.patient), clinic_obj
+        screening,
+        selectors.may_book_session(clinic_obj, screening.patient, membership),
+        clinic_obj,
+        membership,
     )
 
 
@@ -214,4 +241,6 @@ def sign_off(request: HttpRequest, clinic: str, screening_id: int, body: SignOff
         by=request.user,
         reason=body.reason,  # type: ignore[arg-type]
     )
-    return screening_out(signed, selectors.may_book_session(clinic_obj, signed.patient), clinic_obj)
+    return screening_out(
+        signed, selectors.may_book_session(clinic_obj, signed.patient, membership), clinic_obj
+    )

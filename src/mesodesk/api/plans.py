@@ -18,6 +18,7 @@ from mesodesk.api.common import local, member, responses
 from mesodesk.api.schemas import PlanIn, PlannedSessionOut, PlanOut, PlanPatchIn, PlanScheduleOut
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import load_library
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.planning import selectors, services
@@ -71,7 +72,7 @@ def plan_out(
             for s in plan.sessions.all()  # prefetched by the selectors, in number order
         ],
     }
-    if membership.role not in PLANNERS:
+    if not may_read(membership, Part.PLAN):
         return PlanScheduleOut(**schedule)
     return PlanOut(
         **schedule,

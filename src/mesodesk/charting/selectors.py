@@ -22,18 +22,17 @@ from mesodesk.charting.choices import RecordStatus
 from mesodesk.charting.models import Addendum, Administration, InjectionPoint, SessionRecord
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.inventory.models import Lot, Product
 from mesodesk.inventory.selectors import usable_lots
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
 
-# Who reads what was given; front desk sees that a record exists and its status only.
-CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
-
 
 def may_read_content(member: Membership) -> bool:
-    """Whether this member may read what a record holds (not only that it exists)."""
-    return member.role in CLINICAL_ROLES
+    """Whether this member may read what a record holds (not only that it exists): the
+    clinic's read policy (front desk sees that a record exists and its status only)."""
+    return may_read(member, Part.RECORDS)
 
 
 def may_chart(member: Membership) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -182,9 +183,14 @@ class StockMove(models.Model):
             models.CheckConstraint(
                 condition=models.Q(quantity_after__gte=0), name="inventory_move_never_negative"
             ),
+            # Rounded to the field's two places: SQLite keeps decimals as floats, where
+            # 0.30 - 0.10 is 0.19999999999999998, not the 0.20 stored (PostgreSQL's numeric
+            # is exact, and rounding it changes nothing).
             models.CheckConstraint(
                 condition=models.Q(
-                    quantity_after=models.F("quantity_before") + models.F("quantity")
+                    quantity_after=Round(
+                        models.F("quantity_before") + models.F("quantity"), precision=2
+                    )
                 ),
                 name="inventory_move_adds_up",
             ),

@@ -96,6 +96,20 @@ def stock_levels(clinic: Clinic, *, on: date) -> QuerySet[Product]:
     )
 
 
+def products_holding(
+    clinic: Clinic, ingredients: list[str], *, on: date
+) -> dict[str, list[Product]]:
+    """For each ingredient code, the clinic's active products that hold it, with their
+    usable stock (`on_hand`, `usable_lots` as in `stock_levels`); an ingredient no product
+    holds maps to an empty list. One query (a clinic has tens of products)."""
+    held: dict[str, list[Product]] = {code: [] for code in ingredients}
+    for product in stock_levels(clinic, on=on).filter(active=True):
+        for code in product.ingredients:
+            if code in held:
+                held[code].append(product)
+    return held
+
+
 def below_reorder(clinic: Clinic, *, on: date) -> list[Product]:
     """Active products whose usable stock is below their reorder level."""
     return [

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.services import record_read
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import load_library
 from mesodesk.messaging import selectors, services
 from mesodesk.messaging.choices import ReminderStatus
@@ -102,6 +103,9 @@ def outbox(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "status": status,
             "statuses": ReminderStatus.choices,
             "preview": preview,
+            # A message's text may carry the patient's preparation (a supplement to pause,
+            # a patch test): for readers of messages only (clinics.reading).
+            "reads_text": may_read(request.membership, Part.MESSAGES),
             "zone": request.clinic.time_zone,
         },
     )

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read, require_read
 from mesodesk.core.library import load_library
 from mesodesk.core.library.model import Scale
 from mesodesk.core.outcomes import axis_range, chart_value, level_label
@@ -28,13 +28,10 @@ from mesodesk.planning.models import TreatmentPlan
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 
-# Who reads scores; front desk sees none (they are clinical content).
-CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
-
 
 def may_read_scores(member: Membership) -> bool:
-    """Whether this member may see a patient's scores."""
-    return member.role in CLINICAL_ROLES
+    """Whether this member may see a patient's scores (clinics.reading: not front desk)."""
+    return may_read(member, Part.SCORES)
 
 
 def may_score(member: Membership) -> bool:
@@ -43,8 +40,7 @@ def may_score(member: Membership) -> bool:
 
 
 def _check(member: Membership) -> None:
-    if not may_read_scores(member):
-        raise PermissionDenied("Front desk sees no outcome scores.")
+    require_read(member, Part.SCORES)
 
 
 def _scores(clinic: Clinic) -> QuerySet[Score]:

@@ -16,7 +16,8 @@ from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
-from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.formats.text import in_sentence
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.patients.choices import Verdict
@@ -235,11 +236,23 @@ def has_consent(clinic: Clinic, patient: Patient, kind: str) -> bool:
     return Consent.objects.filter(clinic=clinic, patient=patient, kind=kind).exists()
 
 
-def patient_chart(clinic: Clinic, patient_id: int) -> Chart:
-    """The patient's chart: intakes with what changed, screenings, consents, plans with
-    their planned sessions. Http404 for another clinic's patient. Six queries."""
+def withheld(screening: ScreeningResult, member: Membership | None) -> ScreeningResult:
+    """The screening as `member` may read it (clinics.reading): without its findings and
+    sign-off reason for a member who reads verdicts only. Changed in memory, never saved."""
+    if member is not None and not may_read(member, Part.FINDINGS):
+        screening.findings = []
+        screening.sign_off_reason = ""
+    return screening
+
+
+def patient_chart(clinic: Clinic, patient_id: int, member: Membership | None = None) -> Chart:
+    """The patient's chart as `member` may read it (clinics.reading; None: whole): intakes
+    with what changed, screenings, consents, plans with their planned sessions. The front
+    desk's has no intakes and screenings without findings. Http404 for another clinic's
+    patient. Six queries (five for the front desk)."""
     patient = get_patient(clinic, patient_id)
-    intakes = list(intake_versions(clinic, patient).select_related("created_by"))
+    answers = member is None or may_read(member, Part.ANSWERS)
+    intakes = list(intake_versions(clinic, patient).select_related("created_by")) if answers else []
     changes: dict[int, list[Change]] = {intakes[0].number: []} if intakes else {}
     for older, newer in pairwise(intakes):
         changes[newer.number] = intake_changes(older, newer)
@@ -257,7 +270,7 @@ def patient_chart(clinic: Clinic, patient_id: int) -> Chart:
         patient=patient,
         intakes=intakes,
         changes=changes,
-        screenings=list(screenings(clinic, patient)),
+        screenings=[withheld(s, member) for s in screenings(clinic, patient)],
         consents=list(consents(clinic, patient)),
         plans=plans,
     )
@@ -366,20 +379,28 @@ def session_refusal(screening: ScreeningResult | None) -> tuple[str, str] | None
             for f in screening.findings
             if f["severity"] == "absolute"
         ]
-        return "ineligible", "not suitable: " + ", ".join(reasons or ["ineligible"])
+        if not reasons:  # findings withheld from this reader (clinics.reading)
+            return (
+                "ineligible",
+                "not suitable under the clinic's protocol (a practitioner says why)",
+            )
+        return "ineligible", "not suitable: " + ", ".join(reasons)
     if screening.verdict == Verdict.REVIEW and screening.signed_off_at is None:
         return "not_signed_off", "needs a practitioner's sign-off"
     return None
 
 
-def may_book_session(clinic: Clinic, patient: Patient) -> tuple[bool, str]:
+def may_book_session(
+    clinic: Clinic, patient: Patient, member: Membership | None = None
+) -> tuple[bool, str]:
     """Whether the patient's current screening lets a treatment session be booked, and if
     not, why ("not suitable: pregnancy (absolute)", "needs a practitioner's sign-off",
-    "no intake yet").
+    "no intake yet"), as `member` may read it: the front desk is not told which findings.
 
     Judges the screening as stored, in one query: booking screens again first when it is
     stale (`services.rescreen_if_stale`), and may then refuse what this allowed."""
-    refusal = session_refusal(current_screening(clinic, patient))
+    screening = current_screening(clinic, patient)
+    refusal = session_refusal(screening and withheld(screening, member))
     return (True, "") if refusal is None else (False, refusal[1])
 
 

@@ -1,5 +1,5 @@
-"""The demo's outcome scores, made through the outcomes services: over Anna's two
-completed sessions, the practitioner's GAIS, WSRS of both nasolabial folds (from a
+"""The demo's outcome scores, made through the outcomes services: over the completed
+sessions of Anna's series, the practitioner's GAIS, WSRS of both nasolabial folds (from a
 baseline before the first) and Glogau at the baseline, and Anna's own GAIS and
 satisfaction from the portal, so her progress chart shows a trend. Anna gets a portal
 account (anna@patients.demo.mesodesk.test, the demo password) to rate her next session.
@@ -19,8 +19,15 @@ from mesodesk.scheduling.models import Appointment
 
 ANNA = "anna@patients.demo.mesodesk.test"
 # Per completed session, oldest first: GAIS (practitioner), WSRS left and right after the
-# session, and Anna's GAIS and satisfaction.
-AFTER = (("3", "3", "4", "3", "6"), ("2", "3", "3", "2", "8"))
+# session, and Anna's GAIS and satisfaction (a series has at most six sessions here).
+AFTER = (
+    ("3", "3", "4", "3", "6"),
+    ("2", "3", "3", "3", "7"),
+    ("2", "2", "3", "2", "8"),
+    ("1", "2", "2", "2", "8"),
+    ("1", "2", "2", "1", "9"),
+    ("1", "2", "2", "1", "9"),
+)
 
 
 def _portal_user(anna: Patient, password: str) -> User:
@@ -45,9 +52,9 @@ def seed_outcomes(*, clinic: Clinic, practitioner: User, password: str) -> None:
             patient=anna,
             kind=AppointmentKind.SESSION,
             status=AppointmentStatus.COMPLETED,
-        ).order_by("start")[:2]
+        ).order_by("start")[: len(AFTER)]
     )
-    if len(sessions) < 2:
+    if not sessions:
         return
     user = _portal_user(anna, password)
     first = sessions[0]
@@ -64,7 +71,7 @@ def seed_outcomes(*, clinic: Clinic, practitioner: User, password: str) -> None:
             method="photos" if scale == "wsrs" else "live",
             note="Read from the frontal and 45° before photos." if scale == "wsrs" else "",
         )
-    for appointment, (gais, left, right, own, satisfied) in zip(sessions, AFTER, strict=True):
+    for appointment, (gais, left, right, own, satisfied) in zip(sessions, AFTER, strict=False):
         record_score(
             clinic=clinic, appointment=appointment, by=practitioner, scale="gais", value=gais,
             area="face",

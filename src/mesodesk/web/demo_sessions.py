@@ -1,7 +1,7 @@
 """The demo clinic's stock and session records, made through the inventory and charting
 services: two products with lots (one lot near its expiry, one expired on the shelf, one
-that was recalled after Anna received it), Anna's two completed sessions charted and
-signed with points on the face, and today's first session in treatment, ready to chart.
+that was recalled after Anna received it), the sessions of Anna's series that have passed,
+charted and signed with points on the face, and today's first session in treatment, ready to chart.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from mesodesk.inventory.choices import LotStatus
 from mesodesk.inventory.models import Lot, Product
 from mesodesk.inventory.services import create_product, discard_vial, receive_lot
 from mesodesk.patients.models import Patient
+from mesodesk.planning.selectors import active_plan
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.models import Appointment
@@ -113,8 +114,6 @@ def _chart(
         by=practitioner,
         area="face",
         lot=lots["cocktail"],
-        # 2.5, not 2.4: SQLite compares the stock moves' decimals as floats, and
-        # 22.6 - 2.6 is not 20.0 there (inventory_move_adds_up refused the vial's discard).
         volume_ml=D("2.50"),
         technique="nappage",
         depth_mm=D("2.5"),
@@ -169,15 +168,17 @@ def seed_sessions(*, clinic: Clinic, practitioner: User, admin: User, desk: User
         if anna is None or not rooms:
             return
         lots = _stock(clinic, admin, today)
-        for weeks_ago, pain in ((4, 3), (2, 2)):
-            day = today - timedelta(weeks=weeks_ago)
-            day -= timedelta(days=max(day.weekday() - 4, 0))  # a weekday
-            start = datetime.combine(day, time(10), zone)
+        # The sessions of Anna's series that have passed, held and charted.
+        plan = active_plan(clinic, anna)
+        past = [s for s in plan.sessions.order_by("number") if s.starts_at < now] if plan else []
+        for session in past:
+            start = session.starts_at
             end = start + duration_of(AppointmentKind.SESSION)
             appointment = Appointment.objects.create(
                 clinic=clinic,
                 patient=anna,
                 kind=AppointmentKind.SESSION,
+                planned_session=session,
                 practitioner=practitioner,
                 room=rooms[0],
                 device=clinics.devices(clinic, "manual_needle_kit").first(),
@@ -193,7 +194,7 @@ def seed_sessions(*, clinic: Clinic, practitioner: User, admin: User, desk: User
                 ended_at=end,
                 ended_by=practitioner,
             )
-            _chart(clinic, appointment, practitioner, lots, pain=pain)
+            _chart(clinic, appointment, practitioner, lots, pain=max(4 - session.number, 1))
         # Recalled after Anna received it: the recall page finds her.
         Lot.objects.filter(pk=lots["recalled"].pk).update(
             status=LotStatus.RECALLED,

@@ -43,12 +43,24 @@ class PlanForm(forms.Form):
         label="at", initial=time(10, 0), widget=forms.TimeInput(attrs={"type": "time"})
     )
 
-    def __init__(self, *args: Any, library: Library, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        library: Library,
+        products: dict[str, list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """`products`: for an ingredient code, the names of the clinic's products that hold
+        it, shown beside the ingredient so the cocktail is planned with what is stocked."""
         super().__init__(*args, **kwargs)
         fields = self.fields
+        products = products or {}
         fields["indication"].choices = _choices(library.indications)  # type: ignore[attr-defined]
         fields["areas"].choices = _choices(library.areas)  # type: ignore[attr-defined]
-        fields["ingredients"].choices = _choices(library.ingredients)  # type: ignore[attr-defined]
+        fields["ingredients"].choices = [  # type: ignore[attr-defined]
+            (code, f"{label} (in {', '.join(products[code])})" if products.get(code) else label)
+            for code, label in _choices(library.ingredients)
+        ]
         fields["technique"].choices = _choices(library.techniques)  # type: ignore[attr-defined]
         fields["schedule_template"].choices = [  # type: ignore[attr-defined]
             (s.code, f"{s.label} ({s.min_sessions}–{s.max_sessions} sessions)")

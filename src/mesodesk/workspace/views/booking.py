@@ -17,7 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinics
-from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import load_library
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.models import Patient
@@ -169,7 +170,7 @@ def _booking_page(
     if form.is_valid():
         kind = form.cleaned_data["kind"]
         days, skipped = _search(request, form, kind=kind, patient=patient)
-    may_book, booking_reason = patients.may_book_session(clinic, patient)
+    may_book, booking_reason = patients.may_book_session(clinic, patient, request.membership)
     context: dict[str, Any] = {
         "patient": patient,
         "form": form,
@@ -180,7 +181,7 @@ def _booking_page(
         "searched": form.is_bound,
         "may_book": may_book,
         "booking_reason": booking_reason,
-        "refusal": _refusal(refusal, tried),
+        "refusal": _refusal(refusal, tried, request.membership),
     }
     return page(
         request,
@@ -191,12 +192,21 @@ def _booking_page(
     )
 
 
-def _refusal(error: ValidationError | None, tried: dict[str, Any] | None) -> dict[str, Any] | None:
+# What the front desk is told of a washout: that there is one, not what it is for.
+WITHHELD_PREPARATION = "Too soon for the patient's preparation (a practitioner sees which)."
+
+
+def _refusal(
+    error: ValidationError | None, tried: dict[str, Any] | None, member: Membership
+) -> dict[str, Any] | None:
     """A refusal as the page shows it: its messages and, for a washout not met, the
-    earliest safe start with the same practitioner, room and device."""
+    earliest safe start with the same practitioner, room and device. A washout names the
+    patient's medicines, which the front desk does not read (clinics.reading)."""
     if error is None:
         return None
     refusal: dict[str, Any] = {"messages": error.messages}
+    if isinstance(error, WashoutNotMet) and not may_read(member, Part.FINDINGS):
+        refusal["messages"] = [WITHHELD_PREPARATION]
     if isinstance(error, WashoutNotMet) and tried:
         refusal["earliest_start"] = error.earliest_start
         refusal["tried"] = tried
@@ -316,7 +326,7 @@ def appointment_page(
             "form": form,
             "days": days,
             "skipped": skipped,
-            "refusal": _refusal(refusal, tried),
+            "refusal": _refusal(refusal, tried, request.membership),
             "cancel_form": cancel_form or CancelForm(),
             "late_cancel_form": late_cancel_form or LateCancelForm(),
             "visit": visit,
@@ -447,7 +457,7 @@ def series(request: StaffRequest, clinic_slug: str, patient_id: int, plan_id: in
                     plan_id=plan.pk,
                 )
     rows = series_rows(clinic, plan)
-    may_book, booking_reason = patients.may_book_session(clinic, patient)
+    may_book, booking_reason = patients.may_book_session(clinic, patient, request.membership)
     return page(
         request,
         "workspace/series.html",

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.charting import selectors as charting
 from mesodesk.clinics.choices import Role
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.inputs import INTAKE_FIELDS
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.library.model import Source
@@ -116,15 +117,21 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     clinic = request.clinic
     # Reading a chart leaves an access event: who read whose record, when, from where.
     selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
-    chart = selectors.patient_chart(clinic, patient_id)
+    # What this member reads of the record (clinics.reading): the front desk, the diary.
+    member = request.membership
+    reads = {part.value: may_read(member, part) for part in Part}
+    chart = selectors.patient_chart(clinic, patient_id, member)
     patient = chart.patient
     screening = chart.current_screening
-    may_book, booking_reason = selectors.may_book_session(clinic, patient)
+    may_book, booking_reason = selectors.may_book_session(clinic, patient, member)
     appointments = list(scheduling.appointments_of_patient(clinic, patient))
     session = scheduling.upcoming_session(clinic, patient)
     library = load_library()
+    # The timeline is built from the intake's answers (a medicine's washout names it).
     timeline = (
-        scheduling.appointment_timeline(clinic, session, library=library) if session else None
+        scheduling.appointment_timeline(clinic, session, library=library)
+        if session and reads[Part.FINDINGS]
+        else None
     )
     held = {
         a.planned_session_id: a
@@ -164,7 +171,14 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         safety.labelled(report, library)
         for report in safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
     ]
+    if not reads[Part.SIDE_EFFECTS]:
+        # That a report came and whether it is urgent, so the desk can fetch a
+        # practitioner; never what it says.
+        side_effects = [
+            {"report": item["report"], "urgent": item["report"].urgent} for item in side_effects
+        ]
     return {
+        "reads": reads,
         "patient": patient,
         "screening": screening,
         "side_effects": side_effects,

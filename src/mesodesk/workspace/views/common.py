@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from mesodesk.accounts.access import StaffRequest
 from mesodesk.clinics.choices import Role
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.scheduling.selectors import clinic_zone
 
 
@@ -26,6 +27,8 @@ def page(
     frame = {
         "clinic": request.clinic,
         "membership": request.membership,
+        # What the member reads of a patient's record (clinics.reading), for templates.
+        "reads": {part.value: may_read(request.membership, part) for part in Part},
         "section": section,
         "zone": request.clinic.time_zone,
     }

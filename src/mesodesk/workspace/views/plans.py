@@ -16,7 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.services import record_read
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import Library, load_library
+from mesodesk.inventory import selectors as inventory
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.models import Patient
 from mesodesk.planning import selectors as plans
@@ -52,6 +54,14 @@ def _to_plan(request: StaffRequest, plan: TreatmentPlan) -> HttpResponse:
         patient_id=plan.patient_id,
         plan_id=plan.pk,
     )
+
+
+def _stocked(request: StaffRequest, library: Library) -> dict[str, list[str]]:
+    """For each library ingredient, the names of the clinic's active products holding it."""
+    held = inventory.products_holding(
+        request.clinic, list(library.ingredients), on=clinic_today(request)
+    )
+    return {code: [p.name for p in products] for code, products in held.items()}
 
 
 def _words(code: str) -> str:
@@ -113,7 +123,12 @@ def plan_new(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpRe
         "schedule_template": "biweekly_series",
         "first_date": clinic_today(request) + timedelta(days=7),
     }
-    form = PlanForm(request.POST or None, library=library, initial=initial)
+    form = PlanForm(
+        request.POST or None,
+        library=library,
+        initial=initial,
+        products=_stocked(request, library),
+    )
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -239,9 +254,11 @@ def plan_edit(
         )
     library = load_library()
     if request.method == "GET":
-        form = PlanForm(initial=_initial(request, plan), library=library)
+        form = PlanForm(
+            initial=_initial(request, plan), library=library, products=_stocked(request, library)
+        )
         return _form_page(request, plan.patient, form, plan=plan)
-    form = PlanForm(request.POST, library=library)
+    form = PlanForm(request.POST, library=library, products=_stocked(request, library))
     if not form.is_valid():
         return _form_page(request, plan.patient, form, plan=plan, status=422)
     changes = _changed(request, plan, form)
@@ -296,7 +313,7 @@ def plan_detail(
     # Reading a plan is reading the patient's record.
     patient = patients.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
     library = load_library()
-    clinical = may_plan(request)
+    clinical = may_read(request.membership, Part.PLAN)
     screening = patients.current_screening(clinic, patient) if clinical else None
     rows = series_rows(clinic, plan)
     context: dict[str, Any] = {
@@ -321,12 +338,22 @@ def plan_detail(
             "areas": ", ".join(_label(terms[1], a) for a in plan.areas),
             "ingredients": ", ".join(_label(terms[2], i) for i in plan.ingredients),
             "technique": _label(terms[3], plan.technique),
+            # The clinic's products that hold the cocktail, with what may be charted now.
+            "holding": [
+                (_label(terms[2], code), products)
+                for code, products in inventory.products_holding(
+                    clinic, list(plan.ingredients), on=clinic_today(request)
+                ).items()
+            ],
+            "may_manage_stock": inventory.may_manage_stock(request.membership),
             "findings": [
                 (finding, cite(library, finding.get("sources")))
                 for finding in (screening.findings if screening else [])
             ],
         }
-        context["may_book"], context["booking_reason"] = patients.may_book_session(clinic, patient)
+        context["may_book"], context["booking_reason"] = patients.may_book_session(
+            clinic, patient, request.membership
+        )
     return page(request, "workspace/plan.html", "patients", context)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.services import record_read
 from mesodesk.charting import selectors as charting
+from mesodesk.clinics.reading import Part, require_read
 from mesodesk.core.library import load_library
 from mesodesk.core.library.model import Scale
 from mesodesk.core.outcomes import outcome_scales
@@ -44,8 +45,7 @@ def staff_scales() -> list[Scale]:
 
 
 def _readable(request: StaffRequest) -> None:
-    if not selectors.may_read_scores(request.membership):
-        raise PermissionDenied("Front desk sees no outcome scores.")
+    require_read(request.membership, Part.SCORES)
 
 
 def _scale(code: str | None) -> Scale:
