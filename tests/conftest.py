@@ -21,8 +21,8 @@ from mesodesk.clinics.services import add_member, create_clinic
 from tests.helpers import MESODESK, mesodesk_env
 
 # The charting tests' session, products and lots, also used by the workspace and API tests;
-# `snap`, a photo taken (tests/photos/fixtures.py).
-pytest_plugins = ["tests.charting.fixtures", "tests.photos.fixtures"]
+# `snap`, a photo taken (tests/photos/fixtures.py); outcome scores (tests/outcomes).
+pytest_plugins = ["tests.charting.fixtures", "tests.photos.fixtures", "tests.outcomes.fixtures"]
 
 # Argon2 is slow on purpose; tests need speed, not a strong hash.
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -111,9 +111,10 @@ def _photos_in_a_folder_of_the_test(
 def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> Iterator[None]:
     """A test on a committed database (a live server) is flushed afterwards; on SQLite the
     flush is a DELETE, which the charting triggers refuse for signed records (migration
-    charting 0004) and the safety ones for adverse events (safety 0003). This clears those
-    tables with the triggers dropped for a moment, before the flush (asking for
-    `transactional_db` here makes it tear down after this)."""
+    charting 0004), the safety ones for adverse events (safety 0003) and the outcomes
+    triggers for every score (outcomes 0002). This clears those tables with the triggers
+    dropped for a moment, before the flush (asking for `transactional_db` here makes it
+    tear down after this)."""
     names = request.fixturenames
     if "transactional_db" not in names and "live_server" not in names:
         yield
@@ -126,6 +127,7 @@ def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> It
         return  # PostgreSQL's flush is a TRUNCATE, which fires no row trigger
     locked = importlib.import_module("mesodesk.charting.migrations.0004_signed_records_locked")
     events = importlib.import_module("mesodesk.safety.migrations.0003_events_locked")
+    scores = importlib.import_module("mesodesk.outcomes.migrations.0002_scores_append_only")
     with connection.cursor() as cursor:
         # Adverse events first: they point at the administrations cleared below.
         for name, _ in events.SQLITE_TRIGGERS:
@@ -134,9 +136,11 @@ def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> It
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's constants
         for _, statement in events.SQLITE_TRIGGERS:
             cursor.execute(statement)
-        for name, _ in locked.SQLITE_TRIGGERS:
+        for name, _ in (*locked.SQLITE_TRIGGERS, *scores.SQLITE_TRIGGERS):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        # Scores first: they point at the appointments the records point at.
+        cursor.execute(f"DELETE FROM {scores.TABLE}")  # noqa: S608 - the migration's constant
         for table in (locked.POINT, locked.ADDENDUM, locked.ADMINISTRATION, locked.RECORD):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's constants
-        for _, statement in locked.SQLITE_TRIGGERS:
+        for _, statement in (*locked.SQLITE_TRIGGERS, *scores.SQLITE_TRIGGERS):
             cursor.execute(statement)

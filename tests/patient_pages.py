@@ -54,6 +54,8 @@ STAFF_READS = {
     "workspace:book",
     "workspace:series",
     "workspace:appointment",
+    "workspace:session_scores",
+    "workspace:progress",
     "messaging:outbox",
     "workspace:photos",
     "workspace:photo_upload",
@@ -76,6 +78,8 @@ API_READS = {
     "api-v1:appointment_reminders",
     "api-v1:patient_reminders",
     "api-v1:list_consents",
+    "api-v1:list_patient_scores",
+    "api-v1:list_appointment_scores",
 }
 # A patient's own pages (portal, and the choices behind a message's link): their data,
 # kept out of caches; the calendar downloads are logged (DESIGN §11), the pages are not.
@@ -91,6 +95,8 @@ PATIENT_OWN = {
     "portal:side_effect_sent",
     "portal:preferences",
     "portal:delete",
+    "portal:ratings",
+    "portal:rate",
     "messaging:preferences",
     "portal:consents",
     "portal:consent_sign",
@@ -122,6 +128,7 @@ NO_PATIENT_DATA = {
     "api-v1:read_product",
     # Signals name lots, products, techniques and practitioners, never a patient.
     "api-v1:signals",
+    "api-v1:list_scales",
     "workspace:library",
     "workspace:library_rule",
     "workspace:settings",
@@ -173,6 +180,8 @@ POST_ONLY = {
     "api-v1:close_report",
     "workspace:adverse_event_follow_up",
     "api-v1:upload_photo",
+    "workspace:score_entered_in_error",
+    "api-v1:create_score",
     "workspace:record_open",
     "workspace:record_numbing",
     "workspace:record_administration",
@@ -292,6 +301,8 @@ class World:
             "workspace:book": (f"{c}/patients/{p}/book/", self.patient),
             "workspace:series": (f"{c}/patients/{p}/plans/{self.plan.pk}/series/", self.patient),
             "workspace:appointment": (f"{c}/appointments/{a}/", self.patient),
+            "workspace:session_scores": (f"{c}/appointments/{a}/scores/", self.patient),
+            "workspace:progress": (f"{c}/patients/{p}/progress/", self.patient),
             "messaging:outbox": ("/reminders/lindenhof/outbox/", None),
             "workspace:photos": (f"{c}/patients/{p}/photos/", self.patient),
             "workspace:photo_upload": (f"{c}/patients/{p}/photos/new/", self.patient),
@@ -325,6 +336,8 @@ class World:
             "api-v1:appointment_reminders": (f"{appointment}/reminders", self.patient),
             "api-v1:patient_reminders": (f"{c}/patients/{p}/reminders", self.patient),
             "api-v1:list_consents": (f"{c}/patients/{p}/consents", self.patient),
+            "api-v1:list_patient_scores": (f"{c}/patients/{p}/scores", self.patient),
+            "api-v1:list_appointment_scores": (f"{appointment}/scores", self.patient),
         }
 
     def patient_urls(self) -> dict[str, str]:
@@ -342,6 +355,8 @@ class World:
             "portal:side_effect_sent": f"{c}/side-effects/{self.report.pk}/",
             "portal:preferences": f"{c}/preferences/",
             "portal:delete": f"{c}/delete/",
+            "portal:ratings": f"{c}/ratings/",
+            "portal:rate": f"{c}/sessions/{self.appointment.pk}/rate/",
             "messaging:preferences": f"/reminders/p/{self.prefs_token}/",
             "portal:consents": f"{c}/consents/",
             "portal:consent_sign": f"{c}/consents/sign/{self.consent.template_id}/",

@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "mesodesk.charting",
     "mesodesk.photos",
     "mesodesk.consents",
+    "mesodesk.outcomes",
     "mesodesk.audit",
     "mesodesk.messaging",
     "mesodesk.api",

@@ -57,6 +57,7 @@ def bodies(ids: dict[str, int], pedro: User, room: Room, at: Callable[..., str])
         },
         "/records/{record_id}/observations": {"pain_score": 2},
         "/records/{record_id}/addenda": {"text": "Called."},
+        "/appointments/{appointment_id}/scores": {"scale": "gais", "value": "2"},
         "/records/{record_id}/administrations/{administration_id}/entered-in-error": {
             "reason": "Wrong lot."
         },
@@ -149,6 +150,8 @@ CLINICAL_ONLY = {
     "/api/v1/clinics/{clinic}/photos/{photo_id}/image",
     "/api/v1/clinics/{clinic}/consents/{consent_id}",
     "/api/v1/clinics/{clinic}/consents/{consent_id}/pdf",
+    "/api/v1/clinics/{clinic}/patients/{patient_id}/scores",
+    "/api/v1/clinics/{clinic}/appointments/{appointment_id}/scores",
 }
 
 

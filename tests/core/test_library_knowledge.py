@@ -819,7 +819,13 @@ SCALES: list[tuple[str, str, list[str] | None, list[str], str]] = [
     ),
     ("fitzpatrick", "fitzpatrick1988", ["I", "II", "III", "IV", "V", "VI"], [], "Arch Dermatol"),
     ("hexsel_css", "hexsel2009", None, [], "JEADV 2009"),
-    ("norwood", "norwood1975", ["I", "II", "III", "IV", "V", "VI", "VII"], [], ""),
+    (
+        "norwood",
+        "norwood1975",
+        ["I", "II", "IIa", "III", "IIIa", "III vertex", "IV", "IVa", "V", "Va", "VI", "VII"],
+        [],
+        "",
+    ),
     ("ludwig", "ludwig1977", ["I", "II", "III"], [], ""),
     ("ctcae", "ctcae5", ["1", "2", "3", "4", "5"], [], "v5"),
 ]

@@ -18,6 +18,7 @@ from mesodesk.accounts.models import User
 from mesodesk.charting.models import InjectionPoint, SessionRecord
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.inventory.models import Lot, Product
+from mesodesk.outcomes.models import Score
 from mesodesk.protocols.models import ProtocolVersion
 from mesodesk.scheduling.models import Appointment
 from mesodesk.web import demo
@@ -35,6 +36,7 @@ def counts() -> dict[str, int]:
         "lots": Lot.objects.count(),
         "session records": SessionRecord.objects.count(),
         "injection points": InjectionPoint.objects.count(),
+        "scores": Score.objects.count(),
     }
 
 
@@ -50,7 +52,7 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
         == first
         == {
             "clinics": 1,
-            "users": 3,
+            "users": 4,  # the staff and Anna's portal account (demo_outcomes)
             "memberships": 3,
             "protocol versions": 1,
             # Anna's stock (2 products, 5 lots) and the lot the safety page flags
@@ -59,6 +61,9 @@ def test_running_the_demo_twice_seeds_the_same_clinic_once() -> None:
             "lots": 7,
             "session records": 3 + 21,
             "injection points": 3 * (24 + 10),
+            # Anna's baseline (WSRS both sides, Glogau), then per session GAIS, WSRS
+            # both sides, and her own GAIS and satisfaction (demo_outcomes).
+            "scores": 3 + 3 * (1 + 2 + 2),
         }
     )
     clinic = Clinic.objects.get(slug=demo.DEMO_CLINIC_SLUG)

@@ -13,6 +13,7 @@ from mesodesk.api import (
     consents,
     errors,
     inventory,
+    outcomes,
     patients,
     photos,
     plans,
@@ -41,8 +42,8 @@ api = NinjaAPI(
     version="1",
     description=(
         "Patients, intakes, screenings, plans, slot search, appointments, session records, "
-        "products, lots, stock moves and recalls, photos, adverse events, side-effect reports "
-        "and safety signals of one clinic "
+        "products, lots, stock moves and recalls, photos, outcome scores, adverse events, "
+        "side-effect reports and safety signals of one clinic "
         "(its slug is in every path). Authenticate with `Authorization: Bearer TOKEN` "
         "(`mesodesk api-token --clinic SLUG --email EMAIL`) or the signed-in web session. "
         "Every refusal is JSON {detail, code, errors}: 401 unauthenticated, 403 forbidden or "
@@ -68,5 +69,6 @@ for router in (
     safety.router,
     photos.router,
     consents.router,
+    outcomes.router,
 ):
     api.add_router("", router)

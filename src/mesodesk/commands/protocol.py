@@ -186,7 +186,12 @@ def _section(library: Library, key: Any, only: str | None) -> Iterator[str]:
         for scale in library.scales.values():
             if wanted(scale.code):
                 levels = "; ".join(f"{lv.value} {lv.label}" for lv in scale.levels)
-                yield f"  {scale.code} — {scale.label}: {levels}"
+                items = "; ".join(f"{i.label} {i.low}-{i.high}" for i in scale.items)
+                bands = ", ".join(f"{b.low}-{b.high} {b.label.lower()}" for b in scale.bands)
+                summed = f"{items} (total: {bands})" if items else ""
+                yield f"  {scale.code} — {scale.label}: {levels or summed}"
+                if scale.use == "outcome":
+                    yield f"    rated by {', '.join(scale.raters)}; version: {scale.version}"
                 yield from _sources(library, scale.sources)
     elif key == "rejected":
         for r in library.rejected:
@@ -261,7 +266,8 @@ def _check(root: Path) -> int:
     sys.stdout.write(
         f"ok: {library.name} {library.version}: {len(library.sources)} sources, "
         f"{len(library.contraindications)} contraindications, {len(library.rules)} timeline rules, "
-        f"{len(library.schedules)} schedules, {len(library.substances)} substances\n"
+        f"{len(library.schedules)} schedules, {len(library.substances)} substances, "
+        f"{sum(s.use == 'outcome' for s in library.scales.values())} outcome scales\n"
     )
     return 0
 

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from mesodesk.consents.urls_portal import urlpatterns as consents_urlpatterns
-from mesodesk.portal import views, views_care
+from mesodesk.portal import views, views_care, views_scores
 
 app_name = "portal"
 
@@ -27,6 +27,12 @@ urlpatterns = [
         "<slug:clinic_slug>/side-effects/<int:report_id>/",
         views_care.side_effect_sent,
         name="side_effect_sent",
+    ),
+    path("<slug:clinic_slug>/ratings/", views_scores.ratings, name="ratings"),
+    path(
+        "<slug:clinic_slug>/sessions/<int:appointment_id>/rate/",
+        views_scores.rate,
+        name="rate",
     ),
     path("<slug:clinic_slug>/preferences/", views_care.preferences, name="preferences"),
     path("<slug:clinic_slug>/delete/", views_care.delete, name="delete"),

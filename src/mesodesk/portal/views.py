@@ -23,6 +23,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.bounds import check_date, check_id
+from mesodesk.outcomes import selectors as outcomes
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
 from mesodesk.planning.selectors import active_plan
@@ -71,6 +72,7 @@ def home(request: HttpRequest, clinic_slug: str) -> HttpResponse:
             "upcoming": upcoming,
             "next_session": next((a for a in upcoming if a.kind == AppointmentKind.SESSION), None),
             "zone": scheduling.clinic_zone(clinic),
+            "to_rate": next(iter(outcomes.sessions_to_rate(clinic, patient)), None),
         },
     )
 

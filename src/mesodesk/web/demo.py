@@ -23,6 +23,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic, update_clinic_settings
 from mesodesk.web.demo_consents import seed_consents
+from mesodesk.web.demo_outcomes import seed_outcomes
 from mesodesk.web.demo_photos import seed_photos
 from mesodesk.web.demo_records import seed_records, seed_today
 from mesodesk.web.demo_safety import seed_safety
@@ -136,6 +137,7 @@ def seed_demo() -> Clinic:
         desk=staff[Role.FRONT_DESK],
     )
     seed_photos(clinic=clinic, practitioner=staff[Role.PRACTITIONER])
+    seed_outcomes(clinic=clinic, practitioner=staff[Role.PRACTITIONER], password=DEMO_PASSWORD)
     return clinic
 
 

@@ -7,6 +7,7 @@ from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
 from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatterns
+from mesodesk.workspace.urls_outcomes import urlpatterns as outcomes_urlpatterns
 from mesodesk.workspace.urls_photos import urlpatterns as photos_urlpatterns
 from mesodesk.workspace.urls_safety import urlpatterns as safety_urlpatterns
 
@@ -20,4 +21,5 @@ urlpatterns = (
     + safety_urlpatterns
     + photos_urlpatterns
     + consents_urlpatterns
+    + outcomes_urlpatterns
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import tomllib
 from collections.abc import Callable
@@ -33,6 +34,8 @@ from mesodesk.core.library.model import (
     Repeat,
     Rule,
     Scale,
+    ScaleBand,
+    ScaleItem,
     ScaleLevel,
     Schedule,
     SchedulePhase,
@@ -349,20 +352,119 @@ def _schedule(e: Entry) -> Schedule:
     return schedule
 
 
-def _scale(e: Entry) -> Scale:
+# The roles that rate an outcome scale (CLINIC.md 6) and the two directions of better.
+SCALE_RATERS = ("practitioner", "patient", "blinded")
+SCALE_USES = ("outcome", "grading")
+
+
+def _scale_levels(e: Entry, required: bool) -> tuple[ScaleLevel, ...]:
     levels = []
-    for raw in e._get("levels", (list,), True, []):
-        if isinstance(raw, dict) and set(raw) == {"value", "label"}:
-            levels.append(ScaleLevel(value=str(raw["value"]), label=str(raw["label"])))
+    for raw in e._get("levels", (list,), required, []):
+        if isinstance(raw, dict) and {"value", "label"} <= set(raw) <= {
+            "value",
+            "label",
+            "definition",
+        }:
+            levels.append(
+                ScaleLevel(
+                    value=str(raw["value"]),
+                    label=str(raw["label"]),
+                    definition=str(raw.get("definition", "")),
+                )
+            )
         else:
-            e.problem(f"each level must be {{ value = ..., label = ... }}, got {raw!r}")
-    return Scale(
+            e.problem(
+                f"each level must be {{ value = ..., label = ..., definition = ... }}, got {raw!r}"
+            )
+    values = [level.value for level in levels]
+    if len(set(values)) != len(values):
+        e.problem("level values must be unique")
+    return tuple(levels)
+
+
+def _scale_items(e: Entry) -> tuple[ScaleItem, ...]:
+    items = []
+    for raw in e._get("items", (list,), False, []):
+        keys = {"code", "label", "low", "high"}
+        if (
+            isinstance(raw, dict)
+            and keys <= set(raw) <= keys | {"definition"}
+            and isinstance(raw["low"], int)
+            and isinstance(raw["high"], int)
+            and raw["low"] < raw["high"]
+        ):
+            items.append(
+                ScaleItem(
+                    code=str(raw["code"]),
+                    label=str(raw["label"]),
+                    low=raw["low"],
+                    high=raw["high"],
+                    definition=str(raw.get("definition", "")),
+                )
+            )
+        else:
+            e.problem(f"each item needs code, label and integers low < high, got {raw!r}")
+    return tuple(items)
+
+
+def _scale_bands(e: Entry, items: tuple[ScaleItem, ...]) -> tuple[ScaleBand, ...]:
+    bands = []
+    for raw in e._get("bands", (list,), False, []):
+        if (
+            isinstance(raw, dict)
+            and set(raw) == {"low", "high", "label"}
+            and isinstance(raw["low"], int)
+            and isinstance(raw["high"], int)
+            and raw["low"] <= raw["high"]
+        ):
+            bands.append(ScaleBand(low=raw["low"], high=raw["high"], label=str(raw["label"])))
+        else:
+            e.problem(f"each band needs integers low <= high and a label, got {raw!r}")
+    if bands and not items:
+        e.problem("bands belong to a scale summed from items")
+    ordered = sorted(bands, key=lambda b: b.low)
+    for before, after in itertools.pairwise(ordered):
+        if after.low != before.high + 1:
+            e.problem(f"bands must follow each other without gap or overlap at {after.low}")
+    if items and ordered and ordered[-1].high != sum(i.high for i in items):
+        e.problem("the last band must end at the highest possible total")
+    return tuple(ordered)
+
+
+def _scale(e: Entry) -> Scale:
+    items = _scale_items(e)
+    levels = _scale_levels(e, required=not items)
+    if items and levels:
+        e.problem("a scale has either levels or items, not both")
+    raters = e.texts("raters") or ("practitioner", "blinded")
+    for rater in raters:
+        if rater not in SCALE_RATERS:
+            e.problem(f"unknown rater {rater!r} (one of {', '.join(SCALE_RATERS)})")
+    use = e.text("use", required=False, default="outcome")
+    if use not in SCALE_USES:
+        e.problem(f"use must be outcome or grading, got {use!r}")
+    better = e.text("better", required=False, default="lower")
+    if better not in ("lower", "higher", "none"):
+        e.problem(f"better must be lower, higher or none (a type, not an outcome), got {better!r}")
+    scale = Scale(
         code=e.text("code"),
         label=e.text("label"),
-        levels=tuple(levels),
+        levels=levels,
         sources=e.citations(),
         note=e.text("note", required=False),
+        version=e.text("version", required=use == "outcome"),
+        use=use,
+        raters=raters,
+        against_baseline=e.flag("against_baseline"),
+        per_side=e.flag("per_side"),
+        items=items,
+        bands=_scale_bands(e, items),
+        better=better,
     )
+    if scale.code.replace("-", "_").startswith("face_q"):
+        # FACE-Q is licensed (Q-Portfolio): the library ships none of its items.
+        e.problem("FACE-Q is a licensed instrument: the library ships none of it")
+    return scale
 
 
 def _fact(e: Entry) -> Fact:

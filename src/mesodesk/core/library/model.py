@@ -338,21 +338,58 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class ScaleLevel:
-    """One level of an outcome scale."""
+    """One level of an outcome scale, with what a rater looks for to choose it."""
 
     value: str
+    label: str
+    definition: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleItem:
+    """One item of a scale scored item by item and summed (Hexsel CSS)."""
+
+    code: str
+    label: str
+    low: int
+    high: int
+    definition: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ScaleBand:
+    """A named band of a summed scale's total (Hexsel CSS: 1-5 mild ...)."""
+
+    low: int
+    high: int
     label: str
 
 
 @dataclass(frozen=True, slots=True)
 class Scale:
-    """An outcome or grading scale (GAIS, Glogau, Fitzpatrick, CTCAE ...)."""
+    """An outcome or grading scale (GAIS, Glogau, Fitzpatrick, CTCAE ...).
+
+    `use` is "outcome" for the scales a clinic scores sessions with, "grading" for the
+    adverse event grade. `raters` are the roles that may rate it; `against_baseline` means
+    every rating compares with a baseline (GAIS), so it is never rated at the baseline
+    itself; `per_side` scales are rated for the left and the right side apart (WSRS);
+    `items` and `bands` make a summed scale (Hexsel CSS); `better` says which way a
+    change is an improvement, for the progress chart.
+    """
 
     code: str
     label: str
     levels: tuple[ScaleLevel, ...]
     sources: tuple[Citation, ...]
     note: str = ""
+    version: str = ""
+    use: str = "outcome"
+    raters: tuple[str, ...] = ("practitioner", "blinded")
+    against_baseline: bool = False
+    per_side: bool = False
+    items: tuple[ScaleItem, ...] = ()
+    bands: tuple[ScaleBand, ...] = ()
+    better: str = "lower"
 
 
 @dataclass(frozen=True, slots=True)

@@ -320,12 +320,19 @@ def _build(library: Library) -> Catalog:
         )
     for scale in library.scales.values():
         levels = "; ".join(f"{lv.value}: {lv.label}" for lv in scale.levels)
+        items = "; ".join(f"{i.label} {i.low}-{i.high}" for i in scale.items)
+        bands = "; ".join(f"{b.low}-{b.high}: {b.label}" for b in scale.bands)
+        texts: tuple[tuple[str, str], ...] = (
+            (("Levels", levels),) if levels else (("Items", items), ("Total", bands))
+        )
+        if scale.use == "outcome":
+            texts += (("Rated by", ", ".join(scale.raters)), ("Version", scale.version))
         entries.append(
             _entry(
                 code=scale.code,
                 section="scales",
                 label=scale.label,
-                texts=(("Levels", levels),),
+                texts=texts,
                 note=scale.note,
                 sources=_cited(library, scale.sources),
             )
