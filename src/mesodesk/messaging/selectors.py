@@ -19,6 +19,11 @@ def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
     found = ContactPreferences.objects.filter(clinic=clinic, patient=patient).first()
     if found is not None:
         return found
+    return default_preferences(clinic, patient)
+
+
+def default_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """What a patient who never chose gets (unsaved): their preferred channel, every kind."""
     return ContactPreferences(
         clinic=clinic,
         patient=patient,

@@ -21,6 +21,7 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.library import load_library
 from mesodesk.core.timeline import Timeline
+from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.services import refresh_reminders
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.patients.models import Patient, ScreeningResult
@@ -247,6 +248,7 @@ def _book(
     device: Device | None,
     planned_session: PlannedSession | None,
     rescreen: bool = True,
+    notify: bool = True,
 ) -> Appointment:
     booking, timeline = _check(
         clinic=clinic,
@@ -276,7 +278,13 @@ def _book(
     )
     appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
     saved = rules.save_or_conflict(appointment, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=saved, timeline=timeline, created=True)
+    refresh_reminders(
+        clinic=clinic,
+        appointment=saved,
+        timeline=timeline,
+        created=True,
+        notice=ReminderKind.BOOKED if notify else None,
+    )
     return saved
 
 
@@ -285,7 +293,15 @@ def _locked(clinic: Clinic, appointment: Appointment) -> Appointment:
     # locked (on PostgreSQL FOR UPDATE would otherwise lock the joined rows too).
     locked = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "room", "device", "planned_session")
+        .select_related(
+            "patient",
+            # Read here for the notice to the patient, saving a query of its own.
+            "patient__contact_preferences",
+            "practitioner",
+            "room",
+            "device",
+            "planned_session",
+        )
         .filter(clinic=clinic, pk=appointment.pk)
         .first()
     )
@@ -344,7 +360,9 @@ def reschedule_appointment(
     locked.practitioner, locked.room, locked.device = practitioner, room, device
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     moved = rules.save_or_conflict(locked, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=moved, timeline=timeline)
+    refresh_reminders(
+        clinic=clinic, appointment=moved, timeline=timeline, notice=ReminderKind.MOVED
+    )
     return moved
 
 
@@ -363,7 +381,7 @@ def cancel_appointment(
     locked.cancel_reason = reason.strip()
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-    refresh_reminders(clinic=clinic, appointment=locked)
+    refresh_reminders(clinic=clinic, appointment=locked, notice=ReminderKind.CANCELLED)
     return locked
 
 
@@ -494,6 +512,8 @@ def _book_series(
                     room=room,
                     device=device,
                     planned_session=session,
+                    # One confirmation for the series, on its first session: it lists them all.
+                    notify=not booked,
                 )
             )
         except ValidationError as error:

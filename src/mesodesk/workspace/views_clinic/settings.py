@@ -84,6 +84,7 @@ def general(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     initial = {
         "name": clinic.name,
         "phone": shown(clinic.phone) if clinic.phone else "",
+        "address": clinic.address,
         "time_zone": clinic.time_zone,
         "country": clinic.country,
         "minimum_age": clinic.minimum_age,
