@@ -238,6 +238,7 @@ def refresh_reminders(
     timeline: Timeline | _Unset | None = _UNSET,
     created: bool = False,
     notice: ReminderKind | None = None,
+    tell: bool = False,
 ) -> None:
     """Brings the appointment's outbox rows in line with what it should have now: new rows
     for new reminders; rows waiting or being sent that are no longer wanted (moved,
@@ -253,7 +254,8 @@ def refresh_reminders(
 
     `notice` (booked, moved, cancelled) queues that notice to the patient, replacing a
     notice of the appointment still waiting; a cancellation of an appointment whose
-    confirmation never went out sends nothing.
+    confirmation never went out sends nothing, unless `tell` (a closure cancels it: the
+    patient may have booked at the desk and expects to come).
 
     The booking services pass what they have already: the appointment's `timeline` (as
     `appointment_timeline` builds it), and `created` for an appointment written in this
@@ -279,7 +281,8 @@ def refresh_reminders(
         }
     )
     notices: dict[str, Reminder] = {}
-    if notice is not None and not (notice == ReminderKind.CANCELLED and _never_told(existing)):
+    quiet_undo = notice == ReminderKind.CANCELLED and not tell and _never_told(existing)
+    if notice is not None and not quiet_undo:
         prefs = prefs if prefs is not None else _preferences(clinic, appointment.patient)
         notices = _notices(
             clinic=clinic,

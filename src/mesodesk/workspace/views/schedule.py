@@ -16,7 +16,9 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
 from mesodesk.safety import selectors as safety
-from mesodesk.scheduling import selectors, visits
+from mesodesk.scheduling import selectors
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.closures import unclosed_or_to_rebook
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
@@ -61,8 +63,11 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     record_read(request, clinic=request.clinic, obj=request.clinic)
     # Visits whose time is over with no outcome, before today: the clinic closes them.
     day_start, _ = selectors.local_day_range(request.clinic, now_day)
-    unclosed = list(visits.unclosed(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
-    with_visits(request, appointments + unclosed)
+    # With the appointments a closure cancelled, to book again: the same query.
+    pending = list(unclosed_or_to_rebook(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
+    unclosed = [a for a in pending if a.status == AppointmentStatus.BOOKED]
+    to_rebook = [a for a in pending if a.status != AppointmentStatus.BOOKED]
+    with_visits(request, appointments + pending)
     return page(
         request,
         "workspace/today.html",
@@ -76,7 +81,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "appointments": appointments,
             "booked_count": booked,
             "unclosed": unclosed,
-            "unclosed_more": len(unclosed) == UNCLOSED_SHOWN,
+            "unclosed_more": len(pending) == UNCLOSED_SHOWN,
+            "to_rebook": to_rebook,
             # Urgent reports of the last week: staff must see them first.
             "red_flag_reports": safety.urgent_since(request.clinic, timezone.now() - RED_FLAG_DAYS),
         },
