@@ -30,7 +30,7 @@ from mesodesk.planning import selectors as plans
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.protocols.selectors import protocol_version_of
-from mesodesk.scheduling import rules
+from mesodesk.scheduling import rules, selectors
 from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
@@ -125,15 +125,18 @@ def _check(
         screening = _current_screening(
             clinic=clinic, patient=patient, plan=plan, by=by, rescreen=rescreen
         )
-        timeline = rules.check_session(
-            clinic=clinic,
-            patient=patient,
-            screening=screening,
-            plan=plan,
-            device=device,
-            booking=booking,
-            library=library,
-        )
+        try:
+            timeline = rules.check_session(
+                clinic=clinic,
+                patient=patient,
+                screening=screening,
+                plan=plan,
+                device=device,
+                booking=booking,
+                library=library,
+            )
+        except WashoutNotMet as refusal:
+            raise _first_free(clinic, refusal, practitioner, room, device, exclude) from None
     rules.check_free(
         clinic=clinic,
         booking=booking,
@@ -145,6 +148,40 @@ def _check(
         exclude=exclude,
     )
     return booking, timeline
+
+
+# How far after the safe instant the first free slot is looked for.
+FIRST_FREE_DAYS = 56
+
+
+def _first_free(
+    clinic: Clinic,
+    refusal: WashoutNotMet,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+    exclude: int | None,
+) -> WashoutNotMet:
+    """The refusal naming the first slot free for a session with the same practitioner,
+    room and device after the preparation's safe instant (the slot search's answer, so the
+    page's offer and its free times agree, on a day the practitioner works); as it was when
+    none is free in the weeks after."""
+    zone = selectors.clinic_zone(clinic)
+    found = selectors.find_slots(
+        clinic=clinic,
+        kind=AppointmentKind.SESSION,
+        start_date=refusal.safe_from.astimezone(zone).date(),
+        days=FIRST_FREE_DAYS,
+        practitioner_ids=[practitioner.pk],
+        room_ids=[room.pk],
+        device_ids=[device.pk] if device is not None else None,
+        not_before=refusal.safe_from,
+        limit=1,
+    )
+    if not found:
+        return refusal
+    who = " ".join(x for x in (practitioner.first_name, practitioner.last_name) if x)
+    return rules.washout_at(refusal, found[0].start, zone, who)
 
 
 def _screen_first(
@@ -398,6 +435,8 @@ def _in_session(error: ValidationError, session: PlannedSession) -> ValidationEr
             f"{prefix}: {error.message_dict['start'][0]}",
             earliest_start=error.earliest_start,
             items=error.items,
+            safe_from=error.safe_from,
+            reasons=error.reasons,
         )
     prefixed = ValidationError(
         {
