@@ -81,3 +81,19 @@ def contact_requests(clinic: Clinic, topic: str) -> QuerySet[Reminder]:
     return Reminder.objects.filter(
         clinic=clinic, idempotency_key__startswith=f"contact:{topic}:"
     ).order_by("created_at", "id")
+
+
+def loaded_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """The patient's preferences: read with the patient when the caller did so
+    (`select_related("contact_preferences")`, no query), else looked up."""
+    relation = Patient.contact_preferences.related  # type: ignore[attr-defined]
+    if relation.is_cached(patient):
+        found = relation.get_cached_value(patient)
+        return found if found is not None else default_preferences(clinic, patient)  # type: ignore[no-any-return]
+    return preferences(clinic, patient)
+
+
+def reminder_channels(clinic: Clinic, patient: Patient) -> list[str]:
+    """The channels the patient's messages actually go by: those chosen that have an
+    address (what the chart says, not the channel preferred at registration)."""
+    return channels_with_address(loaded_preferences(clinic, patient), patient)

@@ -139,18 +139,6 @@ def _moved(row: Reminder, want: WantedReminder, now: datetime) -> bool:
     return row.send_at != want.send_at or row.expires_at != want.expires_at
 
 
-def _preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
-    """The patient's preferences: read with the appointment when the caller did so
-    (`select_related("patient__contact_preferences")`), else looked up."""
-    relation = Patient.contact_preferences.related  # type: ignore[attr-defined]
-    if relation.is_cached(patient):
-        found = relation.get_cached_value(patient)
-        if found is not None:
-            return found  # type: ignore[no-any-return]
-        return selectors.default_preferences(clinic, patient)
-    return selectors.preferences(clinic, patient)
-
-
 # A cancellation notice still goes out this long after the appointment's time.
 CANCELLED_NOTICE_VALID = timedelta(hours=12)
 
@@ -265,7 +253,7 @@ def refresh_reminders(
     prefs: ContactPreferences | None = None
     # A cancelled (or no-show) appointment wants nothing, whatever the patient chose.
     if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
-        prefs = _preferences(clinic, appointment.patient)
+        prefs = selectors.loaded_preferences(clinic, appointment.patient)
         wanted = {
             w.key(appointment.pk): w
             for w in wanted_for(clinic, appointment, prefs, now=now, timeline=timeline)
@@ -283,7 +271,11 @@ def refresh_reminders(
     notices: dict[str, Reminder] = {}
     quiet_undo = notice == ReminderKind.CANCELLED and not tell and _never_told(existing)
     if notice is not None and not quiet_undo:
-        prefs = prefs if prefs is not None else _preferences(clinic, appointment.patient)
+        prefs = (
+            prefs
+            if prefs is not None
+            else selectors.loaded_preferences(clinic, appointment.patient)
+        )
         notices = _notices(
             clinic=clinic,
             appointment=appointment,

@@ -237,8 +237,11 @@ def has_consent(clinic: Clinic, patient: Patient, kind: str) -> bool:
 
 def patient_chart(clinic: Clinic, patient_id: int) -> Chart:
     """The patient's chart: intakes with what changed, screenings, consents, plans with
-    their planned sessions. Http404 for another clinic's patient. Six queries."""
-    patient = get_patient(clinic, patient_id)
+    their planned sessions. Http404 for another clinic's patient. Six queries (the
+    patient comes with their reminder choices, which the chart shows)."""
+    patient = get_object_or_404(
+        Patient.objects.select_related("contact_preferences"), clinic=clinic, pk=patient_id
+    )
     intakes = list(intake_versions(clinic, patient).select_related("created_by"))
     changes: dict[int, list[Change]] = {intakes[0].number: []} if intakes else {}
     for older, newer in pairwise(intakes):
