@@ -26,7 +26,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # Each starts with the session, its user and the membership with TOTP (three), then the
 # page's own reads. The chart also writes its access event.
 TODAY = 7  # with the access event of the day's patients and the past visits to close
-WEEK = 8  # with the access event of the week's patients
+# + the working hours and the closures of the week, which decide the hour grid drawn and
+# the days hidden (issue 13: two statements more, whatever the number of appointments).
+WEEK = 10  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient and lists the session
 # records (one query each).
 CHART = 19

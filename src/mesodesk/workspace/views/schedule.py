@@ -23,6 +23,7 @@ from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
 from mesodesk.workspace.views.visit_info import with_visits
+from mesodesk.workspace.week_grid import union_hours, week_grid
 
 
 @require_safe
@@ -132,6 +133,15 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         ("device", device and device.pk),
     ]
     query = "&".join(f"{name}={value}" for name, value in filters if value)
+    # The hour grid: the working hours of the practitioner shown (of everyone, else) and
+    # the closures decide the hours drawn and the days hidden (two reads).
+    shown_ids = [practitioner.pk] if practitioner else [p.pk for p in practitioners]
+    grid = week_grid(
+        dict(week_days),
+        union_hours(clinics.working_hours(clinic, shown_ids), clinics.clinic_hours(clinic)),
+        clinics.closures_between(clinic, start, start + timedelta(days=6)),
+        selectors.clinic_zone(clinic),
+    )
     # The week's patients by name: a read of patient data.
     record_read(request, clinic=clinic, obj=clinic)
     shown = [
@@ -155,6 +165,7 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "this_week": now_day - timedelta(days=now_day.weekday()),
             "today_day": now_day,
             "week_days": week_days,
+            "grid": grid,
             "total": sum(len(items) for _, items in week_days),
             "practitioners": [(p.pk, person(p)) for p in practitioners],
             "rooms": rooms,
