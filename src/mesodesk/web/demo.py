@@ -23,6 +23,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug, membership
 from mesodesk.clinics.services import add_member, create_clinic, update_clinic_settings
 from mesodesk.web.demo_records import seed_records, seed_today
+from mesodesk.web.demo_schedule import seed_schedule
 from mesodesk.web.demo_sessions import seed_sessions
 
 # Documented in the README and printed by `mesodesk demo`: it is not a secret.
@@ -117,6 +118,7 @@ def seed_demo() -> Clinic:
             add_member(clinic=clinic, user=user, role=login.role)
         _give_totp(user)
         staff[login.role] = user
+    seed_schedule(clinic=clinic)
     seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     seed_today(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     seed_sessions(
