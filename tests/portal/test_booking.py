@@ -188,3 +188,12 @@ def test_free_times_come_by_day_with_later_times_and_none_chosen_for_the_patient
     assert response.status_code == 422
     assert "Choose one of the times offered." in response.text
     assert not Appointment.objects.exists()
+
+
+def test_the_patients_appointments_name_the_clinics_time_zone(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    book_consultation(clinic, paula, pedro, room)
+    page = paula_client.get(url("home", clinic)).text
+    assert ", 10:00</time>" in page
+    assert "Times are the clinic's: Berlin time." in page
