@@ -208,6 +208,7 @@ POST_ONLY = {
     "workspace:plan_close",
     "workspace:visit",
     "workspace:late_cancel",
+    "workspace:settle_rebooking",
     "api-v1:check_in",
     "api-v1:undo_check_in",
     "api-v1:start",

@@ -41,12 +41,15 @@ BOOK_CONSULTATION = 10
 # reused for the reminders), the planned session not booked yet, the last session of the
 # series (for the maintenance recall).
 BOOK_SESSION = 18
-# + the appointment, locked with who and what it books; the checks and writes of a
-# booking; the existing reminders, and cancelling the old one.
-RESCHEDULE = 11
-# + the appointment twice (read, locked), whether `by` may change it, the change and its
-# history row, the reminders and cancelling them.
-CANCEL = 8
+# + the appointment, locked with who and what it books and the patient's contact
+# preferences; the checks and writes of a booking; the existing reminders, cancelling the
+# old ones, and the new reminder with the change notice (one INSERT).
+RESCHEDULE = 10
+# + the appointment twice (read, locked, the second with the patient's contact
+# preferences), whether `by` may change it, the change and its history row, the reminders
+# and cancelling them, and the cancellation notice to the patient: one statement more than
+# before notices existed, the INSERT of the notice itself (issue 13: patients are told).
+CANCEL = 9
 
 
 @pytest.fixture
@@ -194,6 +197,8 @@ def test_rescheduling_and_cancelling(
     with statements() as moving:
         moved = post(api, f"/appointments/{booked.pk}/reschedule", {"start": at("11:00")})
     assert moved.status_code == 200, moved.json()
+    # The change notice went out: the patient is told of the cancellation too.
+    Reminder.objects.filter(kind="moved").update(status="sent")
     with statements() as cancelling:
         cancelled = post(api, f"/appointments/{booked.pk}/cancel", {"reason": "Ill."})
     assert cancelled.json()["status"] == "cancelled"

@@ -40,15 +40,22 @@ def test_a_booked_consultation_lists_its_reminder_and_a_cancelled_one_shows_it_c
     assert booked.status_code == 201, booked.json()
     appointment = booked.json()
     rows = desk.get(f"{API}/lindenhof/appointments/{appointment['id']}/reminders").json()
+    # The confirmation at once, the reminder 24 hours before.
     assert [(r["kind"], r["channel"], r["status"]) for r in rows] == [
-        ("appointment", "email", "pending")
+        ("booked", "email", "pending"),
+        ("appointment", "email", "pending"),
     ]
-    # 24 hours before, shown in the clinic's zone like every time in the API.
-    assert rows[0]["send_at"].endswith(("+01:00", "+02:00"))
+    # Shown in the clinic's zone like every time in the API.
+    assert rows[1]["send_at"].endswith(("+01:00", "+02:00"))
     desk.post(
         f"{API}/lindenhof/appointments/{appointment['id']}/cancel",
         {"reason": "Patient asked"},
         content_type="application/json",
     )
     rows = desk.get(f"{API}/lindenhof/patients/{patient['id']}/reminders").json()
-    assert [r["status"] for r in rows] == ["cancelled"]
+    # The confirmation never went out: cancelled with the reminder, and no cancellation
+    # notice about an appointment the patient was never told of.
+    assert [(r["kind"], r["status"]) for r in rows] == [
+        ("booked", "cancelled"),
+        ("appointment", "cancelled"),
+    ]

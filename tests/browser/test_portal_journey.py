@@ -83,7 +83,9 @@ def test_a_new_patient_signs_up_books_a_session_and_is_told_to_stop_both_a_week_
     page.goto("/portal/lindenhof/book/?kind=session")
     expect(page.get_by_text("the earliest date we can treat you is")).to_be_visible()
     check_page(page, "portal-book")
-    page.get_by_role("button", name="Book this time").click()
+    # Nothing is chosen for the patient: she picks the first time offered.
+    page.locator('input[name="slot"]').first.check()
+    page.get_by_role("button", name="Book the time chosen").click()
 
     expect(page.get_by_role("heading", name="Your preparation and aftercare")).to_be_visible()
     session = Appointment.objects.get(kind="session")
@@ -117,6 +119,7 @@ def test_a_pregnant_patient_cannot_book_a_session_and_is_told_to_see_the_clinic(
     # Asking for a session by address gives consultation times only.
     page.goto("/portal/lindenhof/book/?kind=session")
     expect(page.get_by_role("heading", name="Free times for a consultation")).to_be_visible()
-    page.get_by_role("button", name="Book this time").click()
+    page.locator('input[name="slot"]').first.check()
+    page.get_by_role("button", name="Book the time chosen").click()
     expect(page.get_by_role("status")).to_contain_text("Your consultation is booked")
     assert list(Appointment.objects.values_list("kind", flat=True)) == ["consultation"]

@@ -23,6 +23,8 @@ from pytest_django import Settings
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.clinics.services import add_room
+from mesodesk.messaging.choices import NOTICES
+from mesodesk.messaging.models import Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.scheduling.models import Appointment
@@ -132,11 +134,13 @@ BookSession = Callable[..., Appointment]
 
 @pytest.fixture
 def book_session(clinic: Clinic, fiona: User, pedro: User, room: Room) -> BookSession:
-    """book_session(patient, day, "10:00") books a session with Pedro in Room 1."""
+    """book_session(patient, day, "10:00") books a session with Pedro in Room 1, and counts
+    its booking confirmation as sent: these tests are about the reminders of the timeline
+    (the notices have test_notices.py)."""
 
     def book(patient: Patient, day: date, hh_mm: str = "10:00") -> Appointment:
         start = datetime.combine(day, time.fromisoformat(hh_mm), BERLIN)
-        return book_appointment(
+        booked = book_appointment(
             clinic=clinic,
             patient=patient,
             by=fiona,
@@ -145,5 +149,7 @@ def book_session(clinic: Clinic, fiona: User, pedro: User, room: Room) -> BookSe
             practitioner=pedro,
             room=room,
         )
+        Reminder.objects.filter(appointment=booked, kind__in=NOTICES).delete()
+        return booked
 
     return book

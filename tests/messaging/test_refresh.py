@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import update_clinic_settings
-from mesodesk.messaging.choices import ReminderKind, ReminderStatus
+from mesodesk.messaging.choices import NOTICES, ReminderKind, ReminderStatus
 from mesodesk.messaging.models import Reminder
 from mesodesk.messaging.services import update_preferences
 from mesodesk.patients.models import Patient
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 
 def _pending(appointment_id: int) -> list[Reminder]:
     return list(
-        Reminder.objects.filter(appointment_id=appointment_id, status=ReminderStatus.PENDING)
+        Reminder.objects.filter(
+            appointment_id=appointment_id, status=ReminderStatus.PENDING
+        ).exclude(kind__in=NOTICES)  # the booking confirmation: test_notices.py
     )
 
 

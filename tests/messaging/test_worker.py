@@ -40,8 +40,11 @@ def _run_until(worker: Worker, until: datetime) -> None:
 
 
 def _body(message: object) -> str:
-    payload = message.get_payload(decode=True)  # type: ignore[attr-defined]
-    return payload.decode()
+    """The plain text of a message (a notice's is beside its calendar file)."""
+    for part in message.walk():  # type: ignore[attr-defined]
+        if part.get_content_type() == "text/plain":
+            return str(part.get_payload(decode=True).decode())
+    raise AssertionError("no text")
 
 
 def test_every_reminder_of_a_session_arrives_once(
@@ -92,7 +95,7 @@ def test_the_message_id_is_the_same_whenever_a_row_is_sent(
     assert first.startswith("<reminder.") and first.endswith("@mesodesk.invalid>")
 
 
-def test_a_cancelled_appointment_sends_nothing(
+def test_a_cancelled_appointment_sends_its_cancellation_notice_only(
     clinic: Clinic,
     fiona: User,
     lena: Patient,
@@ -104,8 +107,11 @@ def test_a_cancelled_appointment_sends_nothing(
     cancel_appointment(clinic=clinic, appointment=appointment, by=fiona, reason="Moved away")
     _run_until(Worker(), appointment.end + timedelta(days=30))
     Worker().run_once(now=appointment.end + timedelta(days=30))
-    assert mail_to_smtp.inbox.messages == []
-    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.CANCELLED}
+    (notice,) = mail_to_smtp.inbox.messages
+    assert " ".join(str(notice["Subject"]).split()).endswith("is cancelled")
+    assert set(Reminder.objects.exclude(kind="cancelled").values_list("status", flat=True)) == {
+        ReminderStatus.CANCELLED
+    }
 
 
 def test_a_row_claimed_after_its_appointment_was_cancelled_is_not_sent(
@@ -254,7 +260,8 @@ def test_a_reminder_cancelled_while_its_send_fails_stays_cancelled(
     assert first.status == ReminderStatus.CANCELLED
     mail_to_smtp.start()
     worker.run_once(now=first.send_at + timedelta(hours=1))
-    assert mail_to_smtp.inbox.messages == []
+    # The change notice only, not the cancelled reminder.
+    assert ["moved" in str(m["Subject"]) for m in mail_to_smtp.inbox.messages] == [True]
     first.refresh_from_db()
     assert first.status == ReminderStatus.CANCELLED
 

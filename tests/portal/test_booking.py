@@ -183,3 +183,35 @@ def test_a_session_needs_the_signed_consent_first(
         "A session needs your signed consent first"
         not in paula_client.get(url("book", clinic), {"kind": "session"}).text
     )
+
+
+def test_free_times_come_by_day_with_later_times_and_none_chosen_for_the_patient(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    monday = a_monday_ahead()
+    page = paula_client.get(
+        url("book", clinic), {"kind": "consultation", "from": monday.isoformat()}
+    ).text
+    # Three days, each a group of its own, and more than the eight times offered before.
+    assert page.count('<fieldset class="slots">') == 3
+    assert f"<legend>{monday:%A} {monday.day} {monday:%B}</legend>" in page
+    assert page.count('name="slot"') > 8
+    assert "checked" not in page.split('id="times"')[1].split("</form>")[0]
+    # "Later times" searches from the day after the last day shown.
+    later = page.split("Later times")[0].rsplit('href="', 1)[1]
+    assert later.startswith(f"?kind=consultation&amp;from={monday + timedelta(days=3)}")
+    assert "Times are the clinic's: Berlin time." in page
+    # Sent without a choice: asked to choose, nothing booked.
+    response = paula_client.post(url("book", clinic), {"kind": "consultation"})
+    assert response.status_code == 422
+    assert "Choose one of the times offered." in response.text
+    assert not Appointment.objects.exists()
+
+
+def test_the_patients_appointments_name_the_clinics_time_zone(
+    clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
+) -> None:
+    book_consultation(clinic, paula, pedro, room)
+    page = paula_client.get(url("home", clinic)).text
+    assert ", 10:00</time>" in page
+    assert "Times are the clinic's: Berlin time." in page

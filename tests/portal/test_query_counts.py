@@ -22,5 +22,5 @@ def test_the_booking_page(
     with statements() as found:
         page = paula_client.get(url("book", clinic), {"kind": "session"})
     assert page.status_code == 200
-    assert "Choose" in page.text or "No free" in page.text
+    assert "Book the time chosen" in page.text or "no free times" in page.text
     assert_statements(found, PORTAL_BOOKING)

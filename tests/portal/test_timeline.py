@@ -118,7 +118,8 @@ def _calendar_events(body: bytes) -> list[icalendar.Event]:
 def test_the_calendar_holds_what_a_person_wants_and_no_source_labels(
     clinic: Clinic, paula: Patient, paula_client: Client, pedro: User, room: Room
 ) -> None:
-    clinic.phone = "+49 30 1234567"
+    clinic.phone = "+49301234567"
+    clinic.address = "Lindenstraße 4\n10969 Berlin"
     clinic.save()
     _book_session(clinic, paula, pedro, room)
     body = paula_client.get(url("calendar", clinic)).content
@@ -130,6 +131,8 @@ def test_the_calendar_holds_what_a_person_wants_and_no_source_labels(
     assert str(session["summary"]) == f"Mesotherapy session at {clinic.name}"
     assert "+49 30 1234567" in str(session["description"])
     assert clinic.name in str(session["location"])
+    # The clinic's address, where a calendar shows a place (and its map link).
+    assert "Lindenstraße 4, 10969 Berlin" in str(session["location"])
     for event in events:
         start, end = event.decoded("dtstart"), event.decoded("dtend")
         # Nothing months long: every event is at most one day.

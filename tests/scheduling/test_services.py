@@ -30,6 +30,7 @@ from mesodesk.protocols.services import set_clinic_override
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.selectors import find_slots
 from mesodesk.scheduling.services import (
     book_series,
     cancel_appointment,
@@ -560,7 +561,7 @@ def test_a_series_skips_sessions_already_held_or_past_and_says_so(
 # --- The earliest safe start is on an open day (review item 13) -----------------------
 
 
-def test_the_earliest_safe_start_moves_off_a_closure_to_the_same_wall_time(
+def test_the_earliest_safe_start_moves_off_a_closure_to_the_first_free_time(
     clinic: Clinic, book: Callable[..., Appointment], fiona: User, at: At
 ) -> None:
     # Computed: the Monday a week later at 10:00, which is a closure.
@@ -571,9 +572,43 @@ def test_the_earliest_safe_start_moves_off_a_closure_to_the_same_wall_time(
     add_closure(clinic=clinic, date=at("10:00", days=7).date(), reason="Training")
     with pytest.raises(WashoutNotMet) as caught:
         book(patient, at("10:00"))
-    assert caught.value.earliest_start == at("10:00", days=8)
-    assert f"{at('10:00', days=8):%a %-d %b %Y} 10:00" in caught.value.message_dict["start"][0]
-    assert book(patient, caught.value.earliest_start).start == at("10:00", days=8)
+    # The first time free with Pedro the next day, as the slot search offers it (issue 13).
+    assert caught.value.earliest_start == at("09:00", days=8)
+    message = caught.value.message_dict["start"][0]
+    assert f"first free time after it with Pedro is {at('09:00', days=8):%a %-d %b %Y} 09:00" in (
+        message
+    )
+    assert book(patient, caught.value.earliest_start).start == at("09:00", days=8)
+
+
+def test_the_earliest_safe_start_is_a_time_the_practitioner_works_and_the_search_offers(
+    clinic: Clinic, book: Callable[..., Appointment], fiona: User, pedro: User, at: At
+) -> None:
+    # Pedro works Tuesdays and Wednesdays 13:00-17:00. The washout ends on a Monday at
+    # 14:00, a day the clinic is open but he does not work.
+    for weekday in (1, 2):
+        add_working_hours(
+            clinic=clinic, practitioner=pedro, weekday=weekday, start=time(13), end=time(17)
+        )
+    peel = at("14:00", days=7).date() - timedelta(days=29)
+    patient = make_patient(
+        clinic, fiona, "Peeled", recent_procedures=[{"name": "glycolic peel", "date": str(peel)}]
+    )
+    with pytest.raises(WashoutNotMet) as caught:
+        book(patient, at("14:00", days=1))
+    assert caught.value.safe_from == at("14:00", days=7)
+    assert caught.value.earliest_start == at("13:00", days=8)
+    # The slot search for Pedro from the safe instant offers that same time first.
+    first = find_slots(
+        clinic=clinic,
+        kind="session",
+        start_date=at("14:00", days=7).date(),
+        practitioner_ids=[pedro.pk],
+        not_before=caught.value.safe_from,
+        limit=1,
+    )
+    assert [slot.start for slot in first] == [caught.value.earliest_start]
+    assert book(patient, caught.value.earliest_start).start == at("13:00", days=8)
 
 
 def test_the_earliest_safe_start_after_closing_time_is_the_next_opening(

@@ -148,6 +148,26 @@ def test_the_clinics_telephone_is_saved_and_a_bad_one_refused_at_the_field(
     assert clinic.phone == "+49307654321"
 
 
+def test_the_clinics_address_is_saved_line_by_line_and_shown_again(
+    admin: Client, clinic: Clinic
+) -> None:
+    data = {
+        "action": "general",
+        "general-name": "Lindenhof",
+        "general-time_zone": "Europe/Berlin",
+        "general-idle_timeout_minutes": "15",
+        "general-appointment_reminder_hours": "24",
+        "general-country": "DE",
+        "general-minimum_age": "18",
+        "general-address": "  Lindenstraße 4 \r\n\r\n 10969 Berlin ",
+    }
+    assert admin.post(BASE, data).status_code == 302
+    clinic.refresh_from_db()
+    assert clinic.address == "Lindenstraße 4\n10969 Berlin"
+    page = admin.get(BASE).text
+    assert 'name="general-address"' in page and "Lindenstraße 4\n10969 Berlin</textarea>" in page
+
+
 def test_an_admin_sets_the_country_and_the_minimum_age(admin: Client, clinic: Clinic) -> None:
     page = admin.get(BASE).text
     # The country came from the time zone (Europe/Berlin) when the clinic was made.

@@ -332,3 +332,22 @@ def test_another_patients_plan_is_a_404(
     assert (
         desk.get(f"/staff/lindenhof/patients/{other.pk}/plans/{plan.pk}/series/").status_code == 404
     )
+
+
+def test_a_patient_awaiting_review_is_offered_consultations_not_refused_sessions(
+    clinic: Clinic, fiona: User, pedro: User, room: Room, desk: Client, monday: date
+) -> None:
+    # A prescribed anticoagulant: a review, not signed off (issue 13).
+    patient = patient_with(
+        clinic, fiona, "Review", medications=[{"name": "warfarin", "prescribed": True}]
+    )
+    page = desk.get(book_url(patient)).text
+    assert '<option value="consultation" selected>' in page
+    assert 'name="kind" value="consultation"' in page
+    assert 'name="kind" value="session"' not in page
+    assert "a treatment session cannot: needs a practitioner" in page
+    # Asking for sessions anyway offers none and says why, with the way to consultations.
+    sessions = desk.get(book_url(patient), {"kind": "session", "start": monday.isoformat()}).text
+    assert 'class="slot"' not in sessions
+    assert "No session times are offered: needs a practitioner" in sessions
+    assert f'href="?kind=consultation&amp;start={monday.isoformat()}"' in sessions

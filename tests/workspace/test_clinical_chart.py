@@ -14,6 +14,7 @@ from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_device, add_room
+from mesodesk.messaging.services import update_preferences
 from mesodesk.patients.models import Patient
 from mesodesk.patients.selectors import current_screening
 from mesodesk.patients.services import record_intake, register_patient
@@ -182,3 +183,27 @@ def test_it_shows_plans_series_timeline_appointments_and_consents(
     assert "Reschedule or cancel" in page
     assert "Consent to mesotherapy by hand with a fine needle" in page
     assert "Reminders" in page
+
+
+def test_the_chart_says_the_channels_reminders_actually_go_by(
+    clinic: Clinic, fiona: User, pedro: User
+) -> None:
+    patient = register_patient(
+        clinic=clinic,
+        by=fiona,
+        first_name="Tina",
+        last_name="Text",
+        email="tina@example.test",
+        phone="+49 170 1234567",
+        preferred_channel="email",
+    )
+    client = sign_in_with_mfa(Client(), pedro)
+    url = f"/staff/lindenhof/patients/{patient.pk}/"
+    assert "<dt>Reminders by</dt><dd>E-mail</dd>" in client.get(url).text
+    # She chose text messages in her reminder choices (issue 13: the chart said "E-mail").
+    update_preferences(
+        clinic=clinic, patient=patient, by=None, email=False, sms=True, preparation=True,
+        appointment=True, aftercare=True, check_in=True, recall=True,
+        quiet_start=time(21), quiet_end=time(8),
+    )  # fmt: skip
+    assert "<dt>Reminders by</dt><dd>SMS</dd>" in client.get(url).text

@@ -28,7 +28,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # Today also reads the past visits to close and, for clinical roles, the adverse events
 # to follow up.
 TODAY = 8  # with the access event of the day's patients
-WEEK = 8  # with the access event of the week's patients
+# + the working hours and the closures of the week, which decide the hour grid drawn and
+# the days hidden (issue 13: two statements more, whatever the number of appointments).
+WEEK = 10  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient and lists the session
 # records, the adverse events (one query each; an event's follow-ups and suspects are one
 # more each, whatever their number), and asks the consent gate (one query).

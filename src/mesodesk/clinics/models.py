@@ -52,6 +52,12 @@ class Clinic(models.Model):
         validators=[validate_phone],
         help_text="Where patients call, shown wherever they are told to call the clinic.",
     )
+    address = models.TextField(
+        max_length=300,
+        blank=True,
+        help_text="Street, postcode and town as patients should read them: in their "
+        "calendar files and notices.",
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     country = models.CharField(
         max_length=2,

@@ -66,6 +66,7 @@ def update_clinic_settings(
     phone: str | None = None,
     country: str | None = None,
     minimum_age: int | None = None,
+    address: str | None = None,
 ) -> Clinic:
     """Changes the clinic's settings given (the others stay); ValidationError if invalid.
 
@@ -89,6 +90,10 @@ def update_clinic_settings(
         "phone": None if phone is None else phone.strip(),
         "country": country,
         "minimum_age": minimum_age,
+        # Lines kept as written (a postal address has several), each trimmed.
+        "address": None
+        if address is None
+        else "\n".join(line.strip() for line in address.strip().splitlines() if line.strip()),
     }
     changed = [field for field, value in changes.items() if value is not None]
     for field in changed:

@@ -126,3 +126,17 @@ def parse_wall_time(text: str, tz: ZoneInfo, field: str) -> datetime:
             f"{text} happens twice in {tz.key} (clocks fall back); add the UTC offset to say which",
         )
     return parsed.replace(tzinfo=tz)
+
+
+def zone_label(tz: ZoneInfo) -> str:
+    """How a person names a zone's time: "Berlin time" for Europe/Berlin, "UTC"."""
+    key = tz.key
+    if "/" not in key:
+        return key
+    return key.rsplit("/", 1)[1].replace("_", " ") + " time"
+
+
+def differs(instant: datetime, tz: ZoneInfo, other: ZoneInfo) -> bool:
+    """Whether a clock in `other` shows another time than one in `tz` at `instant` (Paris
+    and Berlin never do; London and Berlin always do)."""
+    return instant.astimezone(tz).utcoffset() != instant.astimezone(other).utcoffset()

@@ -12,12 +12,25 @@ class ReminderKind(models.TextChoices):
     CHECK_IN = "check_in", "48-hour check-in"
     RECALL = "recall", "Maintenance recall"
     TREATMENT_CONTACT = "treatment_contact", "Please contact the clinic"
+    BOOKED = "booked", "Booking confirmation"
+    MOVED = "moved", "Change notice"
+    CANCELLED = "cancelled", "Cancellation notice"
 
 
 # Not reminders but the clinic asking the patient to get in touch about a past treatment
 # (a lot recall): sent on the patient's chosen channels whatever reminder kinds they turned
 # off, whatever became of the appointment, and never recomputed from the timeline.
 CONTACT_REQUESTS = frozenset({ReminderKind.TREATMENT_CONTACT})
+
+
+# Notices of what the clinic did to an appointment: queued once when it is booked, moved or
+# cancelled (or marked for rebooking by a closure), on the patient's chosen channels
+# whatever reminder kinds they turned off — they are what a person expects from any
+# booking — and never recomputed from the timeline.
+NOTICES = frozenset({ReminderKind.BOOKED, ReminderKind.MOVED, ReminderKind.CANCELLED})
+
+# Messages that are queued once, not planned from the appointment and its timeline.
+ONE_OFF = CONTACT_REQUESTS | NOTICES
 
 
 # What follows a visit: still wanted once the appointment is marked completed.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import smtplib
+from dataclasses import dataclass
 from email.header import Header
 from email.utils import formataddr, formatdate, parseaddr
 from typing import Any
@@ -19,6 +20,15 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with an e-mail."""
+
+    filename: str
+    content: bytes
+    mimetype: str
 
 
 def connection_lost(error: BaseException) -> bool:
@@ -68,13 +78,27 @@ class MailSender:
         self._sender = settings.DEFAULT_FROM_EMAIL
         self._envelope_from = parseaddr(self._sender)[1]
 
-    def send(self, *, to: str, subject: str, body: str, message_id: str) -> None:
-        """Sends one message; raises what the backend raises (OSError for SMTP trouble)."""
+    def send(
+        self,
+        *,
+        to: str,
+        subject: str,
+        body: str,
+        message_id: str,
+        attachment: Attachment | None = None,
+    ) -> None:
+        """Sends one message; raises what the backend raises (OSError for SMTP trouble).
+        A message with an `attachment` (a notice's calendar file) is a MIME message built
+        by Django: few messages carry one, so the fast path is kept for the rest."""
         if self._backend is None:
             backend = mailers.default
             backend.open()
             self._backend = backend
-        if isinstance(self._backend, SmtpBackend) and self._backend.connection is not None:
+        if (
+            attachment is None
+            and isinstance(self._backend, SmtpBackend)
+            and self._backend.connection is not None
+        ):
             raw = plain_message(
                 sender=self._sender, to=to, subject=subject, body=body, message_id=message_id
             )
@@ -87,6 +111,8 @@ class MailSender:
             to=[to],
             headers={"Message-ID": message_id},
         )
+        if attachment is not None:
+            email.attach(attachment.filename, attachment.content, attachment.mimetype)
         self._backend.send_messages([email])
 
     def reset(self) -> None:

@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.messaging.choices import (
-    CONTACT_REQUESTS,
+    ONE_OFF,
     MessageChannel,
     ReminderKind,
     ReminderStatus,
@@ -171,8 +171,9 @@ class ContactPreferences(models.Model):
 
     def wants(self, kind: str) -> bool:
         """Whether the patient wants reminders of this kind at all (a request to contact
-        the clinic about a treatment is no reminder one can turn off)."""
-        if kind in CONTACT_REQUESTS:
+        the clinic about a treatment, or a notice that an appointment was booked, moved or
+        cancelled, is no reminder one can turn off)."""
+        if kind in ONE_OFF:
             return True
         return bool(getattr(self, ReminderKind(kind).value))
 

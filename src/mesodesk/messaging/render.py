@@ -14,15 +14,22 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import Subquery
 from django.template import Context, Engine, Template
 from django.template.loader import get_template
 from django.urls import reverse
 
+from mesodesk.core.formats.ics import appointment_ics
 from mesodesk.core.library import Library
+from mesodesk.core.localtime import differs, zone_label
 from mesodesk.core.phones import shown
-from mesodesk.messaging.choices import ReminderKind
+from mesodesk.messaging.choices import NOTICES, ReminderKind
+from mesodesk.messaging.mail import Attachment
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
-from mesodesk.messaging.safety import KEEP_PRESCRIBED
+from mesodesk.messaging.safety import KEEP_PRESCRIBED, REQUIRED_VARIABLE
+from mesodesk.planning.models import PlannedSession
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.models import Appointment
 
 SUBJECT_SEPARATOR = "\n---\n"
 _PLACEHOLDER = "PLACEHOLDER"  # stands in for a patient's token in the reversed links
@@ -36,11 +43,19 @@ class Rendered:
     subject: str
     body: str
     message_id: str
+    attachment: Attachment | None = None
 
 
-def _when(instant: datetime, zone: ZoneInfo) -> str:
+def _named(instant: datetime, zone: ZoneInfo, reader: ZoneInfo) -> str:
+    """ " (Berlin time)" when the patient's clocks (`reader`) show another time than the
+    clinic's (`zone`) at `instant`; nothing when they agree."""
+    return f" ({zone_label(zone)})" if differs(instant, zone, reader) else ""
+
+
+def _when(instant: datetime, zone: ZoneInfo, reader: ZoneInfo | None = None) -> str:
     local = instant.astimezone(zone)
-    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}"
+    named = _named(instant, zone, reader) if reader is not None else ""
+    return f"{local:%A} {local.day} {local:%B %Y} at {local:%H:%M}{named}"
 
 
 def _day(instant: datetime, zone: ZoneInfo) -> str:
@@ -118,27 +133,34 @@ class Renderer:
 
     def render(self, reminder: Reminder, prefs: ContactPreferences) -> Rendered:
         clinic = reminder.clinic
-        zone = ZoneInfo(prefs.time_zone or clinic.time_zone)
+        # Times are the clinic's, as the desk, the portal and the calendar file give them,
+        # with the zone's name when the patient's clocks show another time (issue 13): a
+        # patient abroad reads "10:30 (Berlin time)", never a time the clinic did not say.
+        zone = ZoneInfo(clinic.time_zone)
+        reader = ZoneInfo(prefs.time_zone or clinic.time_zone)
+        later = series_after(reminder)
         context = Context(
             {
                 "clinic": clinic.name,
                 "clinic_phone": shown(clinic.phone) if clinic.phone else "",
                 "keep_prescribed": KEEP_PRESCRIBED,
                 "first_name": reminder.patient.first_name,
-                "appointment_when": _when(reminder.appointment.start, zone),
+                "appointment_when": _when(reminder.appointment.start, zone, reader),
                 "appointment_day": _day(reminder.appointment.start, zone),
                 "appointment_date": _date(reminder.appointment.start, zone),
-                "moment_when": _when(reminder.moment, zone),
+                "moment_when": _when(reminder.moment, zone, reader),
+                "clinic_address": ", ".join(clinic.address.splitlines()),
                 "today": _day(reminder.send_at, zone),
                 "steps": [self._labels.get(code, "") for code in reminder.codes],
                 "preferences_url": self._link["preferences"].replace(_PLACEHOLDER, prefs.token),
                 "report_url": self._link["report"].replace(_PLACEHOLDER, prefs.token),
+                "later_sessions": [_when(a.start, zone, reader) for a in later],
             }
         )
         subject_template, body_template = self._templates(reminder)
         subject = subject_template.render(context).strip() if subject_template else ""
         body: str = body_template.render(context)
-        if reminder.kind == ReminderKind.PREPARATION and KEEP_PRESCRIBED not in body:
+        if reminder.kind in REQUIRED_VARIABLE and reminder.codes and KEEP_PRESCRIBED not in body:
             # A clinic template stored without it (before the check, or past the admin):
             # the safety sentence is added rather than left out.
             body = body.rstrip() + "\n\n" + KEEP_PRESCRIBED + "\n"
@@ -146,4 +168,51 @@ class Renderer:
             subject=" ".join(subject.split()),
             body=body,
             message_id=message_id(reminder),
+            attachment=notice_calendar(reminder, later) if reminder.kind in NOTICES else None,
         )
+
+
+def series_after(reminder: Reminder) -> list[Appointment]:
+    """For the confirmation of a series (sent on its first session), the sessions booked
+    after it, in order; nothing for any other message."""
+    appointment = reminder.appointment
+    if reminder.kind != ReminderKind.BOOKED or appointment.planned_session_id is None:
+        return []
+    plan = PlannedSession.objects.filter(pk=appointment.planned_session_id).values("plan_id")
+    return list(
+        Appointment.objects.filter(
+            clinic_id=reminder.clinic_id,
+            planned_session__plan_id=Subquery(plan[:1]),
+            status=AppointmentStatus.BOOKED,
+            start__gt=appointment.start,
+        ).order_by("start")
+    )
+
+
+def _uid(appointment: Appointment) -> str:
+    return f"appointment-{appointment.pk}@{settings.MESODESK_MAIL_DOMAIN}"
+
+
+def notice_calendar(reminder: Reminder, later: list[Appointment]) -> Attachment:
+    """The appointment a notice is about as a calendar file: the appointment's own UID, so
+    the booking's event is moved or cancelled in place by the later notices."""
+    appointment, clinic = reminder.appointment, reminder.clinic
+    body = appointment_ics(
+        uid=_uid(appointment),
+        start=appointment.start,
+        end=appointment.end,
+        summary=f"Appointment at {clinic.name}",
+        clinic=clinic.name,
+        phone=shown(clinic.phone) if clinic.phone else "",
+        address=clinic.address,
+        # Later notices of the appointment carry higher numbers (RFC 5545 SEQUENCE).
+        sequence=max(0, int(reminder.created_at.timestamp()) - SEQUENCE_EPOCH),
+        cancelled=reminder.kind == ReminderKind.CANCELLED,
+        stamp=reminder.created_at,
+        more=[(_uid(a), a.start, a.end) for a in later],
+    )
+    return Attachment("appointment.ics", body, "text/calendar")
+
+
+# 2026-01-01T00:00Z: SEQUENCE counts seconds from here (RFC 5545 wants a small integer).
+SEQUENCE_EPOCH = 1767225600

@@ -13,7 +13,12 @@ KEEP_PRESCRIBED = (
 )
 
 # The template variable each kind of message must show.
-REQUIRED_VARIABLE = {ReminderKind.PREPARATION: "keep_prescribed"}
+# (A booking or change notice lists the preparation steps that have already begun.)
+REQUIRED_VARIABLE = {
+    ReminderKind.PREPARATION: "keep_prescribed",
+    ReminderKind.BOOKED: "keep_prescribed",
+    ReminderKind.MOVED: "keep_prescribed",
+}
 
 
 def missing_variable(kind: str, body: str) -> str | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
@@ -19,6 +20,11 @@ def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
     found = ContactPreferences.objects.filter(clinic=clinic, patient=patient).first()
     if found is not None:
         return found
+    return default_preferences(clinic, patient)
+
+
+def default_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """What a patient who never chose gets (unsaved): their preferred channel, every kind."""
     return ContactPreferences(
         clinic=clinic,
         patient=patient,
@@ -76,3 +82,19 @@ def contact_requests(clinic: Clinic, topic: str) -> QuerySet[Reminder]:
     return Reminder.objects.filter(
         clinic=clinic, idempotency_key__startswith=f"contact:{topic}:"
     ).order_by("created_at", "id")
+
+
+def loaded_preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
+    """The patient's preferences: read with the patient when the caller did so
+    (`select_related("contact_preferences")`, no query), else looked up."""
+    relation = Patient.contact_preferences.related
+    if relation.is_cached(patient):
+        found = cast("ContactPreferences | None", relation.get_cached_value(patient))
+        return found if found is not None else default_preferences(clinic, patient)
+    return preferences(clinic, patient)
+
+
+def reminder_channels(clinic: Clinic, patient: Patient) -> list[str]:
+    """The channels the patient's messages actually go by: those chosen that have an
+    address (what the chart says, not the channel preferred at registration)."""
+    return channels_with_address(loaded_preferences(clinic, patient), patient)

@@ -3,7 +3,7 @@ is booked, moved or cancelled, and a patient's contact preferences."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -16,12 +16,15 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
 from mesodesk.clinics.validators import validate_time_zone
 from mesodesk.core.library import Library, load_library
+from mesodesk.core.library.model import Kind, Phase
 from mesodesk.core.phones import can_take_sms
 from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
     CONTACT_REQUESTS,
+    NOTICES,
+    ONE_OFF,
     ReminderKind,
     ReminderStatus,
 )
@@ -108,7 +111,7 @@ def wanted_for(
     library = library if library is not None else load_library()
     patient = appointment.patient
     channels = _channels(prefs, patient)
-    kinds = {kind for kind in ReminderKind if kind not in CONTACT_REQUESTS and prefs.wants(kind)}
+    kinds = {kind for kind in ReminderKind if kind not in ONE_OFF and prefs.wants(kind)}
     if appointment.status == AppointmentStatus.COMPLETED:
         kinds &= AFTER_VISIT
     if not channels or not kinds:
@@ -136,6 +139,84 @@ def _moved(row: Reminder, want: WantedReminder, now: datetime) -> bool:
     return row.send_at != want.send_at or row.expires_at != want.expires_at
 
 
+# A cancellation notice still goes out this long after the appointment's time.
+CANCELLED_NOTICE_VALID = timedelta(hours=12)
+
+
+def _begun_preparation(timeline: Timeline | None, start: datetime, now: datetime) -> list[str]:
+    """The preparation steps that have begun by `now` for a session at `start`: their
+    reminders are past, so a booking or change notice lists them instead."""
+    if timeline is None:
+        return []
+    return sorted(
+        {
+            item.code
+            for item in timeline.items
+            if item.phase is Phase.PREP
+            and item.kind in (Kind.AVOID, Kind.DO)
+            and item.starts_at <= now < start
+        }
+    )
+
+
+def _notices(
+    *,
+    clinic: Clinic,
+    appointment: Appointment,
+    prefs: ContactPreferences,
+    notice: ReminderKind,
+    now: datetime,
+    timeline: Timeline | _Unset | None,
+) -> dict[str, Reminder]:
+    """The rows of one notice (booked, moved, cancelled), one per channel the patient
+    chose that has an address: at once, or when their quiet hours end. A confirmation or
+    change notice expires at the appointment's start; a cancellation a little after."""
+    channels = _channels(prefs, appointment.patient)
+    if not channels or appointment.start <= now:
+        return {}
+    zone = selectors.patient_zone(clinic, prefs)
+    send_at = deliverable(now, zone, prefs.quiet_start, prefs.quiet_end)
+    codes: list[str] = []
+    if notice == ReminderKind.CANCELLED:
+        expires = max(appointment.start, send_at) + CANCELLED_NOTICE_VALID
+    else:
+        expires = appointment.start
+        if isinstance(timeline, _Unset):
+            timeline = appointment_timeline(clinic, appointment)
+        codes = _begun_preparation(timeline, appointment.start, now)
+    if send_at >= expires:
+        return {}
+    stamp = f"{now.astimezone(UTC):%Y%m%dT%H%M%S.%f}"
+    return {
+        f"notice:a{appointment.pk}:{notice.value}:{channel}:{stamp}": Reminder(
+            clinic=clinic,
+            patient_id=appointment.patient_id,
+            appointment=appointment,
+            kind=notice,
+            channel=channel,
+            codes=codes,
+            moment=appointment.start,
+            send_at=send_at,
+            expires_at=expires,
+            next_attempt_at=send_at,
+            idempotency_key=f"notice:a{appointment.pk}:{notice.value}:{channel}:{stamp}",
+            created_at=now,
+            updated_at=now,
+        )
+        for channel in channels
+    }
+
+
+def _never_told(existing: dict[str, Reminder]) -> bool:
+    """Whether the appointment's notices all stayed unsent (its confirmation still waits,
+    or was replaced by a change notice that waits too): cancelling it then needs no notice
+    either. An appointment booked before notices existed has none, and is told."""
+    rows = [row for row in existing.values() if row.kind in NOTICES]
+    return bool(rows) and not any(
+        row.status in (ReminderStatus.SENT, ReminderStatus.SENDING) for row in rows
+    )
+
+
 @transaction.atomic
 def refresh_reminders(
     *,
@@ -144,6 +225,8 @@ def refresh_reminders(
     now: datetime | None = None,
     timeline: Timeline | _Unset | None = _UNSET,
     created: bool = False,
+    notice: ReminderKind | None = None,
+    tell: bool = False,
 ) -> None:
     """Brings the appointment's outbox rows in line with what it should have now: new rows
     for new reminders; rows waiting or being sent that are no longer wanted (moved,
@@ -152,20 +235,29 @@ def refresh_reminders(
     moved; cancelled rows wanted again wait again. Rows sent, expired or failed stay as they
     are: a reminder is never sent twice.
 
+    A reminder whose time has already passed when it is first wanted is not queued (nor
+    one cancelled before, wanted again): a refresh for an unrelated reason (an override,
+    a new lead time) never sends a burst of late messages. At booking, the confirmation
+    says what such a reminder would have said (the time, the preparation already begun).
+
+    `notice` (booked, moved, cancelled) queues that notice to the patient, replacing a
+    notice of the appointment still waiting; a cancellation of an appointment whose
+    confirmation never went out sends nothing, unless `tell` (a closure cancels it: the
+    patient may have booked at the desk and expects to come).
+
     The booking services pass what they have already: the appointment's `timeline` (as
     `appointment_timeline` builds it), and `created` for an appointment written in this
     transaction, which has no rows yet."""
     now = now if now is not None else timezone.now()
     wanted: dict[str, WantedReminder] = {}
+    prefs: ContactPreferences | None = None
     # A cancelled (or no-show) appointment wants nothing, whatever the patient chose.
     if appointment.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED):
-        prefs = selectors.preferences(clinic, appointment.patient)
+        prefs = selectors.loaded_preferences(clinic, appointment.patient)
         wanted = {
             w.key(appointment.pk): w
             for w in wanted_for(clinic, appointment, prefs, now=now, timeline=timeline)
         }
-        if wanted:
-            _store(prefs)
     existing = (
         {}
         if created
@@ -176,8 +268,42 @@ def refresh_reminders(
             .exclude(kind__in=CONTACT_REQUESTS)
         }
     )
+    notices: dict[str, Reminder] = {}
+    quiet_undo = notice == ReminderKind.CANCELLED and not tell and _never_told(existing)
+    if notice is not None and not quiet_undo:
+        prefs = (
+            prefs
+            if prefs is not None
+            else selectors.loaded_preferences(clinic, appointment.patient)
+        )
+        notices = _notices(
+            clinic=clinic,
+            appointment=appointment,
+            prefs=prefs,
+            notice=notice,
+            now=now,
+            timeline=timeline,
+        )
+    if prefs is not None and (notices or wanted):
+        _store(prefs)
     waiting = (ReminderStatus.PENDING, ReminderStatus.SENDING)
-    stop = [row.pk for key, row in existing.items() if key not in wanted and row.status in waiting]
+    stop = [
+        row.pk
+        for key, row in existing.items()
+        if key not in wanted
+        and row.status in waiting
+        # A notice waits until a newer one replaces it (the times it gives are read when
+        # it is sent, so the newer one says all); a confirmation or change notice also
+        # stops once the appointment is no longer booked.
+        and (
+            row.kind not in NOTICES
+            or notice is not None
+            or (
+                row.kind != ReminderKind.CANCELLED
+                and appointment.status != AppointmentStatus.BOOKED
+            )
+        )
+    ]
     if stop:
         Reminder.objects.filter(pk__in=stop, status__in=waiting).update(
             status=ReminderStatus.CANCELLED, updated_at=now
@@ -193,7 +319,7 @@ def refresh_reminders(
             Reminder.objects.filter(
                 pk=row.pk, status=ReminderStatus.CANCELLED, claimed_by=row.claimed_by
             ).update(status=ReminderStatus.SENDING, updated_at=now)
-        elif row.status == ReminderStatus.CANCELLED:
+        elif row.status == ReminderStatus.CANCELLED and not want.overdue:
             Reminder.objects.filter(
                 pk=row.pk, status=ReminderStatus.CANCELLED, claimed_by=""
             ).update(
@@ -232,8 +358,9 @@ def refresh_reminders(
                 updated_at=now,
             )
             for key, w in wanted.items()
-            if key not in existing
+            if key not in existing and not w.overdue
         ]
+        + list(notices.values())
     )
 
 

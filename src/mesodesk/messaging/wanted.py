@@ -150,8 +150,10 @@ def wanted_reminders(
     can still go out after `now`. `timeline` is the session's (None for a consultation or
     follow-up); `recall_day` is the date maintenance is first due (in the clinic's
     calendar) when this is the last session of a series. A send time already past when the
-    reminder is computed (booked late in the evening for the next morning) becomes now, or
-    the end of the patient's quiet hours if now is inside them."""
+    reminder is computed becomes now, or the end of the patient's quiet hours if now is
+    inside them, and is marked `overdue`: refresh_reminders keeps a row already queued for
+    it but queues no new one (a late reminder would come in a burst; the booking notice
+    says what it would have said)."""
     rows: list[tuple[ReminderKind, str, tuple[str, ...], datetime, datetime, datetime]] = []
     nominal = start - lead
     rows.append(

@@ -34,7 +34,9 @@ from mesodesk.core.library import load_library
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
     CONTACT_REQUESTS,
+    NOTICES,
     MessageChannel,
+    ReminderKind,
     ReminderStatus,
 )
 from mesodesk.messaging.mail import MailSender, connection_lost
@@ -277,6 +279,7 @@ class Worker:
                             subject=rendered.subject,
                             body=rendered.body,
                             message_id=rendered.message_id,
+                            attachment=rendered.attachment,
                         )
                     else:
                         if sms is None:
@@ -459,9 +462,11 @@ _MARK_SENT = (
 def _still_wanted(row: Reminder) -> bool:
     """Whether the row's appointment still calls for it: booked, or completed and the row
     is about what follows the visit."""
-    if row.kind in CONTACT_REQUESTS:
+    if row.kind in CONTACT_REQUESTS or row.kind == ReminderKind.CANCELLED:
         return True
     status = row.appointment.status
+    if row.kind in NOTICES:  # a confirmation or change notice: only while it stands
+        return status == AppointmentStatus.BOOKED
     return status == AppointmentStatus.BOOKED or (
         status == AppointmentStatus.COMPLETED and row.kind in AFTER_VISIT
     )

@@ -236,8 +236,11 @@ def patient_chart(clinic: Clinic, patient_id: int, member: Membership | None = N
     """The patient's chart as `member` may read it (clinics.reading; None: whole): intakes
     with what changed, screenings, consents, plans with their planned sessions. The front
     desk's has no intakes and screenings without findings. Http404 for another clinic's
-    patient. Six queries (five for the front desk)."""
-    patient = get_patient(clinic, patient_id)
+    patient. Six queries (five for the front desk); the patient comes with their reminder
+    choices, which the chart shows."""
+    patient = get_object_or_404(
+        Patient.objects.select_related("contact_preferences"), clinic=clinic, pk=patient_id
+    )
     answers = member is None or may_read(member, Part.ANSWERS)
     intakes = list(intake_versions(clinic, patient).select_related("created_by")) if answers else []
     changes: dict[int, list[Change]] = {intakes[0].number: []} if intakes else {}

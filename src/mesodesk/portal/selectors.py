@@ -20,7 +20,13 @@ from mesodesk.scheduling.selectors import Slot, clinic_zone, find_slots
 
 # How far ahead the portal looks for free times, and how many it offers.
 SEARCH_DAYS = 42
-SLOTS_SHOWN = 8
+# Free times are looked for up to this many, and shown by day: the first few days that
+# have any, each with a handful of times (the half hours when a day has more); "later
+# times" searches again from the day after the last one shown.
+SLOTS_SEARCHED = 200
+WEEK_DAYS = 7
+DAYS_SHOWN = 3
+TIMES_PER_DAY = 8
 
 
 def intake_draft(clinic: Clinic, patient: Patient) -> IntakeDraft | None:
@@ -66,15 +72,21 @@ def bookable_slots(
     device_type = session_device_type(clinic, patient) if kind is AppointmentKind.SESSION else None
 
     def search(day: date, not_before: datetime | None) -> list[Slot]:
-        return find_slots(
-            clinic=clinic,
-            kind=kind,
-            start_date=day,
-            days=SEARCH_DAYS,
-            device_type=device_type,
-            not_before=not_before,
-            limit=SLOTS_SHOWN,
-        )
+        # The week from `day` first (the slot search reads a week's bookings at a time, so
+        # this is one read): enough for a few days of times. Only a full week looks on.
+        for days, limit in ((WEEK_DAYS, SLOTS_SEARCHED), (SEARCH_DAYS, TIMES_PER_DAY)):
+            found = find_slots(
+                clinic=clinic,
+                kind=kind,
+                start_date=day,
+                days=days,
+                device_type=device_type,
+                not_before=not_before,
+                limit=limit,
+            )
+            if found:
+                break
+        return found
 
     return safe_slots(
         clinic=clinic, patient=patient, kind=kind, start_date=start_date, search=search

@@ -7,7 +7,8 @@ through the signed-in patient's own record (portal.access).
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from itertools import groupby
 from typing import Any
 
 from allauth.account.views import SignupView
@@ -23,6 +24,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.bounds import check_date, check_id
+from mesodesk.core.localtime import zone_label
 from mesodesk.outcomes import selectors as outcomes
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
@@ -315,6 +317,7 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
         }
         for i, slot in enumerate(slots)
     ]
+    days = _by_day(offered)
     return render(
         request,
         "portal/book.html",
@@ -328,6 +331,10 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             "has_screening": patients.current_screening(clinic, patient) is not None,
             "consent_missing": consent_missing,
             "slots": offered,
+            "days": days,
+            # The day after the last one shown: where "later times" searches from.
+            "later_from": days[-1][0] + timedelta(days=1) if days else None,
+            "zone_name": zone_label(zone),
             "from": start,
             "error": error,
             "earliest": washout.earliest_start.astimezone(zone) if washout else None,
@@ -336,6 +343,20 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
         },
         status=422 if error else 200,
     )
+
+
+def _by_day(offered: list[dict[str, Any]]) -> list[tuple[date, list[dict[str, Any]]]]:
+    """The first days with free times, each with a few of them (the half hours first
+    when a day has more than fit): nothing chosen for the patient."""
+    days = []
+    for day, items in groupby(offered, key=lambda s: s["start"].date()):
+        times = list(items)
+        if len(times) > selectors.TIMES_PER_DAY:
+            times = [s for s in times if s["start"].minute in (0, 30)] or times
+        days.append((day, times[: selectors.TIMES_PER_DAY]))
+        if len(days) == selectors.DAYS_SHOWN:
+            break
+    return days
 
 
 def _book_posted(request: PatientRequest, kind: AppointmentKind) -> Any:

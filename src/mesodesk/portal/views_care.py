@@ -22,6 +22,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.core.formats.ics import patient_calendar_ics
 from mesodesk.core.library import load_library
 from mesodesk.core.library.model import Kind, Phase
+from mesodesk.core.phones import shown
 from mesodesk.core.timeline import Item, Timeline
 from mesodesk.messaging import selectors as messaging_selectors
 from mesodesk.messaging import services as messaging_services
@@ -103,7 +104,12 @@ def timeline(request: PatientRequest, clinic_slug: str) -> HttpResponse:
 
 def _patient_calendar(clinic: Clinic, timelines: list[Timeline]) -> bytes:
     """The patient's calendar: sessions, preparation starts, aftercare milestones."""
-    return patient_calendar_ics(timelines, clinic=clinic.name, phone=clinic.phone)
+    return patient_calendar_ics(
+        timelines,
+        clinic=clinic.name,
+        phone=shown(clinic.phone) if clinic.phone else "",
+        address=", ".join(clinic.address.splitlines()),
+    )
 
 
 def _ics_response(body: bytes, filename: str) -> HttpResponse:

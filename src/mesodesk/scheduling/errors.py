@@ -24,9 +24,22 @@ class BookingConflict(ValidationError):
 
 class WashoutNotMet(ValidationError):
     """The session is too soon for the patient's preparation (a washout or patch test);
-    `earliest_start` is the earliest safe start, at the same wall time, in the clinic zone."""
+    `earliest_start` is the first time it could be booked: the first free slot after
+    `safe_from` (the instant the preparation allows) with the same practitioner, room and
+    device when the booking services could find one, else the first opening after it.
+    `reasons` names the steps in plain words."""
 
-    def __init__(self, message: str, *, earliest_start: datetime, items: tuple[str, ...]):
+    def __init__(
+        self,
+        message: str,
+        *,
+        earliest_start: datetime,
+        items: tuple[str, ...],
+        safe_from: datetime | None = None,
+        reasons: str = "",
+    ):
         super().__init__({"start": [ValidationError(message, code="washout_not_met")]})
         self.earliest_start = earliest_start
         self.items = items
+        self.safe_from = safe_from if safe_from is not None else earliest_start
+        self.reasons = reasons

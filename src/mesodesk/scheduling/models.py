@@ -83,6 +83,11 @@ class Appointment(models.Model):
         db_index=False,
     )
     cancel_reason = models.TextField(blank=True)
+    rebook = models.BooleanField(
+        default=False,
+        help_text="Cancelled by the clinic closing the day: listed on Today for the desk to "
+        "book the patient again, until they are booked again or the desk marks it settled.",
+    )
     # The visit, while the appointment stays `booked`: checked in, then in treatment.
     arrived_at = models.DateTimeField(null=True, blank=True)
     arrived_by = models.ForeignKey(

@@ -334,9 +334,8 @@ def check_washout(
     warnings = [w for w in timeline.warnings if w.code in _WASHOUT_WARNINGS]
     if not warnings:
         return timeline
-    earliest = first_open_start(
-        clinic, max(w.earliest_start for w in warnings), booking.end - booking.start, booking.zone
-    )
+    safe_from = max(w.earliest_start for w in warnings)
+    earliest = first_open_start(clinic, safe_from, booking.end - booking.start, booking.zone)
     # Named by the library's labels ("no blood-thinning supplements"), not their codes.
     labels = {rule.code: rule.label for rule in library.rules}
     reasons = "; ".join(
@@ -349,6 +348,24 @@ def check_washout(
         f"The earliest safe start is {_when(earliest, booking.zone)}.",
         earliest_start=earliest,
         items=tuple(w.item for w in warnings),
+        safe_from=safe_from,
+        reasons=reasons,
+    )
+
+
+def washout_at(
+    refusal: WashoutNotMet, start: datetime, zone: ZoneInfo, who: str = ""
+) -> WashoutNotMet:
+    """The same refusal naming `start`, a free slot found after its safe instant, as the
+    earliest start: the time the search offers first, on a day the practitioner works."""
+    with_whom = f" with {who}" if who else ""
+    return WashoutNotMet(
+        f"Too soon for the patient's preparation: {refusal.reasons}. "
+        f"The first free time after it{with_whom} is {_when(start, zone)}.",
+        earliest_start=start,
+        items=refusal.items,
+        safe_from=refusal.safe_from,
+        reasons=refusal.reasons,
     )
 
 

@@ -52,7 +52,11 @@ def safe_slots(
             library=library,
         )
     except WashoutNotMet as refusal:
-        earliest = refusal.earliest_start
-        later_day = max(start_date, earliest.astimezone(zone).date())
-        return search(later_day, earliest), refusal
+        # From the instant the preparation allows: the first slot found is the earliest
+        # start the page names, so its offer and its free times agree.
+        safe_from = refusal.safe_from
+        later = search(max(start_date, safe_from.astimezone(zone).date()), safe_from)
+        if later:
+            refusal = rules.washout_at(refusal, later[0].start, zone)
+        return later, refusal
     return found, None

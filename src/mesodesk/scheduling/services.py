@@ -22,6 +22,7 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.library import load_library
 from mesodesk.core.timeline import Timeline
+from mesodesk.messaging.choices import ReminderKind
 from mesodesk.messaging.services import refresh_reminders
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.patients.models import Patient, ScreeningResult
@@ -30,7 +31,7 @@ from mesodesk.planning import selectors as plans
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.protocols.selectors import protocol_version_of
-from mesodesk.scheduling import rules
+from mesodesk.scheduling import rules, selectors
 from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.durations import duration_of
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
@@ -125,15 +126,18 @@ def _check(
         screening = _current_screening(
             clinic=clinic, patient=patient, plan=plan, by=by, rescreen=rescreen
         )
-        timeline = rules.check_session(
-            clinic=clinic,
-            patient=patient,
-            screening=screening,
-            plan=plan,
-            device=device,
-            booking=booking,
-            library=library,
-        )
+        try:
+            timeline = rules.check_session(
+                clinic=clinic,
+                patient=patient,
+                screening=screening,
+                plan=plan,
+                device=device,
+                booking=booking,
+                library=library,
+            )
+        except WashoutNotMet as refusal:
+            raise _first_free(clinic, refusal, practitioner, room, device, exclude) from None
     rules.check_free(
         clinic=clinic,
         booking=booking,
@@ -145,6 +149,40 @@ def _check(
         exclude=exclude,
     )
     return booking, timeline
+
+
+# How far after the safe instant the first free slot is looked for.
+FIRST_FREE_DAYS = 56
+
+
+def _first_free(
+    clinic: Clinic,
+    refusal: WashoutNotMet,
+    practitioner: User,
+    room: Room,
+    device: Device | None,
+    exclude: int | None,
+) -> WashoutNotMet:
+    """The refusal naming the first slot free for a session with the same practitioner,
+    room and device after the preparation's safe instant (the slot search's answer, so the
+    page's offer and its free times agree, on a day the practitioner works); as it was when
+    none is free in the weeks after."""
+    zone = selectors.clinic_zone(clinic)
+    found = selectors.find_slots(
+        clinic=clinic,
+        kind=AppointmentKind.SESSION,
+        start_date=refusal.safe_from.astimezone(zone).date(),
+        days=FIRST_FREE_DAYS,
+        practitioner_ids=[practitioner.pk],
+        room_ids=[room.pk],
+        device_ids=[device.pk] if device is not None else None,
+        not_before=refusal.safe_from,
+        limit=1,
+    )
+    if not found:
+        return refusal
+    who = " ".join(x for x in (practitioner.first_name, practitioner.last_name) if x)
+    return rules.washout_at(refusal, found[0].start, zone, who)
 
 
 def _screen_first(
@@ -248,6 +286,7 @@ def _book(
     device: Device | None,
     planned_session: PlannedSession | None,
     rescreen: bool = True,
+    notify: bool = True,
 ) -> Appointment:
     booking, timeline = _check(
         clinic=clinic,
@@ -277,7 +316,13 @@ def _book(
     )
     appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
     saved = rules.save_or_conflict(appointment, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=saved, timeline=timeline, created=True)
+    refresh_reminders(
+        clinic=clinic,
+        appointment=saved,
+        timeline=timeline,
+        created=True,
+        notice=ReminderKind.BOOKED if notify else None,
+    )
     return saved
 
 
@@ -286,7 +331,15 @@ def _locked(clinic: Clinic, appointment: Appointment) -> Appointment:
     # locked (on PostgreSQL FOR UPDATE would otherwise lock the joined rows too).
     locked = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("patient", "practitioner", "room", "device", "planned_session")
+        .select_related(
+            "patient",
+            # Read here for the notice to the patient, saving a query of its own.
+            "patient__contact_preferences",
+            "practitioner",
+            "room",
+            "device",
+            "planned_session",
+        )
         .filter(clinic=clinic, pk=appointment.pk)
         .first()
     )
@@ -345,7 +398,9 @@ def reschedule_appointment(
     locked.practitioner, locked.room, locked.device = practitioner, room, device
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     moved = rules.save_or_conflict(locked, booking=booking, device=device)
-    refresh_reminders(clinic=clinic, appointment=moved, timeline=timeline)
+    refresh_reminders(
+        clinic=clinic, appointment=moved, timeline=timeline, notice=ReminderKind.MOVED
+    )
     return moved
 
 
@@ -364,7 +419,7 @@ def cancel_appointment(
     locked.cancel_reason = reason.strip()
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-    refresh_reminders(clinic=clinic, appointment=locked)
+    refresh_reminders(clinic=clinic, appointment=locked, notice=ReminderKind.CANCELLED)
     return locked
 
 
@@ -381,6 +436,8 @@ def _in_session(error: ValidationError, session: PlannedSession) -> ValidationEr
             f"{prefix}: {error.message_dict['start'][0]}",
             earliest_start=error.earliest_start,
             items=error.items,
+            safe_from=error.safe_from,
+            reasons=error.reasons,
         )
     prefixed = ValidationError(
         {
@@ -495,6 +552,8 @@ def _book_series(
                     room=room,
                     device=device,
                     planned_session=session,
+                    # One confirmation for the series, on its first session: it lists them all.
+                    notify=not booked,
                 )
             )
         except ValidationError as error:

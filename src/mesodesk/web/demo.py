@@ -27,6 +27,7 @@ from mesodesk.web.demo_outcomes import seed_outcomes
 from mesodesk.web.demo_photos import seed_photos
 from mesodesk.web.demo_records import seed_records, seed_today
 from mesodesk.web.demo_safety import seed_safety
+from mesodesk.web.demo_schedule import seed_schedule
 from mesodesk.web.demo_sessions import seed_sessions
 
 # Documented in the README and printed by `mesodesk demo`: it is not a secret.
@@ -121,6 +122,7 @@ def seed_demo() -> Clinic:
             add_member(clinic=clinic, user=user, role=login.role)
         _give_totp(user)
         staff[login.role] = user
+    seed_schedule(clinic=clinic)
     seed_records(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     seed_today(clinic=clinic, practitioner=staff[Role.PRACTITIONER], desk=staff[Role.FRONT_DESK])
     seed_consents(clinic=clinic, practitioner=staff[Role.PRACTITIONER])

@@ -67,7 +67,7 @@ def _time_field(label: str) -> forms.TimeField:
 
 
 class ClinicSettingsForm(forms.Form):
-    """The clinic's name, telephone, time zone, country, minimum age, idle timeout and
+    """The clinic's name, telephone, address, time zone, country, minimum age, idle timeout and
     reminder lead time."""
 
     name = TextField(max_length=200, label="Clinic name")
@@ -77,6 +77,14 @@ class ClinicSettingsForm(forms.Form):
         label="Telephone for patients",
         help_text="Shown to patients wherever they are told to call the clinic.",
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    address = TextField(
+        max_length=300,
+        required=False,
+        multiline=True,
+        label="Address for patients",
+        help_text="Street, postcode and town: in patients' calendar files and notices.",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     time_zone = forms.ChoiceField(
         label="Time zone",

@@ -40,4 +40,5 @@ urlpatterns: list[URLPattern] = [
     path(APPOINTMENT + "cancel/", booking.cancel, name="cancel"),
     path(APPOINTMENT + "late-cancel/", visits.late_cancel, name="late_cancel"),
     path(APPOINTMENT + "visit/<slug:step>/", visits.step, name="visit"),
+    path(APPOINTMENT + "rebooking-settled/", visits.settle_rebooking, name="settle_rebooking"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
@@ -223,3 +224,48 @@ def _patient_events(
         event.add("transp", "TRANSPARENT")
         events.append(event)
     return events
+
+
+# --- One appointment, as a notice carries it --------------------------------------------------
+
+
+def appointment_ics(
+    *,
+    uid: str,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    clinic: str,
+    phone: str = "",
+    address: str = "",
+    sequence: int = 0,
+    cancelled: bool = False,
+    stamp: datetime | None = None,
+    more: Sequence[tuple[str, datetime, datetime]] = (),
+) -> bytes:
+    """One appointment as a calendar file, for a booking, change or cancellation notice
+    (with `more` appointments booked with it: the rest of a series, as uid, start, end).
+    The `uid` is the appointment's own, so a calendar that took the first file updates
+    the event in place when a later one (a higher `sequence`) moves or cancels it
+    (RFC 5545 3.8.7.4, 3.8.1.11)."""
+    stamp = stamp or datetime.now(UTC)
+    calendar = _calendar(f"{clinic}: your appointment", "")
+    if cancelled:
+        # A cancellation replaces the event (RFC 5546 3.2.5); clients that do not honour
+        # METHOD still see the event's status and summary.
+        calendar["method"] = "CANCEL"
+    lines = [clinic, address, f"Telephone: {phone}" if phone else ""]
+    for one_uid, one_start, one_end in [(uid, start, end), *more]:
+        event = Event()
+        event.add("uid", one_uid)
+        event.add("dtstamp", stamp)
+        event.add("sequence", sequence)
+        event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        event.add("dtstart", one_start.astimezone(UTC))
+        event.add("dtend", one_end.astimezone(UTC))
+        event.add("location", ", ".join(x for x in (clinic, ", ".join(address.splitlines())) if x))
+        event.add("description", "\n".join(line for line in lines if line))
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical

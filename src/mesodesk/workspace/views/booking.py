@@ -160,17 +160,23 @@ def _booking_page(
 ) -> HttpResponse:
     clinic = request.clinic
     record_read(request, clinic=clinic, obj=patient)
-    initial = {"kind": AppointmentKind.SESSION, "start": search_start or clinic_today(request)}
+    may_book, booking_reason = patients.may_book_session(clinic, patient, request.membership)
+    # A patient who may not have a session yet (a review not signed off, not suitable)
+    # starts with a consultation: the search offers only what they may book.
+    default_kind = AppointmentKind.SESSION if may_book else AppointmentKind.CONSULTATION
+    initial = {"kind": default_kind, "start": search_start or clinic_today(request)}
     if tried:
         initial |= {k: tried.get(k) for k in ("kind", "practitioner", "room", "device")}
     form = _search_form(request, SlotSearchForm, initial)
     days: list[tuple[date, list[dict[str, Any]]]] = []
     skipped: WashoutNotMet | None = None
-    kind = AppointmentKind.SESSION
+    kind = default_kind
+    session_refused = False
     if form.is_valid():
         kind = form.cleaned_data["kind"]
-        days, skipped = _search(request, form, kind=kind, patient=patient)
-    may_book, booking_reason = patients.may_book_session(clinic, patient, request.membership)
+        session_refused = kind == AppointmentKind.SESSION and not may_book
+        if not session_refused:
+            days, skipped = _search(request, form, kind=kind, patient=patient)
     context: dict[str, Any] = {
         "patient": patient,
         "form": form,
@@ -181,6 +187,7 @@ def _booking_page(
         "searched": form.is_bound,
         "may_book": may_book,
         "booking_reason": booking_reason,
+        "session_refused": session_refused,
         "refusal": _refusal(refusal, tried, request.membership),
     }
     return page(

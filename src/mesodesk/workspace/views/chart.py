@@ -23,6 +23,7 @@ from mesodesk.core.library import Library, load_library
 from mesodesk.core.library.model import Source
 from mesodesk.core.timeline import Timeline
 from mesodesk.messaging import selectors as messaging
+from mesodesk.messaging.choices import MessageChannel
 from mesodesk.patients import selectors, services
 from mesodesk.patients.choices import Verdict
 from mesodesk.patients.models import Patient
@@ -247,6 +248,9 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         ),
         "may_collect_consents": request.membership.role in COLLECTORS,
         "reminders": list(messaging.patient_reminders(clinic, patient)[:100]),
+        "reminder_channels": [
+            MessageChannel(c).label for c in messaging.reminder_channels(clinic, patient)
+        ],
         "findings": findings,
     }
 

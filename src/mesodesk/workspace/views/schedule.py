@@ -16,11 +16,14 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
 from mesodesk.safety import selectors as safety
-from mesodesk.scheduling import selectors, visits
+from mesodesk.scheduling import selectors
+from mesodesk.scheduling.choices import AppointmentStatus
+from mesodesk.scheduling.closures import unclosed_or_to_rebook
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
 from mesodesk.workspace.views.visit_info import with_visits
+from mesodesk.workspace.week_grid import union_hours, week_grid
 
 
 @require_safe
@@ -61,8 +64,11 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     record_read(request, clinic=request.clinic, obj=request.clinic)
     # Visits whose time is over with no outcome, before today: the clinic closes them.
     day_start, _ = selectors.local_day_range(request.clinic, now_day)
-    unclosed = list(visits.unclosed(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
-    with_visits(request, appointments + unclosed)
+    # With the appointments a closure cancelled, to book again: the same query.
+    pending = list(unclosed_or_to_rebook(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
+    unclosed = [a for a in pending if a.status == AppointmentStatus.BOOKED]
+    to_rebook = [a for a in pending if a.status != AppointmentStatus.BOOKED]
+    with_visits(request, appointments + pending)
     return page(
         request,
         "workspace/today.html",
@@ -76,7 +82,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "appointments": appointments,
             "booked_count": booked,
             "unclosed": unclosed,
-            "unclosed_more": len(unclosed) == UNCLOSED_SHOWN,
+            "unclosed_more": len(pending) == UNCLOSED_SHOWN,
+            "to_rebook": to_rebook,
             # Urgent reports of the last week: staff must see them first.
             "red_flag_reports": safety.urgent_since(request.clinic, timezone.now() - RED_FLAG_DAYS),
             # Adverse events to follow up by this day: a reminder for clinical staff.
@@ -130,6 +137,15 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         ("device", device and device.pk),
     ]
     query = "&".join(f"{name}={value}" for name, value in filters if value)
+    # The hour grid: the working hours of the practitioner shown (of everyone, else) and
+    # the closures decide the hours drawn and the days hidden (two reads).
+    shown_ids = [practitioner.pk] if practitioner else [p.pk for p in practitioners]
+    grid = week_grid(
+        dict(week_days),
+        union_hours(clinics.working_hours(clinic, shown_ids), clinics.clinic_hours(clinic)),
+        clinics.closures_between(clinic, start, start + timedelta(days=6)),
+        selectors.clinic_zone(clinic),
+    )
     # The week's patients by name: a read of patient data.
     record_read(request, clinic=clinic, obj=clinic)
     shown = [
@@ -153,6 +169,7 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "this_week": now_day - timedelta(days=now_day.weekday()),
             "today_day": now_day,
             "week_days": week_days,
+            "grid": grid,
             "total": sum(len(items) for _, items in week_days),
             "practitioners": [(p.pk, person(p)) for p in practitioners],
             "rooms": rooms,

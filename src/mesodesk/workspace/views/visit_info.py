@@ -96,7 +96,7 @@ def visit_of(
         steps=[(s, STEPS[s][1]) for s in steps],
         may_late_cancel=stage in (VisitStage.BOOKED, VisitStage.ARRIVED)
         and visits.may_take(role, "late_cancel"),
-        rebook=stage in (VisitStage.NO_SHOW, VisitStage.LATE_CANCELLED),
+        rebook=stage in (VisitStage.NO_SHOW, VisitStage.LATE_CANCELLED) or appointment.rebook,
     )
 
 

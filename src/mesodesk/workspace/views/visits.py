@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.consents.refusals import collect_consent, consent_missing
-from mesodesk.scheduling import selectors, visits
+from mesodesk.scheduling import closures, selectors, visits
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import LateCancelForm, add_service_errors
 from mesodesk.workspace.views.booking import appointment_page
@@ -94,3 +94,18 @@ def late_cancel(request: StaffRequest, clinic_slug: str, appointment_id: int) ->
             return _back(request, appointment)
     fresh = selectors.get_appointment(request.clinic, appointment_id)
     return appointment_page(request, fresh, late_cancel_form=form, status=422)
+
+
+@require_POST
+@staff_view()
+def settle_rebooking(request: StaffRequest, clinic_slug: str, appointment_id: int) -> HttpResponse:
+    """Takes an appointment a closure cancelled off Today's list to book again (the patient
+    will call, or wants no other time)."""
+    appointment = selectors.get_appointment(request.clinic, appointment_id)
+    try:
+        closures.settle_rebooking(clinic=request.clinic, appointment=appointment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, f"{_name(appointment)}: " + " ".join(error.messages))
+    else:
+        messages.success(request, f"{_name(appointment)} is off the list to book again.")
+    return _back(request, appointment)

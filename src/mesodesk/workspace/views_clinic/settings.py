@@ -16,13 +16,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.views.decorators.http import require_http_methods
 
 from mesodesk.accounts.access import StaffRequest, require_role, staff_view
+from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors, services
 from mesodesk.clinics.choices import Role
 from mesodesk.core.library import load_library
 from mesodesk.core.phones import shown
+from mesodesk.scheduling import closures as day_closures
+from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms_clinic import (
     WEEKDAYS,
     ClinicSettingsForm,
@@ -84,6 +88,7 @@ def general(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     initial = {
         "name": clinic.name,
         "phone": shown(clinic.phone) if clinic.phone else "",
+        "address": clinic.address,
         "time_zone": clinic.time_zone,
         "country": clinic.country,
         "minimum_age": clinic.minimum_age,
@@ -136,17 +141,45 @@ def general(request: StaffRequest, clinic_slug: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_view()
 def closures(request: StaffRequest, clinic_slug: str) -> HttpResponse:
-    """Whole days the clinic is closed: add one with a reason, or remove one."""
+    """Whole days the clinic is closed: add one with a reason, or remove one. A day with
+    bookings lists them first and asks to confirm: they are then cancelled, each patient
+    told, and Today lists them to book again."""
     clinic = request.clinic
     form = ClosureForm()
+    bookings: list[Appointment] = []
     if request.method == "POST":
         action = admin_post(request)
         if action == "add":
             form = ClosureForm(request.POST)
-            add = lambda: services.add_closure(clinic=clinic, **form.cleaned_data)  # noqa: E731
-            if attempt(form, add, __all__="date"):
-                messages.success(request, f"Closed on {form.cleaned_data['date']:%A %-d %B %Y}.")
-                return redirect("workspace:settings_closures", clinic_slug=clinic_slug)
+            raw = request.POST.get("confirmed", "")
+            confirmed = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 6 else 0
+            if form.is_valid():
+                day = form.cleaned_data["date"]
+                try:
+                    _, cancelled = day_closures.close_day(
+                        clinic=clinic,
+                        by=request.user,
+                        day=day,
+                        reason=form.cleaned_data["reason"],
+                        confirmed=confirmed,
+                    )
+                except ValidationError as error:
+                    codes = [e.code for e in error.error_dict.get("date", [])]
+                    if "bookings_on_day" in codes:
+                        # The day's bookings by patient name, shown to confirm: a read.
+                        bookings = list(day_closures.booked_on(clinic, day))
+                        record_read(request, clinic=clinic, obj=clinic)
+                    else:
+                        add_service_errors(form, error, __all__="date")
+                else:
+                    told = (
+                        f" {len(cancelled)} appointment{pluralize(len(cancelled))} cancelled, "
+                        "the patients told; Today lists them to book again."
+                        if cancelled
+                        else ""
+                    )
+                    messages.success(request, f"Closed on {day:%A %-d %B %Y}.{told}")
+                    return redirect("workspace:settings_closures", clinic_slug=clinic_slug)
         elif action == "remove":
             closure = selectors.get_closure(clinic, row_id(request))
             services.remove_closure(clinic=clinic, closure=closure)
@@ -160,7 +193,9 @@ def closures(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         "closures.html",
         form=form,
         closures=selectors.closures(clinic),
-        status=400 if form.errors else 200,
+        bookings=bookings,
+        zone=clinic.time_zone,
+        status=400 if form.errors and not bookings else 200,
     )
 
 
