@@ -37,7 +37,7 @@ def test_a_practitioner_charts_two_areas_on_the_face_map_and_signs(
     biotin_lot: Lot,
     make_lot: Callable[..., Lot],
 ) -> None:
-    Product.objects.filter(pk=cocktail.pk).update(gtin="5060000000016")
+    Product.objects.filter(pk=cocktail.pk).update(gtin="05060000000016")
     # Six form posts and their pages: more time than the default on a busy machine.
     page.set_default_timeout(30_000)
     page.set_default_navigation_timeout(30_000)

@@ -16,10 +16,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_outbox_and_a_message_preview(
-    page: Page, live_server: object, fiona: User, lena: Patient, book_session: BookSession
+    page: Page, live_server: object, pedro: User, lena: Patient, book_session: BookSession
 ) -> None:
+    """As a practitioner: a message's text is for clinical roles (clinics.reading)."""
     book_session(lena, next_weekday(3))
-    sign_in(page, fiona, live_server)
+    sign_in(page, pedro, live_server)
     page.goto("/reminders/lindenhof/outbox/")
     expect(page.get_by_role("heading", name="Outbox", level=1)).to_be_visible()
     page.get_by_role("link", name="View message").first.click()

@@ -148,8 +148,10 @@ def test_front_desk_books_a_whole_series_for_a_patient(page: Page, cast: Cast, f
     assert Appointment.objects.filter(patient=cast.eligible, status="booked").count() == 3
     screenshot(page, "staff-series-booked-desktop")
     page.goto(f"/staff/lindenhof/patients/{cast.eligible.pk}/")
-    # Her timeline now tells her to stop Advil and fish oil before the first session.
-    expect(page.get_by_text("About: Advil 200 mg").first).to_be_visible()
+    # Her timeline (Advil and fish oil to pause before the first session) is built from
+    # her answers: the practitioner's to read, not the desk's (clinics.reading).
+    expect(page.get_by_text("The timeline is built from the intake's answers")).to_be_visible()
+    expect(page.get_by_text("About: Advil 200 mg")).to_have_count(0)
 
 
 def test_a_member_of_another_clinic_opening_a_patient_url_gets_a_404(
