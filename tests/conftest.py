@@ -138,7 +138,9 @@ def _clear_signed_records_before_the_flush(request: pytest.FixtureRequest) -> It
             cursor.execute(statement)
         for name, _ in (*locked.SQLITE_TRIGGERS, *scores.SQLITE_TRIGGERS):
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
-        # Scores first: they point at the appointments the records point at.
+        # Scores first (and the photos they were read from): they point at the appointments
+        # the records point at.
+        cursor.execute(f"DELETE FROM {scores.TABLE}_photos_read")  # noqa: S608 - as above
         cursor.execute(f"DELETE FROM {scores.TABLE}")  # noqa: S608 - the migration's constant
         for table in (locked.POINT, locked.ADDENDUM, locked.ADMINISTRATION, locked.RECORD):
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - the migration's constants

@@ -3,6 +3,8 @@ session's scores; roles as on the web, refusals 422 with a code, reads logged.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from mesodesk.accounts.models import User
@@ -54,6 +56,19 @@ def test_a_practitioner_scores_a_session_and_reads_it_back(
         patient=patient, path=f"{C}/patients/{patient.pk}/scores"
     ).exists()
     assert AccessEvent.objects.filter(patient=patient, path=url).exists()
+
+
+def test_a_score_from_photos_names_them_by_id(
+    pedro: User, series: list[Appointment], snap: Any
+) -> None:
+    photo = snap(kind="before")
+    url = f"{C}/appointments/{series[2].pk}/scores"
+    body = {"scale": "gais", "value": "2", "method": "photos", "photo_ids": [photo.pk]}
+    created = staff(pedro).post(url, body, "application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["photo_ids"] == [photo.pk]
+    unknown = staff(pedro).post(url, body | {"photo_ids": [photo.pk + 1000]}, "application/json")
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "invalid")
 
 
 def test_a_bad_score_is_422_with_its_code(pedro: User, series: list[Appointment]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -59,10 +60,14 @@ def test_a_practitioner_scores_gais_on_a_session(
     assert AccessEvent.objects.filter(patient=patient, path=scores_url(series[2])).exists()
 
 
-def test_wsrs_takes_both_sides_in_one_form(pedro: User, series: list[Appointment]) -> None:
+def test_wsrs_takes_both_sides_in_one_form(
+    pedro: User, series: list[Appointment], snap: Any
+) -> None:
+    photo = snap(kind="before")
     data = {
         "scale": "wsrs", "left": "4", "right": "3", "rater": "practitioner",
         "method": "photos", "time_point": "baseline", "note": "Frontal and 45° photos",
+        "photos_read": [photo.pk],
     }  # fmt: skip
     assert staff(pedro).post(scores_url(series[0]), data).status_code == 302
     assert sorted(Score.objects.values_list("side", "value", "method")) == [
@@ -262,3 +267,28 @@ def test_the_patient_cannot_rate_a_session_not_completed_or_someone_elses(
 
 def test_staff_are_not_patients_in_the_portal(pedro: User, series: list[Appointment]) -> None:
     assert staff(pedro).get(f"{P}/ratings/").status_code == 403
+
+
+def test_a_practitioner_scores_from_photos_ticking_those_read(
+    pedro: User, series: list[Appointment], snap: Any
+) -> None:
+    before = snap(kind="before")
+    client = staff(pedro)
+    url = f"/staff/lindenhof/appointments/{series[2].pk}/scores/?scale=gais"
+    form = client.get(url).text
+    assert "Photos read" in form and f'value="{before.pk}"' in form
+    posted = client.post(
+        url,
+        {
+            "scale": "gais",
+            "value": "2",
+            "rater": "practitioner",
+            "method": "photos",
+            "time_point": "session",
+            "photos_read": [before.pk],
+        },
+    )
+    assert posted.status_code == 302, posted.content.decode()[-2000:]
+    score = Score.objects.get(appointment=series[2])
+    assert list(score.photos_read.all()) == [before]
+    assert "1 photo read" in client.get(url).text

@@ -3,6 +3,8 @@ patient rates their own completed sessions once each, mistakes are marked not ed
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -12,6 +14,7 @@ from mesodesk.clinics.selectors import membership
 from mesodesk.outcomes import selectors, services
 from mesodesk.outcomes.models import Score
 from mesodesk.patients.models import Patient
+from mesodesk.photos.services import take_photo
 from mesodesk.scheduling.models import Appointment
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +203,59 @@ def test_the_progress_chart_has_a_line_per_rater_and_the_figures_of_its_table(
     assert gais.columns == ("Session 1", "Session 2", "Session 3")
     assert gais.rows == [("Practitioner", ("4", "3", "2")), ("Patient", ("", "3", ""))]
     assert 'role="img"' in gais.svg
+
+
+def test_a_score_from_photos_names_the_patient_s_photos_it_was_read_from(
+    clinic: Clinic, pedro: User, fiona: User, series: list[Appointment], snap: Any
+) -> None:
+    from tests.photos.files import png
+    from tests.photos.fixtures import give_photo_consent
+
+    before, after = snap(kind="before"), snap(kind="after")
+    score = services.record_score(
+        clinic=clinic,
+        appointment=series[2],
+        by=pedro,
+        scale="gais",
+        value="2",
+        method="photos",
+        photos_read=[before, after],
+    )
+    assert set(score.photos_read.all()) == {before, after}
+    with pytest.raises(ValidationError) as none_read:
+        services.record_score(
+            clinic=clinic, appointment=series[2], by=pedro, scale="gais", value="2", method="photos"
+        )
+    assert code_of(none_read, "photos_read") == "required"
+    with pytest.raises(ValidationError) as live:
+        services.record_score(
+            clinic=clinic,
+            appointment=series[2],
+            by=pedro,
+            scale="gais",
+            value="2",
+            photos_read=[before],
+        )
+    assert code_of(live, "photos_read") == "invalid"
+    other = Patient.objects.create(clinic=clinic, first_name="Other", last_name="Patient")
+    give_photo_consent(other, pedro)
+    theirs = take_photo(
+        clinic=clinic,
+        patient=other,
+        by=pedro,
+        data=png(),
+        area="face",
+        view="frontal",
+        kind="before",
+    )
+    with pytest.raises(ValidationError) as not_hers:
+        services.record_score(
+            clinic=clinic,
+            appointment=series[2],
+            by=pedro,
+            scale="gais",
+            value="2",
+            method="photos",
+            photos_read=[theirs],
+        )
+    assert code_of(not_hers, "photos_read") == "invalid"

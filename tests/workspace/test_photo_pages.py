@@ -4,6 +4,7 @@ image view (headers, access event). Front desk is refused; another clinic gets 4
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -120,6 +121,29 @@ def test_side_by_side_shows_the_earliest_and_latest_or_the_two_picked(
     assert image.format(middle.pk) in after_form and image.format(first.pk) not in after_form
     alone = doctor.get(url, {"series": "face:oblique_left_45"})
     assert "Only one photo of face, 45° left so far" in alone.text
+
+
+def test_side_by_side_shows_each_photo_s_session_scores_under_it(
+    clinic: Clinic, doctor: Client, patient: Patient, snap: TakePhoto, record: Any, pedro: User
+) -> None:
+    from mesodesk.outcomes.services import record_score
+
+    appointment = record.appointment
+    before = snap(kind="before", appointment=appointment)
+    snap(kind="after")
+    record_score(
+        clinic=clinic,
+        appointment=appointment,
+        by=pedro,
+        scale="wsrs",
+        time_point="baseline",
+        value="4",
+        side="left",
+        area="face",
+    )
+    shown = doctor.get(f"{BASE}/patients/{patient.pk}/photos/compare/").text
+    assert f"{BASE}/photos/{before.pk}/image/" in shown
+    assert "Wrinkle Severity Rating Scale (WSRS), left (practitioner): 4 Severe" in shown
 
 
 def test_the_image_is_served_privately_with_an_access_event(

@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.accounts.services import record_verified_email, revoke_api_token
-from mesodesk.admin_mixins import ViewOnlyAdmin
+from mesodesk.admin_mixins import CleanTextAdmin, ViewOnlyAdmin
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -28,7 +28,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(CleanTextAdmin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserCreationForm
     ordering = ("email",)

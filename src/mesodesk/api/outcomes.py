@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from mesodesk.accounts.access import require_role
-from mesodesk.api.common import local, member, responses
+from mesodesk.api.common import caller, local, member, responses
 from mesodesk.api.schemas_outcomes import (
     BandOut,
     ItemOut,
@@ -29,7 +29,9 @@ from mesodesk.core.outcomes import outcome_scales
 from mesodesk.outcomes import selectors, services
 from mesodesk.outcomes.models import Score
 from mesodesk.patients import selectors as patient_selectors
+from mesodesk.photos.models import Photo
 from mesodesk.scheduling import selectors as scheduling
+from mesodesk.scheduling.rules import refusal
 
 router = Router(tags=["outcome scores"])
 
@@ -59,6 +61,7 @@ def score_out(score: Score, clinic: Clinic) -> ScoreOut:
         rated_at=local(score.rated_at, clinic),  # type: ignore[arg-type]
         entered_in_error_at=local(score.entered_in_error_at, clinic),
         entered_in_error_reason=score.entered_in_error_reason,
+        photo_ids=[p.pk for p in score.photos_read.all()],
     )
 
 
@@ -151,10 +154,17 @@ def create_score(
     appointment = scheduling.get_appointment(membership.clinic, appointment_id)
     require_role(membership, Role.PRACTITIONER)
     data = body.dict()
+    ids = set(data.pop("photo_ids"))
+    photos = list(
+        Photo.objects.filter(clinic=membership.clinic, patient=appointment.patient, pk__in=ids)
+    )
+    if len(photos) != len(ids):
+        raise refusal("photo_ids", "Name photos of this patient.", "invalid")
     score = services.record_score(
         clinic=membership.clinic,
         appointment=appointment,
-        by=request.user,  # type: ignore[arg-type]
+        by=caller(request),
+        photos_read=photos,
         **data,
     )
     return Status(201, score_out(score, membership.clinic))

@@ -79,6 +79,11 @@ class ScoreIn(Schema):
     )
     area: Literal[("", *sorted(load_library().areas))] = ""  # type: ignore[valid-type]
     note: str = Field(default="", max_length=2000)
+    photo_ids: list[int] = Field(
+        default_factory=list,
+        max_length=50,
+        description="For a score from photos: the ids of the patient's photos it was read from",
+    )
 
 
 class ScoreOut(Schema):
@@ -105,6 +110,7 @@ class ScoreOut(Schema):
     rated_at: datetime
     entered_in_error_at: datetime | None
     entered_in_error_reason: str
+    photo_ids: list[int]
 
 
 __all__ = ["ScaleOut", "ScoreIn", "ScoreOut", "library_codes"]

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
+from mesodesk.admin_mixins import CleanTextAdmin
 from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room, WorkingHours
 
 
@@ -33,7 +34,7 @@ class ClosureInline(admin.TabularInline):
 
 
 @admin.register(Clinic)
-class ClinicAdmin(SimpleHistoryAdmin):
+class ClinicAdmin(CleanTextAdmin, SimpleHistoryAdmin):
     list_display = ("name", "slug", "time_zone", "locale", "idle_timeout_minutes")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -48,7 +49,7 @@ class ClinicAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SimpleHistoryAdmin):
+class MembershipAdmin(CleanTextAdmin, SimpleHistoryAdmin):
     list_display = ("user", "clinic", "role")
     list_filter = ("role", "clinic")
     search_fields = ("user__email", "clinic__name")
@@ -57,7 +58,7 @@ class MembershipAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ClinicClosure)
-class ClinicClosureAdmin(admin.ModelAdmin):
+class ClinicClosureAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ("clinic", "date", "reason")
     list_filter = ("clinic",)
     date_hierarchy = "date"
@@ -65,7 +66,7 @@ class ClinicClosureAdmin(admin.ModelAdmin):
 
 
 @admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
+class RoomAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ("name", "clinic", "active")
     list_filter = ("clinic", "active")
     search_fields = ("name",)
@@ -73,7 +74,7 @@ class RoomAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ("name", "clinic", "device_type", "model_name", "active")
     list_filter = ("clinic", "device_type", "active")
     search_fields = ("name", "model_name")
@@ -81,7 +82,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(CleanTextAdmin, admin.ModelAdmin):
     list_display = ("practitioner", "clinic", "weekday", "start", "end")
     list_filter = ("clinic", "weekday")
     search_fields = ("practitioner__email",)

@@ -12,14 +12,14 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from mesodesk.admin_mixins import ViewOnlyAdmin
+from mesodesk.admin_mixins import CleanTextAdmin, ViewOnlyAdmin
 from mesodesk.audit.admin import AccessLoggedAdmin
 from mesodesk.consents.models import ConsentTemplate, ConsentWithdrawal, SignedConsent
 from mesodesk.consents.services import save_template_version
 
 
 @admin.register(ConsentTemplate)
-class ConsentTemplateAdmin(SimpleHistoryAdmin):
+class ConsentTemplateAdmin(CleanTextAdmin, SimpleHistoryAdmin):
     list_display = ("title", "purpose", "technique", "tier", "version", "clinic", "created_at")
     list_filter = ("clinic", "purpose")
     search_fields = ("title",)

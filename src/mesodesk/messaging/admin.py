@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from mesodesk.admin_mixins import ViewOnlyAdmin
+from mesodesk.admin_mixins import CleanTextAdmin, ViewOnlyAdmin
 from mesodesk.audit.admin import AccessLoggedAdmin
 from mesodesk.messaging.models import ContactPreferences, MessageTemplate, Reminder
 
@@ -21,7 +21,7 @@ class ReminderAdmin(ViewOnlyAdmin, AccessLoggedAdmin):
 
 
 @admin.register(MessageTemplate)
-class MessageTemplateAdmin(SimpleHistoryAdmin):
+class MessageTemplateAdmin(CleanTextAdmin, SimpleHistoryAdmin):
     list_display = ("clinic", "kind", "channel", "subject", "updated_at")
     list_filter = ("clinic", "kind", "channel")
 

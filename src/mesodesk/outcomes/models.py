@@ -51,9 +51,11 @@ class Score(models.Model):
     side = models.CharField(max_length=5, choices=Side.choices, blank=True, default=Side.NONE)
     rater = models.CharField(max_length=15, choices=Rater.choices)
     method = models.CharField(max_length=10, choices=Method.choices, default=Method.LIVE)
-    # The photos read when `method` is "photos": the lead links them to the photos app at
-    # merge (a many-to-many to photos.Photo, `photos_read`). Until then nothing is stored
-    # here and the form says which photos were read in the note.
+    # The photos read when `method` is "photos" (the patient's own; written with the score
+    # in its transaction, never changed after).
+    photos_read = models.ManyToManyField(
+        "photos.Photo", blank=True, related_name="scores_read_from"
+    )
     time_point = models.CharField(max_length=10, choices=TimePoint.choices)
     session_number = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(1)]

@@ -44,7 +44,11 @@ def _check(member: Membership) -> None:
 
 
 def _scores(clinic: Clinic) -> QuerySet[Score]:
-    return Score.objects.filter(clinic=clinic).select_related("rated_by", "appointment", "baseline")
+    return (
+        Score.objects.filter(clinic=clinic)
+        .select_related("rated_by", "appointment", "baseline")
+        .prefetch_related("photos_read")
+    )
 
 
 def scores_of_appointment(

@@ -9,7 +9,7 @@ error with a reason, and each write leaves a history row naming who made it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -25,6 +25,7 @@ from mesodesk.core.outcomes import CheckedScore, ScoreEntry, check_score
 from mesodesk.outcomes.choices import Method, Rater, TimePoint
 from mesodesk.outcomes.models import Score
 from mesodesk.patients.models import Patient
+from mesodesk.photos.models import Photo
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import active_plan
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
@@ -173,10 +174,12 @@ def record_score(
     area: str = "",
     weeks_after: int | None = None,
     note: str = "",
+    photos_read: Sequence[Photo] = (),
 ) -> Score:
     """A practitioner's score of a session that has started or taken place (or of a
     follow-up visit), as its practitioner or as a blinded rater. The session number comes
-    from the series; the baseline of a GAIS score is the series' first session."""
+    from the series; the baseline of a GAIS score is the series' first session. A score
+    from photos names the patient's photos read (`photos_read`); a live one none."""
     _practitioner(clinic, by)
     locked = _locked_appointment(clinic, appointment)
     if locked.kind not in (AppointmentKind.SESSION, AppointmentKind.FOLLOW_UP):
@@ -206,9 +209,32 @@ def record_score(
         checked = check_score(load_library().scales, entry)
     except InputError as error:
         raise _input_refusal(error) from error
-    return _create(
+    read = _photos_read(locked, method, photos_read)
+    score = _create(
         clinic=clinic, appointment=locked, checked=checked, area=_area(area), note=note, by=by
     )
+    if read:
+        score.photos_read.set(read)
+    return score
+
+
+def _photos_read(appointment: Appointment, method: str, photos: Sequence[Photo]) -> list[Photo]:
+    """The photos a score from photos was read from: at least one, all of the patient's."""
+    photos = list(photos)
+    if method != Method.PHOTOS:
+        if photos:
+            raise refusal(
+                "photos_read", "Photos are named for a score from photos only.", "invalid"
+            )
+        return []
+    if not photos:
+        raise refusal("photos_read", "Choose the photos the score was read from.", "required")
+    if any(
+        p.clinic_id != appointment.clinic_id or p.patient_id != appointment.patient_id
+        for p in photos
+    ):
+        raise refusal("photos_read", "Choose photos of this patient.", "invalid")
+    return photos
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ is a 404 before any role is looked at. Serving a photo's bytes writes an access 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -160,10 +159,33 @@ def pick_pair(
     return (first, second) if order[first.pk] <= order[second.pk] else (second, first)
 
 
-def scores_beside(clinic: Clinic, patient: Patient, photo: Photo) -> list[Any]:
-    """The outcome scores recorded for the photo's session and area, shown under it in the
-    side-by-side view. The outcomes app is another branch's: until it is merged there are
-    none."""
-    # wired at merge: outcomes.selectors.scores_for(clinic=clinic, patient=patient,
-    #   appointment=photo.appointment, area=photo.area) -> rows with .label and .value
-    return []
+@dataclass(frozen=True)
+class ScoreBeside:
+    """An outcome score shown under a photo: the scale (and side, and rater) and its value."""
+
+    label: str
+    value: str
+
+
+def scores_beside(
+    clinic: Clinic, patient: Patient, photo: Photo, *, member: Membership
+) -> list[ScoreBeside]:
+    """The outcome scores recorded on the photo's session, for its area or for no area in
+    particular (entered in error left out), shown under it in the side-by-side view. One
+    query; none for a photo of no session."""
+    from mesodesk.outcomes.selectors import label_of, scores_of_appointment
+
+    if photo.appointment is None:
+        return []
+    library = load_library()
+    rows = []
+    for score in scores_of_appointment(clinic, photo.appointment, member=member):
+        if score.entered_in_error_at is not None or score.area not in ("", photo.area):
+            continue
+        scale = library.scales.get(score.scale)
+        name = scale.label if scale is not None else score.scale
+        side = f", {score.get_side_display().lower()}" if score.side else ""
+        rows.append(
+            ScoreBeside(f"{name}{side} ({score.get_rater_display().lower()})", label_of(score))
+        )
+    return rows

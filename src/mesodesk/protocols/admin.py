@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from mesodesk.admin_mixins import ViewOnlyAdmin
+from mesodesk.admin_mixins import CleanTextAdmin, ViewOnlyAdmin
 from mesodesk.core.library import load_library
 from mesodesk.protocols.models import ClinicOverride, ProtocolVersion
 from mesodesk.protocols.services import check_override, set_clinic_override
@@ -48,7 +48,7 @@ class ClinicOverrideForm(forms.ModelForm):
 
 
 @admin.register(ClinicOverride)
-class ClinicOverrideAdmin(SimpleHistoryAdmin):
+class ClinicOverrideAdmin(CleanTextAdmin, SimpleHistoryAdmin):
     """Saves through `set_clinic_override`, so the admin checks and records what the API does."""
 
     form = ClinicOverrideForm

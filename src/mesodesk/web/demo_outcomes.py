@@ -14,6 +14,7 @@ from mesodesk.clinics.models import Clinic
 from mesodesk.outcomes.models import Score
 from mesodesk.outcomes.services import rate_session, record_score
 from mesodesk.patients.models import Patient
+from mesodesk.photos.models import Photo
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 
@@ -58,7 +59,10 @@ def seed_outcomes(*, clinic: Clinic, practitioner: User, password: str) -> None:
         return
     user = _portal_user(anna, password)
     first = sessions[0]
+    # The baseline WSRS is read from the before photos of her first session (demo_photos).
+    before = list(Photo.objects.filter(clinic=clinic, patient=anna, kind="before"))
     for scale, value, side in (("wsrs", "4", "left"), ("wsrs", "4", "right"), ("glogau", "II", "")):
+        from_photos = scale == "wsrs" and bool(before)
         record_score(
             clinic=clinic,
             appointment=first,
@@ -68,8 +72,9 @@ def seed_outcomes(*, clinic: Clinic, practitioner: User, password: str) -> None:
             side=side,
             area="face",
             time_point="baseline",
-            method="photos" if scale == "wsrs" else "live",
-            note="Read from the frontal and 45° before photos." if scale == "wsrs" else "",
+            method="photos" if from_photos else "live",
+            photos_read=before if from_photos else [],
+            note="Read from the frontal and 45° before photos." if from_photos else "",
         )
     for appointment, (gais, left, right, own, satisfied) in zip(sessions, AFTER, strict=False):
         record_score(

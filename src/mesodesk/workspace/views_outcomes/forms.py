@@ -10,9 +10,14 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
+from django.utils import formats
 
 from mesodesk.core.library.model import Scale
 from mesodesk.outcomes.choices import Method, Rater, TimePoint
+from mesodesk.photos.choices import Kind, View
+from mesodesk.photos.models import Photo
+from mesodesk.photos.selectors import area_label
 
 SIDE_FIELDS = (("left", "Left side"), ("right", "Right side"))
 
@@ -26,6 +31,14 @@ def _levels(scale: Scale) -> list[tuple[str, str]]:
         )
         for lv in scale.levels
     ]
+
+
+def _photo_label(photo: Photo) -> str:
+    """A photo as the picker names it: area, view, kind and the day it was taken."""
+    return (
+        f"{area_label(photo.area)}, {View(photo.view).label}, {Kind(photo.kind).label.lower()}"
+        f" · {formats.date_format(photo.taken_at.date(), 'j M Y')}"
+    )
 
 
 class ScoreForm(forms.Form):
@@ -42,9 +55,14 @@ class ScoreForm(forms.Form):
         choices=Method.choices,
         initial=Method.LIVE,
         widget=forms.RadioSelect,
-        # When rated from photos the lead links the photos read here at merge (the photos
-        # app's picker); until then name them in the note.
-        help_text="From photos: say in the note which photos were read.",
+        help_text="From photos: tick the photos read below.",
+    )
+    photos_read = forms.ModelMultipleChoiceField(
+        label="Photos read",
+        queryset=Photo.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For a score from photos: the patient's photos it was read from.",
     )
     time_point = forms.ChoiceField(
         label="When",
@@ -68,9 +86,21 @@ class ScoreForm(forms.Form):
         label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
 
-    def __init__(self, *args: Any, scale: Scale, areas: list[tuple[str, str]], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        scale: Scale,
+        areas: list[tuple[str, str]],
+        photos: QuerySet[Photo] | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.scale = scale
+        read = cast(forms.ModelMultipleChoiceField, self.fields["photos_read"])
+        read.queryset = photos if photos is not None else Photo.objects.none()
+        read.label_from_instance = _photo_label  # type: ignore[method-assign,assignment]
+        if photos is None or not photos.exists():
+            del self.fields["photos_read"]
         self.fields["area"].choices = [("", "—"), *areas]  # type: ignore[attr-defined]
         if scale.against_baseline:
             time_point = cast(forms.ChoiceField, self.fields["time_point"])
@@ -115,7 +145,8 @@ class ScoreForm(forms.Form):
 
     def other_fields(self) -> list[forms.BoundField]:
         """How, when and where, for the template."""
-        return [self[n] for n in ("rater", "method", "time_point", "weeks_after", "area", "note")]
+        names = ("rater", "method", "photos_read", "time_point", "weeks_after", "area", "note")
+        return [self[n] for n in names if n in self.fields]
 
     def entries(self) -> list[dict[str, Any]]:
         """The keyword arguments of one `record_score` call per score the form holds."""
@@ -128,6 +159,7 @@ class ScoreForm(forms.Form):
             "weeks_after": data.get("weeks_after"),
             "area": data.get("area") or "",
             "note": data.get("note") or "",
+            "photos_read": list(data.get("photos_read") or []),
         }
         if self.scale.items:
             items = {item.code: data[f"item_{item.code}"] for item in self.scale.items}

@@ -28,6 +28,7 @@ from mesodesk.outcomes import selectors, services
 from mesodesk.outcomes.choices import Rater
 from mesodesk.outcomes.models import Score
 from mesodesk.patients import selectors as patients
+from mesodesk.photos.models import Photo
 from mesodesk.planning.selectors import plans_of_patient
 from mesodesk.scheduling import selectors as scheduling
 from mesodesk.scheduling.models import Appointment
@@ -101,6 +102,10 @@ def session_scores(request: StaffRequest, clinic_slug: str, appointment_id: int)
         request.POST if request.method == "POST" else None,
         scale=scale,
         areas=_areas(appointment),
+        # The patient's photos, to name those a score from photos was read from.
+        photos=Photo.objects.filter(clinic=clinic, patient=appointment.patient).order_by(
+            "-taken_at", "-id"
+        ),
     )
     if request.method == "POST":
         if not may_score:

@@ -162,7 +162,9 @@ def photo_compare(request: StaffRequest, clinic_slug: str, patient_id: int) -> H
             sides.append(
                 {
                     "photo": photo,
-                    "scores": selectors.scores_beside(request.clinic, patient, photo),
+                    "scores": selectors.scores_beside(
+                        request.clinic, patient, photo, member=request.membership
+                    ),
                 }
             )
     return page(
