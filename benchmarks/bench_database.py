@@ -4,6 +4,7 @@ kept. Shared by booking.py, reminders.py and http.py."""
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import sys
@@ -18,6 +19,13 @@ from urllib.parse import urlsplit, urlunsplit
 # to the end (its own modules are still found there).
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE] + [str(_HERE)]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The nearest-rank `q` quantile (0.95: the p95) of `values`, as every script prints it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
 
 # A healthy adult's intake (DESIGN 7.1): a patient who may book a session.
 HEALTHY_INTAKE: dict[str, Any] = {

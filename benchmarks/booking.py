@@ -35,7 +35,7 @@ from itertools import count, islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench_database import HEALTHY_INTAKE, configure
+from bench_database import HEALTHY_INTAKE, configure, percentile
 
 SEED = 20261121
 ZONE = ZoneInfo("Europe/Berlin")
@@ -379,8 +379,7 @@ def measure_search(bench: Bench, searches: int) -> tuple[float, float, int]:
         t = time.perf_counter()
         found = one(i)
         timings.append((time.perf_counter() - t) * 1000)
-    timings.sort()
-    return statistics.median(timings), timings[int(0.95 * len(timings)) - 1], found
+    return statistics.median(timings), percentile(timings, 0.95), found
 
 
 def measure_bookings(bench: Bench, bookings: int, first_day: date) -> float:

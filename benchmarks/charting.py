@@ -43,7 +43,7 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
-from bench_database import configure
+from bench_database import configure, percentile
 from charting_record import POINTS, record_benchmark
 
 SEED = 20261203
@@ -365,10 +365,7 @@ def measure_recall(bench: RecallBench, reads: int) -> tuple[float, float, float,
         found = len(recipients(bench.clinic, bench.lot))
         timings.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
-    timings.sort()
-    cpu.sort()
-    at = int(0.95 * len(timings)) - 1
-    return statistics.median(timings), timings[at], cpu[at], found
+    return statistics.median(timings), percentile(timings, 0.95), percentile(cpu, 0.95), found
 
 
 def recall_benchmark(reads: int) -> tuple[float, float]:

@@ -10,13 +10,13 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bench_database import percentile
+
 POINTS = 40
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    p95 = ordered[max(0, round(0.95 * len(ordered)) - 1)]
-    return statistics.median(ordered), p95
+    return statistics.median(samples), percentile(samples, 0.95)
 
 
 def _seed_charting(records: int) -> tuple[Any, Any, Any, list[Any], list[Any]]:

@@ -53,7 +53,7 @@ from typing import Any  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
 from bench_database import HEALTHY_INTAKE as INTAKE  # noqa: E402
-from bench_database import configure  # noqa: E402
+from bench_database import configure, percentile  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -459,11 +459,6 @@ class Request:
     caller: str = "api"
     times: list[float] = field(default_factory=list)
     statements: int | None = None
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
 def requests_of(bench: Clinic, sessions: list[Any], n: int, first_free: date) -> list[Request]:
