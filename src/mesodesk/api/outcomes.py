@@ -30,8 +30,8 @@ from mesodesk.outcomes import selectors, services
 from mesodesk.outcomes.models import Score
 from mesodesk.patients import selectors as patient_selectors
 from mesodesk.photos.models import Photo
+from mesodesk.refusals import refusal
 from mesodesk.scheduling import selectors as scheduling
-from mesodesk.scheduling.rules import refusal
 
 router = Router(tags=["outcome scores"])
 

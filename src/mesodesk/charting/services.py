@@ -40,13 +40,9 @@ from mesodesk.inventory.services import return_to_stock, use_in_session
 from mesodesk.planning.selectors import active_plan
 from mesodesk.protocols.selectors import protocol_version_of
 from mesodesk.protocols.services import load_protocol_library
+from mesodesk.refusals import refusal as _refusal
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _input_refusal(error: InputError) -> ValidationError:

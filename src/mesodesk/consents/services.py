@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,14 +28,10 @@ from mesodesk.core.errors import InputError
 from mesodesk.core.library import load_library
 from mesodesk.core.signature import parse_strokes, to_svg
 from mesodesk.patients.models import Patient
+from mesodesk.refusals import refusal as _refusal
 
 # Staff who may collect a consent on the clinic's tablet and record a withdrawal.
 COLLECTORS = frozenset({Role.PRACTITIONER, Role.ADMIN})
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _collector(clinic: Clinic, by: User) -> None:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -25,11 +24,7 @@ from mesodesk.inventory.choices import MOVES_NEEDING_A_REASON, LotStatus, MoveKi
 from mesodesk.inventory.errors import LotRefused
 from mesodesk.inventory.models import Lot, OpenedVial, Product, StockMove
 from mesodesk.inventory.selectors import recipients, usable_lots
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
+from mesodesk.refusals import refusal as _refusal
 
 
 def _positive(quantity: Decimal, field: str = "quantity") -> Decimal:

@@ -28,9 +28,9 @@ from mesodesk.patients.models import Patient
 from mesodesk.photos.models import Photo
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import active_plan
+from mesodesk.refusals import refusal
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
-from mesodesk.scheduling.rules import refusal
 
 # The scales the patient rates in the portal (CLINIC.md 6: GAIS by the subject too).
 PATIENT_SCALES = ("gais", "satisfaction")

@@ -15,7 +15,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -29,15 +28,12 @@ from mesodesk.patients.choices import Sex
 from mesodesk.patients.models import IntakeVersion, Patient, PatientMerge
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import TreatmentPlan
+from mesodesk.refusals import refusal as _refusal
 
 # Rows that stay with the record they were written about (see the module's docstring).
 _STAY = {"audit.AccessEvent", "patients.PatientMerge", "patients.Patient"}
 # Contact details the kept record takes from the duplicate when it has none of its own.
 _FILL = ("birth_date", "email", "phone")
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _patient_links() -> list[tuple[type[models.Model], models.ForeignKey[Any, Any]]]:

@@ -27,17 +27,13 @@ from mesodesk.planning.models import TreatmentPlan
 from mesodesk.planning.selectors import active_plan, core_plan
 from mesodesk.protocols.selectors import engine_overrides, protocol_version_of
 from mesodesk.protocols.services import load_protocol_library
+from mesodesk.refusals import refusal as _refusal
 
 
 def _check_patient(clinic: Clinic, patient: Patient) -> None:
     # Services trust selectors to fetch within the clinic; this is the last line of defence.
     if patient.clinic_id != clinic.pk:
         raise Patient.DoesNotExist("patient not found")
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _as_validation_error(error: InputError, prefix: str = "") -> ValidationError:

@@ -27,14 +27,10 @@ from mesodesk.patients.models import Patient
 from mesodesk.photos import storage
 from mesodesk.photos.choices import Kind, View
 from mesodesk.photos.models import Photo
+from mesodesk.refusals import refusal as _refusal
 from mesodesk.scheduling.models import Appointment
 
 CONSENT_MISSING = "photography_consent_missing"
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _consent_refusal(patient: Patient) -> str | None:

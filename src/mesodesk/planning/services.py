@@ -25,6 +25,7 @@ from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.planning.selectors import active_plan, core_plan, planned_sessions
 from mesodesk.protocols.services import load_protocol_library
+from mesodesk.refusals import refusal as _refusal
 from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 
@@ -41,11 +42,6 @@ def _check_content(plan: TreatmentPlan, library: Library) -> None:
     except InputError as error:
         field = error.field.removeprefix("plan.")
         raise ValidationError({field: ValidationError(error.message, code="invalid")}) from None
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _rescreen(clinic: Clinic, patient: Patient, plan: TreatmentPlan, by: User) -> None:

@@ -25,6 +25,7 @@ from mesodesk.clinics.selectors import membership
 from mesodesk.core.library import load_library
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
+from mesodesk.refusals import refusal as _refusal
 from mesodesk.safety.choices import Outcome, ReportCall
 from mesodesk.safety.models import AdverseEvent, FollowUp, SideEffectReport, Suspect
 from mesodesk.safety.selectors import current
@@ -130,11 +131,6 @@ def report_side_effect(
 
 # Who records and triages adverse events (a nurse works with the practitioner role).
 CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
-
-
-def _refusal(field: str, message: str, code: str) -> ValidationError:
-    # Built this way so the code survives: Django drops `code=` given with a dict.
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 def _clinical(clinic: Clinic, by: User) -> None:

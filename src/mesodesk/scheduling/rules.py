@@ -35,6 +35,7 @@ from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.planning.selectors import core_plan
 from mesodesk.protocols.selectors import engine_overrides
+from mesodesk.refusals import refusal
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
 from mesodesk.scheduling.models import Appointment
@@ -75,11 +76,6 @@ class Booking:
 
 def _name(user: User) -> str:
     return user.get_full_name() or user.email
-
-
-def refusal(field: str, message: str, code: str) -> ValidationError:
-    """A refusal keyed by `field` whose `code` survives (`error.error_dict[field][0].code`)."""
-    return ValidationError({field: ValidationError(message, code=code)})
 
 
 Errors = dict[str, ValidationError]

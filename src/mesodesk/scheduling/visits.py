@@ -43,9 +43,9 @@ from mesodesk.patients.services import rescreen_if_stale
 from mesodesk.planning import selectors as plans
 from mesodesk.planning.models import TreatmentPlan
 from mesodesk.protocols.selectors import protocol_version_of
+from mesodesk.refusals import refusal
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus, VisitStage
 from mesodesk.scheduling.models import Appointment
-from mesodesk.scheduling.rules import refusal
 
 # Who may take each step (clinics.choices.Role).
 DESK_ROLES = (Role.FRONT_DESK, Role.ADMIN)
