@@ -52,7 +52,9 @@ READS: dict[str, frozenset[Part]] = {
     Role.FRONT_DESK: DIARY,
 }
 
-CLINICAL_ROLES = tuple(role for role, parts in READS.items() if parts == EVERYTHING)
+CLINICAL_ROLES: tuple[Role, ...] = tuple(
+    Role(role) for role, parts in READS.items() if parts == EVERYTHING
+)
 
 
 def may_read(member: Membership | str, part: Part) -> bool:

@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404
 from mesodesk.audit.services import record_read
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
 from mesodesk.photos import storage
@@ -26,13 +27,12 @@ from mesodesk.photos.models import Photo
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 
-CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
 FRONT_DESK_REFUSAL = "Photos are clinical content: only practitioners and clinic admins see them."
 
 
 def may_see_photos(member: Membership) -> bool:
-    """Whether this member may see a patient's photos."""
-    return member.role in CLINICAL_ROLES
+    """Whether this member may see a patient's photos (the clinic's read policy)."""
+    return may_read(member, Part.PHOTOS)
 
 
 def may_take_photos(member: Membership) -> bool:

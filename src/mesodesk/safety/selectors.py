@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from mesodesk.accounts.models import User
 from mesodesk.charting.models import Administration
-from mesodesk.clinics.choices import Role
+from mesodesk.clinics import reading
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.signals import KINDS, Signal, UnitCount, signals
@@ -58,13 +58,14 @@ def labelled(report: SideEffectReport, library: Library) -> dict[str, object]:
 
 # --- Adverse events -------------------------------------------------------------------
 
-# Who reads what an event holds; front desk learns only that one exists.
-CLINICAL_ROLES = (Role.PRACTITIONER, Role.ADMIN)
+# Who reads what an event holds (the clinic's read policy); front desk learns only that
+# one exists.
+CLINICAL_ROLES = reading.CLINICAL_ROLES
 
 
 def may_read_events(member: Membership) -> bool:
     """Whether this member reads events' content and records or triages them."""
-    return member.role in CLINICAL_ROLES
+    return reading.may_read(member, reading.Part.EVENTS)
 
 
 def require_clinical(member: Membership) -> None:

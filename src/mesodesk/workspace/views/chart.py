@@ -197,7 +197,6 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
             for report in (cast(SideEffectReport, item["report"]) for item in side_effects)
         ]
     return {
-        "reads": reads,
         "patient": patient,
         "screening": screening,
         "side_effects": side_effects,
