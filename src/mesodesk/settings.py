@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "mesodesk.workspace",
     "mesodesk.portal",
     "mesodesk.safety",
+    "mesodesk.fhir",
 ]
 
 MIDDLEWARE = [

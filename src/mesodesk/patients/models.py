@@ -43,6 +43,9 @@ class Patient(models.Model):
         related_name="patient_records",
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # When the record last changed (FHIR meta.lastUpdated and `_lastUpdated`, the export's
+    # `_since`); saved by every save(), not by queryset update().
+    updated_at = models.DateTimeField(auto_now=True)
     # A duplicate record merged into another (services.merge_patients): kept, never
     # deleted, and pointing to the record that now holds everything.
     merged_into = models.ForeignKey(
