@@ -29,6 +29,7 @@ urlpatterns = [
     path("accounts/signup/", portal_views.account_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", api.urls),
+    path("fhir/r4/", include("mesodesk.fhir.urls")),
     path("staff/", include("mesodesk.workspace.urls")),
     path("portal/", include("mesodesk.portal.urls")),
     path("reminders/", include("mesodesk.messaging.urls")),

@@ -31,6 +31,7 @@ from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from mesodesk.core.library import load_library
+from mesodesk.messaging.background import run_tasks
 from mesodesk.messaging.choices import (
     AFTER_VISIT,
     CONTACT_REQUESTS,
@@ -74,6 +75,7 @@ class BatchResult:
     cancelled: int = 0
     failed: int = 0
     swept: int = 0
+    background: int = 0  # slices of long jobs done (messaging.background)
     errors: dict[int, str] = field(default_factory=dict)
 
 
@@ -125,7 +127,7 @@ class Worker:
                 self.stop.wait(pause)
                 pause = min(pause * 2, 30.0)
                 continue
-            if result.claimed < self.settings.batch:
+            if result.claimed < self.settings.batch and not result.background:
                 self.stop.wait(self.settings.poll)
         self._drop_connections()
         log.info("worker %s stopped", self.name)
@@ -162,6 +164,7 @@ class Worker:
             )
         if result.swept:
             log.warning("swept back %d claims of a worker that stopped", result.swept)
+        result.background = run_tasks(self.name, now, self.stop)
         return result
 
     # --- the outbox -----------------------------------------------------------------
