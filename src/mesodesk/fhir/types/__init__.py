@@ -1,3 +1,9 @@
 """The resource types, one module a family; importing this package registers them all."""
 
-from mesodesk.fhir.types import administrative, clinical  # noqa: F401
+from mesodesk.fhir.types import (  # noqa: F401
+    administrative,
+    clinical,
+    documents,
+    observations,
+    procedure,
+)
