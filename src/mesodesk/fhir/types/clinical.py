@@ -21,6 +21,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
 from mesodesk.core.library import load_library
 from mesodesk.fhir.registry import Resource
 
@@ -32,6 +34,23 @@ SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 # LOINC 59284-0 "Consent Document" (the consent-category value set's code for a consent form).
 CONSENT_DOCUMENT = {"system": LOINC, "code": "59284-0", "display": "Consent Document"}
+
+
+def codes(value: str) -> list[str]:
+    """The codes of a token search value: comma-separated, each "system|code" or "code"."""
+    return [v.rsplit("|", 1)[-1] for v in value.split(",") if v.rsplit("|", 1)[-1]]
+
+
+def two_states(rows: QuerySet[Any], value: str, first: str, second: str, when: Q) -> QuerySet[Any]:
+    """A token search over a status of two values: the rows in `second` are those where
+    `when` holds, the others are in `first`; any other code finds nothing."""
+    wanted = set(codes(value))
+    match = Q(pk__in=[])
+    if first in wanted:
+        match |= ~when
+    if second in wanted:
+        match |= when
+    return rows.filter(match)
 
 
 def coding(vocabulary: str, code: str, display: str | None = None) -> Resource:

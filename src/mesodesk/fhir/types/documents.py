@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 from fhir.resources.R4B.binary import Binary as BinaryModel
 from fhir.resources.R4B.consent import Consent as ConsentModel
@@ -38,6 +38,7 @@ from mesodesk.fhir.types.clinical import (
     instant,
     procedure_of,
     sha1,
+    two_states,
 )
 from mesodesk.photos import storage
 from mesodesk.photos.choices import Kind, View
@@ -47,10 +48,6 @@ PDF = "application/pdf"
 JPEG = "image/jpeg"
 SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
-
-
-def _token(value: str) -> list[str]:
-    return [v.rsplit("|", 1)[-1] for v in value.split(",")]
 
 
 # --- Consent ---------------------------------------------------------------------------
@@ -125,15 +122,8 @@ def _consent(row: SignedConsent, ctx: Context) -> Resource:
 
 
 def _consent_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    wanted = set(_token(value))
     withdrawn = Exists(ConsentWithdrawal.objects.filter(consent=OuterRef("pk")))
-    if wanted >= {"active", "inactive"}:
-        return rows
-    if "active" in wanted:
-        return rows.filter(~withdrawn)
-    if "inactive" in wanted:
-        return rows.filter(withdrawn)
-    return rows.none()
+    return two_states(rows, value, "active", "inactive", Q(withdrawn))
 
 
 CONSENT = register(
@@ -197,14 +187,7 @@ def _document(row: SignedConsent, ctx: Context) -> Resource:
 
 
 def _document_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    wanted = set(_token(value))
-    if wanted >= {"current", "superseded"}:
-        return rows
-    if "current" in wanted:
-        return rows.filter(superseded=False)
-    if "superseded" in wanted:
-        return rows.filter(superseded=True)
-    return rows.none()
+    return two_states(rows, value, "current", "superseded", Q(superseded=True))
 
 
 DOCUMENT_REFERENCE = register(

@@ -32,11 +32,13 @@ from mesodesk.fhir.types.clinical import (
     INTAKE_QUESTIONNAIRE,
     SYSTEM,
     area,
+    codes,
     coding,
     concept,
     instant,
     label,
     procedure_of,
+    two_states,
 )
 from mesodesk.outcomes.choices import Method, Rater
 from mesodesk.outcomes.models import Score
@@ -51,10 +53,6 @@ ROMAN = ("I", "II", "III", "IV", "V", "VI")
 
 def _category(code: str, display: str) -> list[Resource]:
     return [{"coding": [{"system": CATEGORY, "code": code, "display": display}]}]
-
-
-def _codes(value: str) -> list[str]:
-    return [v.rsplit("|", 1)[-1] for v in value.split(",")]
 
 
 # --- Observation: outcome scores -------------------------------------------------------
@@ -165,22 +163,18 @@ def _fitzpatrick(row: IntakeVersion, ctx: Context) -> Resource:
 
 def _observation_code(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
     """By scale code (the outcome-scale system's): "fitzpatrick", "gais", ..."""
-    codes = _codes(value)
+    scales = codes(value)
     if rows.model is IntakeVersion:
-        return rows if "fitzpatrick" in codes else rows.none()
-    return rows.filter(scale__in=codes)
+        return rows if "fitzpatrick" in scales else rows.none()
+    return rows.filter(scale__in=scales)
 
 
 def _observation_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    wanted = set(_codes(value))
-    if rows.model is IntakeVersion:
-        return rows if "final" in wanted else rows.none()
-    match = Q(pk__in=[])
-    if "final" in wanted:
-        match |= Q(entered_in_error_at__isnull=True)
-    if "entered-in-error" in wanted:
-        match |= Q(entered_in_error_at__isnull=False)
-    return rows.filter(match)
+    if rows.model is IntakeVersion:  # a patient's answer is never entered in error
+        return rows if "final" in codes(value) else rows.none()
+    return two_states(
+        rows, value, "final", "entered-in-error", Q(entered_in_error_at__isnull=False)
+    )
 
 
 OBSERVATION = register(
@@ -349,14 +343,7 @@ def _intake(row: IntakeVersion, ctx: Context) -> Resource:
 
 
 def _intake_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    wanted = set(_codes(value))
-    if wanted >= {"completed", "amended"}:
-        return rows
-    if "completed" in wanted:
-        return rows.filter(amended=False)
-    if "amended" in wanted:
-        return rows.filter(amended=True)
-    return rows.none()
+    return two_states(rows, value, "completed", "amended", Q(amended=True))
 
 
 QUESTIONNAIRE_RESPONSE = register(

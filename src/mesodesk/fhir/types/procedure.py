@@ -32,22 +32,19 @@ from mesodesk.fhir.types.clinical import (
     DEPTH_EXTENSION,
     SNOMED,
     area,
+    codes,
     concept,
     instant,
     label,
     ml,
     mm,
+    two_states,
 )
 from mesodesk.safety.models import AdverseEvent, FollowUp, Suspect
 
 # SNOMED CT 372464004 |Intradermal route (qualifier value)|: mesotherapy is intradermal.
 GTIN = "https://www.gs1.org/gtin"
 INTRADERMAL = {"system": SNOMED, "code": "372464004", "display": "Intradermal route"}
-
-
-def _token(value: str) -> str:
-    """The code of a token search value ("system|code" or "code")."""
-    return value.rsplit("|", 1)[-1]
 
 
 def _latest(model: Any, field: str, link: str) -> Subquery:
@@ -140,9 +137,7 @@ def _procedure(row: SessionRecord, ctx: Context) -> Resource:
 
 
 def _procedure_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    statuses = {"completed": RecordStatus.SIGNED, "in-progress": RecordStatus.DRAFT}
-    wanted = [statuses[s] for s in value.split(",") if s in statuses]
-    return rows.filter(status__in=wanted)
+    return two_states(rows, value, "in-progress", "completed", Q(status=RecordStatus.SIGNED))
 
 
 PROCEDURE = register(
@@ -243,21 +238,16 @@ def _administration(row: Administration, ctx: Context) -> Resource:
     return built(MedicationAdministrationModel, data)
 
 
-def _administration_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    wanted = set(value.split(","))
-    if wanted >= {"completed", "entered-in-error"}:
-        return rows
-    if "completed" in wanted:
-        return rows.filter(entered_in_error_at__isnull=True)
-    if "entered-in-error" in wanted:
-        return rows.filter(entered_in_error_at__isnull=False)
-    return rows.none()
+def _in_error(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
+    """completed, or entered-in-error (administrations and scores alike)."""
+    return two_states(
+        rows, value, "completed", "entered-in-error", Q(entered_in_error_at__isnull=False)
+    )
 
 
 def _lot_number(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
     """A recall: every administration from one of the lots (a comma is OR)."""
-    numbers = [_token(v) for v in value.split(",") if _token(v)]
-    return rows.filter(lot__number__in=numbers)
+    return rows.filter(lot__number__in=codes(value))
 
 
 def _medication(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -286,7 +276,7 @@ MEDICATION_ADMINISTRATION = register(
             ),
         ),
         search=(
-            SearchParam("status", "token", _administration_status, "completed or entered-in-error"),
+            SearchParam("status", "token", _in_error, "completed or entered-in-error"),
             SearchParam(
                 "lot-number",
                 "token",
