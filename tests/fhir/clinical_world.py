@@ -27,6 +27,19 @@ from mesodesk.fhir.types.clinical import INTAKE_QUESTIONNAIRE
 from mesodesk.web.demo import seed_demo
 
 BASE = "http://testserver/fhir/r4"
+# The types of tests/fhir/test_clinical_*.py.
+CLINICAL = (
+    "Procedure",
+    "MedicationAdministration",
+    "AdverseEvent",
+    "Consent",
+    "DocumentReference",
+    "Media",
+    "Binary",
+    "Observation",
+    "QuestionnaireResponse",
+    "Questionnaire",
+)
 
 
 @dataclass(frozen=True)

@@ -19,12 +19,12 @@ from mesodesk.fhir.registry import REGISTRY, Context, SearchParam
 from mesodesk.outcomes.models import Score
 from mesodesk.patients.models import IntakeVersion, Patient
 from tests.fhir.clinical_world import (
+    CLINICAL,
     World,
     all_of,
     seeded_fixture,  # noqa: F401 - the fixtures
     world_fixture,  # noqa: F401
 )
-from tests.fhir.test_clinical_validation import CLINICAL
 
 pytestmark = pytest.mark.django_db
 

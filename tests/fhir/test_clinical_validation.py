@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from mesodesk.fhir.registry import REGISTRY, Context
 from tests.fhir.clinical_world import (
+    CLINICAL,
     World,
     all_of,
     fhirkit_errors,
@@ -25,19 +26,6 @@ from tests.fhir.clinical_world import (
 )
 
 pytestmark = pytest.mark.django_db
-
-CLINICAL = (
-    "Procedure",
-    "MedicationAdministration",
-    "AdverseEvent",
-    "Consent",
-    "DocumentReference",
-    "Media",
-    "Binary",
-    "Observation",
-    "QuestionnaireResponse",
-    "Questionnaire",
-)
 
 
 @pytest.mark.parametrize("name", CLINICAL)
