@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
@@ -266,6 +267,51 @@ def appointment_ics(
         event.add("dtend", one_end.astimezone(UTC))
         event.add("location", ", ".join(x for x in (clinic, ", ".join(address.splitlines())) if x))
         event.add("description", "\n".join(line for line in lines if line))
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+# --- A staff member's, room's or device's feed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StaffEvent:
+    """One appointment as a staff calendar shows it: no clinical detail, the patient by
+    initials only (the caller builds `summary` and `description` so)."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    description: str
+    cancelled: bool
+
+
+def staff_calendar_ics(
+    events: Iterable[StaffEvent], *, name: str, zone: str = "", stamp: datetime | None = None
+) -> bytes:
+    """A subscribed staff calendar (METHOD:PUBLISH): one event per appointment, its UID the
+    appointment's own so clients update it in place on the next fetch. A cancelled
+    appointment stays in the feed as STATUS:CANCELLED (RFC 5545 3.8.1.11) and TRANSPARENT,
+    so a client that kept the event marks it cancelled rather than keeping a stale copy."""
+    stamp = stamp or datetime.now(UTC)
+    calendar = _calendar(name, zone)
+    for item in events:
+        event = Event()
+        event.add("uid", item.uid)
+        event.add("dtstamp", stamp)
+        event.add("summary", f"Cancelled: {item.summary}" if item.cancelled else item.summary)
+        event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+        # UTC, as the patient's calendar does (a repeated DST hour is never ambiguous).
+        event.add("dtstart", item.start.astimezone(UTC))
+        event.add("dtend", item.end.astimezone(UTC))
+        if item.location:
+            event.add("location", item.location)
+        if item.description:
+            event.add("description", item.description)
+        event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
         calendar.add_component(event)
     ical: bytes = calendar.to_ical()
     return ical
