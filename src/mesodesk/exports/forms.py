@@ -6,8 +6,14 @@ from typing import Any
 
 from django import forms
 
+from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.exports.selectors import staff_members
+
+
+def _person(user: User) -> str:
+    name = user.get_full_name()
+    return f"{name} ({user.email})" if name else user.email
 
 
 class IssueTokenForm(forms.Form):
@@ -24,7 +30,7 @@ class IssueTokenForm(forms.Form):
     def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["user"].choices = [  # type: ignore[attr-defined]
-            (m.user_id, f"{m.user.get_full_name() or m.user.email} · {m.get_role_display()}")
+            (m.user_id, f"{_person(m.user)} · {m.get_role_display()}")
             for m in staff_members(clinic)
         ]
         self.fields[

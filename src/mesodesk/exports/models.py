@@ -92,5 +92,5 @@ class StaffCalendarFeed(models.Model):
             user = self.practitioner
             return (user.get_full_name() or user.email) if user else ""
         if self.room_id is not None:
-            return f"Room {self.room.name}" if self.room else ""
-        return f"Device {self.device.name}" if self.device else ""
+            return self.room.name if self.room else ""
+        return self.device.name if self.device else ""
