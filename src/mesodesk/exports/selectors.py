@@ -16,7 +16,7 @@ from django.utils import timezone
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.charting.models import Administration
 from mesodesk.clinics.models import Clinic, Device, Membership, Room
-from mesodesk.core.formats.ics import StaffEvent
+from mesodesk.core.formats.ics import AppointmentEvent
 from mesodesk.exports.models import StaffCalendarFeed
 from mesodesk.exports.services import feed_digest
 from mesodesk.inventory.models import StockMove
@@ -127,7 +127,9 @@ def initials(first_name: str, last_name: str) -> str:
     return "".join(f"{letter}." for letter in letters) or "?"
 
 
-def feed_events(feed: StaffCalendarFeed, *, now: datetime | None = None) -> Iterator[StaffEvent]:
+def feed_events(
+    feed: StaffCalendarFeed, *, now: datetime | None = None
+) -> Iterator[AppointmentEvent]:
     """The feed's appointments from a month back to half a year ahead, cancelled ones
     included (marked so): the patient by initials, the kind, the room, the practitioner
     and device; nothing of the plan, products, notes or record."""
@@ -175,7 +177,7 @@ def feed_events(feed: StaffCalendarFeed, *, now: datetime | None = None) -> Iter
         lines = [f"Practitioner: {who}", f"Room: {room}"]
         if device:
             lines.append(f"Device: {device}")
-        yield StaffEvent(
+        yield AppointmentEvent(
             uid=f"appointment-{pk}@{settings.MESODESK_MAIL_DOMAIN}",
             start=start,
             end=end,
