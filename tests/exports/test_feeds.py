@@ -14,7 +14,9 @@ from ical.calendar_stream import IcsCalendarStream
 
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
-from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Membership
+from mesodesk.clinics.services import add_member
 from mesodesk.exports import services
 from mesodesk.exports.models import StaffCalendarFeed
 from mesodesk.exports.services import feed_digest
@@ -140,8 +142,6 @@ def test_who_may_make_which_feed(
     clinic: Clinic, other_clinic: Clinic, alice: User, pedro: User, fiona: User, world: World
 ) -> None:
     other_doc = User.objects.create_user("otto@lindenhof.test", "correct horse battery")
-    from mesodesk.clinics.choices import Role
-    from mesodesk.clinics.services import add_member
 
     add_member(clinic=clinic, user=other_doc, role=Role.PRACTITIONER)
     with pytest.raises(PermissionDenied):
@@ -218,3 +218,15 @@ def test_an_admin_manages_every_feed_and_others_are_refused(
     assert desk.get(reverse("workspace:my_feed", args=[clinic.slug])).status_code == 403
     assert admin.get(reverse("workspace:my_feed", args=[clinic.slug])).status_code == 403
     assert outsider.get(reverse("workspace:my_feed", args=[clinic.slug])).status_code == 404
+
+
+def test_a_practitioner_who_left_or_was_deactivated_has_no_feed(
+    client: Client, clinic: Clinic, pedro: User, world: World
+) -> None:
+    _, secret = services.issue_feed(clinic=clinic, by=pedro, practitioner=pedro)
+    User.objects.filter(pk=pedro.pk).update(is_active=False)
+    assert client.get(feed_path(clinic, secret)).status_code == 404
+    User.objects.filter(pk=pedro.pk).update(is_active=True)
+    assert client.get(feed_path(clinic, secret)).status_code == 200
+    Membership.objects.filter(clinic=clinic, user=pedro).update(role=Role.FRONT_DESK)
+    assert client.get(feed_path(clinic, secret)).status_code == 404

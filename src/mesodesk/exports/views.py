@@ -23,7 +23,7 @@ from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core.formats.ics import staff_calendar_ics
 from mesodesk.exports import selectors, services
-from mesodesk.exports.csvfile import WindowForm, csv_response, window_from
+from mesodesk.exports.csvfile import csv_response, window_from
 from mesodesk.exports.forms import IssueTokenForm
 from mesodesk.workspace.views_clinic.common import add_service_errors, frame
 from mesodesk.workspace.views_clinic.settings import PAGES, row_id
@@ -170,16 +170,12 @@ def feeds(request: StaffRequest, clinic_slug: str) -> HttpResponse:
 @staff_view(roles=ADMIN)
 def exports(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     """A form per export: its dates (the last 90 days unless changed) and a download."""
-    default = selectors.default_window(request.clinic)
-    initial = {"from_": default.first, "to": default.last}
     return _page(
         request,
         "admin_exports",
         "exports.html",
-        exports=[
-            (kind, export, WindowForm(initial=initial, prefix=kind))
-            for kind, export in selectors.EXPORTS.items()
-        ],
+        exports=selectors.EXPORTS.items(),
+        default=selectors.default_window(request.clinic),
     )
 
 
