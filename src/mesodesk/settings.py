@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "mesodesk.portal",
     "mesodesk.safety",
     "mesodesk.fhir",
+    "mesodesk.exports",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ from mesodesk.api import (
     charting,
     consents,
     errors,
+    exports,
     inventory,
     outcomes,
     patients,
@@ -70,5 +71,6 @@ for router in (
     photos.router,
     consents.router,
     outcomes.router,
+    exports.router,
 ):
     api.add_router("", router)

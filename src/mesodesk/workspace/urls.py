@@ -6,6 +6,7 @@ from mesodesk.consents.urls_staff import urlpatterns as consents_urlpatterns
 from mesodesk.workspace.urls_charting import urlpatterns as charting_urlpatterns
 from mesodesk.workspace.urls_clinic import urlpatterns as clinic_urlpatterns
 from mesodesk.workspace.urls_clinical import urlpatterns as clinical_urlpatterns
+from mesodesk.workspace.urls_exports import urlpatterns as exports_urlpatterns
 from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatterns
 from mesodesk.workspace.urls_outcomes import urlpatterns as outcomes_urlpatterns
 from mesodesk.workspace.urls_photos import urlpatterns as photos_urlpatterns
@@ -22,4 +23,5 @@ urlpatterns = (
     + photos_urlpatterns
     + consents_urlpatterns
     + outcomes_urlpatterns
+    + exports_urlpatterns
 )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from icalendar import Alarm, Calendar, Event, vRecur
@@ -226,6 +227,41 @@ def _patient_events(
     return events
 
 
+# --- A staff member's, room's or device's feed ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AppointmentEvent:
+    """One appointment as a calendar event (a notice's file, a staff feed). For a staff
+    feed the caller words `summary` and `description` with no clinical detail and the
+    patient by initials only."""
+
+    uid: str
+    start: datetime
+    end: datetime
+    summary: str
+    location: str
+    description: str
+    cancelled: bool
+
+
+def staff_calendar_ics(
+    events: Iterable[AppointmentEvent], *, name: str, zone: str = "", stamp: datetime | None = None
+) -> bytes:
+    """A subscribed staff calendar (METHOD:PUBLISH): one event per appointment, its UID the
+    appointment's own so clients update it in place on the next fetch. A cancelled
+    appointment stays in the feed as STATUS:CANCELLED (RFC 5545 3.8.1.11) and TRANSPARENT,
+    so a client that kept the event marks it cancelled rather than keeping a stale copy."""
+    stamp = stamp or datetime.now(UTC)
+    calendar = _calendar(name, zone)
+    for item in events:
+        event = _appointment_event(item, stamp)
+        event.add("transp", "TRANSPARENT" if item.cancelled else "OPAQUE")
+        calendar.add_component(event)
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
 # --- One appointment, as a notice carries it --------------------------------------------------
 
 
@@ -256,16 +292,36 @@ def appointment_ics(
         calendar["method"] = "CANCEL"
     lines = [clinic, address, f"Telephone: {phone}" if phone else ""]
     for one_uid, one_start, one_end in [(uid, start, end), *more]:
-        event = Event()
-        event.add("uid", one_uid)
-        event.add("dtstamp", stamp)
-        event.add("sequence", sequence)
-        event.add("summary", f"Cancelled: {summary}" if cancelled else summary)
-        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-        event.add("dtstart", one_start.astimezone(UTC))
-        event.add("dtend", one_end.astimezone(UTC))
-        event.add("location", ", ".join(x for x in (clinic, ", ".join(address.splitlines())) if x))
-        event.add("description", "\n".join(line for line in lines if line))
-        calendar.add_component(event)
+        item = AppointmentEvent(
+            uid=one_uid,
+            start=one_start,
+            end=one_end,
+            summary=summary,
+            location=", ".join(x for x in (clinic, ", ".join(address.splitlines())) if x),
+            description="\n".join(line for line in lines if line),
+            cancelled=cancelled,
+        )
+        calendar.add_component(_appointment_event(item, stamp, sequence=sequence))
     ical: bytes = calendar.to_ical()
     return ical
+
+
+def _appointment_event(
+    item: AppointmentEvent, stamp: datetime, *, sequence: int | None = None
+) -> Event:
+    """One appointment as an event, for a notice's file and for a staff feed alike."""
+    event = Event()
+    event.add("uid", item.uid)
+    event.add("dtstamp", stamp)
+    if sequence is not None:
+        event.add("sequence", sequence)
+    event.add("summary", f"Cancelled: {item.summary}" if item.cancelled else item.summary)
+    event.add("status", "CANCELLED" if item.cancelled else "CONFIRMED")
+    # UTC throughout (a repeated DST hour is never ambiguous); clients show local time.
+    event.add("dtstart", item.start.astimezone(UTC))
+    event.add("dtend", item.end.astimezone(UTC))
+    if item.location:
+        event.add("location", item.location)
+    if item.description:
+        event.add("description", item.description)
+    return event

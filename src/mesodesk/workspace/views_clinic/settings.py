@@ -45,6 +45,10 @@ PAGES = (
     ("settings_devices", "Devices"),
     ("settings_working_hours", "Working hours"),
     ("settings_staff", "Staff"),
+    # Admins only (the navigation shows "admin_" pages to admins): the exports app's pages.
+    ("admin_feeds", "Calendar feeds"),
+    ("admin_exports", "Exports"),
+    ("admin_integrations", "Integrations"),
 )
 
 

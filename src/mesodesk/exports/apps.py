@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExportsConfig(AppConfig):
+    name = "mesodesk.exports"
+    verbose_name = "Feeds and exports"
