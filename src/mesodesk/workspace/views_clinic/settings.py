@@ -46,11 +46,14 @@ PAGES = (
     ("settings_working_hours", "Working hours"),
     ("settings_staff", "Staff"),
 )
+# Pages only admins open: shown to them only.
+ADMIN_PAGES = (("deletion_requests", "Deletion requests"),)
 
 
 def page(request: StaffRequest, name: str, template: str, *, status: int = 200, **ctx: Any):
     """Renders a settings page in the workspace frame with the settings navigation."""
-    context = frame(request, "settings", pages=PAGES, page_name=name, **ctx)
+    pages = PAGES + ADMIN_PAGES if request.membership.role == Role.ADMIN else PAGES
+    context = frame(request, "settings", pages=pages, page_name=name, **ctx)
     return render(request, f"workspace/clinic/{template}", context, status=status)
 
 
