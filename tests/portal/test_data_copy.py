@@ -9,8 +9,10 @@ import json
 import threading
 import zipfile
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.core import mail
 from django.test import Client
 from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
@@ -77,7 +79,7 @@ def test_the_patient_asks_waits_and_downloads_a_real_zip(
     copy = DataCopy.objects.get(patient=eve)
     assert copy.status == CopyStatus.PENDING
     waiting = client.get(url("preferences", clinic)).content.decode()
-    assert "Your copy is being prepared" in waiting and ">Refresh</a>" in waiting
+    assert "Your copy is being prepared" in waiting and '?refresh=1#copy">Refresh</a>' in waiting
     # Asking again while it waits shows the same copy.
     client.post(url("data_copy", clinic))
     assert DataCopy.objects.filter(patient=eve).count() == 1
@@ -121,7 +123,7 @@ def test_the_patient_asks_waits_and_downloads_a_real_zip(
             image.verify()
             assert image.format == "JPEG"
     readme = archive.read("README.txt").decode()
-    assert clinic.name in readme and "fhir-bundle.json" in readme and "2 file(s)" in readme
+    assert clinic.name in readme and "fhir-bundle.json" in readme and "(2 files)" in readme
 
     # The creation and the download are both access events of Eve's record.
     actions = list(
@@ -227,10 +229,19 @@ def test_a_build_error_is_kept_and_retried(clinic: Clinic, eve: Patient) -> None
     assert "FileNotFoundError" in copy.last_error
 
 
-def test_the_worker_runs_the_task_in_its_pass(clinic: Clinic, eve: Patient) -> None:
+def test_the_worker_runs_the_task_in_its_pass(
+    clinic: Clinic, eve: Patient, django_capture_on_commit_callbacks: Any
+) -> None:
     assert "patient-data-copy" in TASKS
     copy = request_data_copy(clinic=clinic, patient=eve, by=eve.portal_user)
-    result = Worker(name="test-worker").run_once()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        result = Worker(name="test-worker").run_once()
+    # The patient is told it is ready: a link, nothing about the contents.
+    ready = [m for m in mail.outbox if "is ready" in m.subject]
+    assert [m.to for m in ready] == [["eve@example.test"]]
+    assert "/portal/lindenhof/preferences/#copy" in ready[0].body
+    assert "photo" not in ready[0].body.lower() and "consent" not in ready[0].body.lower()
     assert result.background >= 1
     copy.refresh_from_db()
     assert copy.status == CopyStatus.READY

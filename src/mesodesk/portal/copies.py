@@ -33,14 +33,17 @@ from typing import IO
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import Storage, storages
+from django.core.mail import send_mail
 from django.db import DatabaseError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.services import record_access
 from mesodesk.consents.models import SignedConsent
 from mesodesk.consents.selectors import pdf_bytes, signed_consents
+from mesodesk.core.phones import shown
 from mesodesk.fhir.everything import patient_resources
 from mesodesk.fhir.registry import Context
 from mesodesk.messaging.background import register
@@ -77,11 +80,11 @@ What is in this file
       clinic or a health app can read it. A text editor shows it too.
 
   consents/
-      The consent forms you signed, as PDF documents ({consents} file(s)).
+      The consent forms you signed, as PDF documents ({consents}).
 
   photos/
       The clinical photos the clinic took of you, as JPEG images
-      ({photos} file(s)).
+      ({photos}).
 
 Keep this file safe: it contains your health information. If anything in it is
 wrong, or you have questions, please contact {clinic}{phone}.
@@ -192,9 +195,37 @@ def _offer(copy: DataCopy, worker: str, name: str, size: int) -> None:
                 patient=copy.patient,
                 path="worker: patient data copy",
             )
+            _tell_ready(copy)
     if not kept:
         # Another worker took it over meanwhile (this one was too slow): its file wins.
         copy_storage().delete(name)
+
+
+READY_MAIL = """\
+Hello,
+
+The copy of your data you asked {clinic} for is ready. Sign in to download it
+(it is kept for 7 days):
+
+{link}
+"""
+
+
+def _tell_ready(copy: DataCopy) -> None:
+    """A short e-mail that the copy is ready, to the account that asked: a link to the
+    page, nothing about the contents."""
+    user = copy.requested_by
+    if not user.is_active or not user.email:
+        return
+    path = reverse("portal:preferences", kwargs={"clinic_slug": copy.clinic.slug})
+    body = READY_MAIL.format(
+        clinic=copy.clinic.name, link=settings.MESODESK_BASE_URL.rstrip("/") + path + "#copy"
+    )
+    subject = f"Your copy of your data from {copy.clinic.name} is ready"
+    address = user.email
+    transaction.on_commit(
+        lambda: send_mail(subject, body, from_email=None, recipient_list=[address])
+    )
 
 
 def expire(now: datetime) -> int:
@@ -224,7 +255,9 @@ def write_zip(copy: DataCopy, handle: IO[bytes]) -> None:
     consents = list(signed_consents(clinic, patient).order_by("signed_at", "id"))
     photos = list(photos_of_patient(clinic, patient))
     with zipfile.ZipFile(handle, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("fhir-bundle.json", "w") as out:
+        bundle = zipfile.ZipInfo("fhir-bundle.json", date_time=_stamp())
+        bundle.compress_type = zipfile.ZIP_DEFLATED
+        with archive.open(bundle, "w") as out:
             _write_bundle(copy, out)
         for number, consent in enumerate(consents, start=1):
             archive.writestr(_consent_name(number, consent), pdf_bytes(consent))
@@ -233,18 +266,27 @@ def write_zip(copy: DataCopy, handle: IO[bytes]) -> None:
             name = f"photos/{number:03d}-{taken}-{photo.area}-{photo.view}-{photo.kind}.jpg"
             # Already JPEG: stored, not compressed again.
             archive.writestr(name, read_photo(photo.image), compress_type=zipfile.ZIP_STORED)
-        phone = f" ({clinic.phone})" if clinic.phone else ""
+        phone = f" ({shown(clinic.phone)})" if clinic.phone else ""
         archive.writestr(
             "README.txt",
             README.format(
                 clinic=clinic.name,
                 underline="=" * len(f"A copy of your data from {clinic.name}"),
                 date=copy.requested_at.date().isoformat(),
-                consents=len(consents),
-                photos=len(photos),
+                consents=_files(len(consents)),
+                photos=_files(len(photos)),
                 phone=phone,
             ),
         )
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
+def _stamp() -> tuple[int, int, int, int, int, int]:
+    now = timezone.localtime()
+    return (now.year, now.month, now.day, now.hour, now.minute, now.second)
 
 
 def _consent_name(number: int, consent: SignedConsent) -> str:

@@ -21,6 +21,7 @@ from mesodesk.consents.choices import Channel as ConsentChannel
 from mesodesk.consents.choices import Purpose
 from mesodesk.consents.models import SignedConsent
 from mesodesk.consents.services import withdraw_consent
+from mesodesk.core.phones import shown
 from mesodesk.messaging import selectors as messaging_selectors
 from mesodesk.messaging.choices import ReminderStatus
 from mesodesk.messaging.models import Reminder
@@ -312,7 +313,7 @@ Your account stays open. If you have questions, or disagree, please contact
 
 
 def _phone(clinic: Clinic) -> str:
-    return f" ({clinic.phone})" if clinic.phone else ""
+    return f" ({shown(clinic.phone)})" if clinic.phone else ""
 
 
 @transaction.atomic
@@ -335,6 +336,9 @@ def erase_patient_data(*, clinic: Clinic, request: DeletionRequest, by: User) ->
         done.append(_close_account(patient, user))
     # Messages first, while the record still has the addresses the choices are checked
     # against: everything off, then nothing left waiting.
+    waiting = Reminder.objects.filter(
+        clinic=clinic, patient=patient, status=ReminderStatus.PENDING
+    ).count()
     prefs = messaging_selectors.preferences(clinic, patient)
     update_preferences(
         clinic=clinic,
@@ -351,10 +355,14 @@ def erase_patient_data(*, clinic: Clinic, request: DeletionRequest, by: User) ->
         quiet_end=prefs.quiet_end,
         time_zone=prefs.time_zone,
     )
-    cancelled = Reminder.objects.filter(
-        clinic=clinic, patient=patient, status=ReminderStatus.PENDING
-    ).update(status=ReminderStatus.CANCELLED, updated_at=now)
-    done.append(f"Reminders turned off; {cancelled} waiting message(s) cancelled.")
+    Reminder.objects.filter(clinic=clinic, patient=patient, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, updated_at=now
+    )
+    done.append(
+        f"Reminders turned off; waiting messages cancelled ({waiting})."
+        if waiting
+        else "Reminders turned off; no message was waiting."
+    )
     had_contact = bool(patient.email or patient.phone)
     patient.email, patient.phone = "", ""
     patient.portal_user = None
