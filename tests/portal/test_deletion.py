@@ -4,7 +4,9 @@ pseudonymised in lists; or refuse with a reason. Either way the patient is told.
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -25,12 +27,14 @@ from mesodesk.messaging.models import Reminder
 from mesodesk.patients.models import IntakeVersion, Patient
 from mesodesk.patients.selectors import patient_list
 from mesodesk.patients.services import record_intake, register_patient
-from mesodesk.portal.choices import DeletionStatus
+from mesodesk.portal import copies
+from mesodesk.portal.choices import CopyStatus, DeletionStatus
 from mesodesk.portal.models import CalendarFeed, DeletionRequest
 from mesodesk.portal.services import (
     erase_patient_data,
     refuse_deletion,
     renew_calendar_feed,
+    request_data_copy,
     request_deletion,
 )
 from mesodesk.scheduling.choices import AppointmentStatus
@@ -170,6 +174,21 @@ def test_the_erased_user_cannot_sign_in(clinic: Clinic, rita: Patient, alice: Us
     assert "_auth_user_id" not in client.session
     # The portal's pages send anyone not signed in to sign in.
     assert client.get(url("preferences", clinic)).status_code == 302
+
+
+def test_erasing_deletes_a_copy_on_offer(
+    clinic: Clinic, rita: Patient, alice: User, django_capture_on_commit_callbacks: Any
+) -> None:
+    copy = request_data_copy(clinic=clinic, patient=rita, by=rita.portal_user)
+    copies.work("w1", timezone.now(), threading.Event())
+    copy.refresh_from_db()
+    name = copy.file
+    assert copy.status == CopyStatus.READY and copies.copy_storage().exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        erase_patient_data(clinic=clinic, request=pending(rita), by=alice)
+    copy.refresh_from_db()
+    assert copy.status == CopyStatus.EXPIRED and copy.file == ""
+    assert not copies.copy_storage().exists(name)
 
 
 def test_a_shared_account_is_only_unlinked(

@@ -30,6 +30,7 @@ from mesodesk.patients.models import IntakeVersion, Patient
 from mesodesk.patients.services import phone_e164, record_intake, register_patient
 from mesodesk.portal import selectors
 from mesodesk.portal.choices import OPEN_COPY, CopyStatus, DeletionStatus
+from mesodesk.portal.copies import copy_storage
 from mesodesk.portal.models import (
     CalendarFeed,
     DataCopy,
@@ -258,11 +259,7 @@ def _decision(clinic: Clinic, request: DeletionRequest, by: User) -> DeletionReq
         raise refusal("by", "Only an admin of the clinic decides deletion requests.", "not_admin")
     if request.clinic_id != clinic.pk:
         raise DeletionRequest.DoesNotExist("deletion request not found")
-    locked = (
-        DeletionRequest.objects.select_for_update()
-        .select_related("patient", "patient__portal_user")
-        .get(pk=request.pk)
-    )
+    locked = DeletionRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != DeletionStatus.PENDING:
         raise refusal("request", "This request was decided already.", "decided")
     return locked
@@ -395,7 +392,12 @@ def erase_patient_data(*, clinic: Clinic, request: DeletionRequest, by: User) ->
     feeds, _ = CalendarFeed.objects.filter(clinic=clinic, patient=patient).delete()
     done.append("Calendar feed revoked." if feeds else "No calendar feed.")
     IntakeDraft.objects.filter(clinic=clinic, patient=patient).delete()
-    DataCopy.objects.filter(patient=patient, status__in=OPEN_COPY).update(status=CopyStatus.EXPIRED)
+    # A copy waiting or offered goes too (its file once the decision is saved).
+    open_copies = DataCopy.objects.filter(patient=patient, status__in=OPEN_COPY)
+    files = [name for name in open_copies.values_list("file", flat=True) if name]
+    open_copies.update(status=CopyStatus.EXPIRED, file="")
+    if files:
+        transaction.on_commit(lambda: _delete_copies(files))
     done.append("Medical record kept for its retention period; shown as erased in lists.")
     locked.status = DeletionStatus.ERASED
     locked.decided_by, locked.decided_at = by, now
@@ -409,6 +411,12 @@ def erase_patient_data(*, clinic: Clinic, request: DeletionRequest, by: User) ->
         ERASED_MAIL.format(clinic=clinic.name, phone=_phone(clinic)),
     )
     return locked
+
+
+def _delete_copies(names: list[str]) -> None:
+    storage = copy_storage()
+    for name in names:
+        storage.delete(name)
 
 
 def _close_account(patient: Patient, user: User) -> str:
