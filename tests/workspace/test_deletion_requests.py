@@ -146,3 +146,18 @@ def test_refusing_in_the_page_needs_a_reason(
     assert "A court asked us to keep the account." in page
     patient = Patient.objects.get(pk=asked.patient_id)
     assert patient.erased_at is None and patient.list_name == "Rosa Brandt"
+
+
+def test_a_request_decided_meanwhile_is_shown_as_decided(
+    clinic: Clinic, admin: Client, asked: DeletionRequest, alice: User
+) -> None:
+    from mesodesk.portal.services import refuse_deletion
+
+    refuse_deletion(clinic=clinic, request=asked, by=alice, reason="Kept for a legal claim.")
+    detail = ws("deletion_request", clinic, request_id=asked.pk)
+    response = admin.post(detail, {"action": "erase", "confirm": "on"}, follow=True)
+    text = response.content.decode()
+    assert "This request was decided already" in text and "Kept for a legal claim." in text
+    asked.refresh_from_db()
+    assert asked.status == DeletionStatus.REFUSED
+    assert Patient.objects.get(pk=asked.patient_id).erased_at is None

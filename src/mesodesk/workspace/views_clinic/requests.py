@@ -100,6 +100,12 @@ def deletion_request(request: StaffRequest, clinic_slug: str, request_id: int) -
         else:
             raise Http404("No such action.")
         found.refresh_from_db()
+        if found.status != DeletionStatus.PENDING:
+            # Another admin decided it meanwhile: show what they did.
+            messages.info(request, "This request was decided already; here is what was done.")
+            return redirect(
+                "workspace:deletion_request", clinic_slug=clinic_slug, request_id=found.pk
+            )
     record_read(request, clinic=clinic, obj=found.patient)
     return page(
         request,
