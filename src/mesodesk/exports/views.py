@@ -26,7 +26,7 @@ from mesodesk.exports import selectors, services
 from mesodesk.exports.csvfile import csv_response, window_from
 from mesodesk.exports.forms import IssueTokenForm
 from mesodesk.workspace.views_clinic.common import add_service_errors, frame
-from mesodesk.workspace.views_clinic.settings import PAGES, row_id
+from mesodesk.workspace.views_clinic.settings import row_id, settings_pages
 
 ADMIN = (Role.ADMIN,)
 
@@ -34,7 +34,7 @@ ADMIN = (Role.ADMIN,)
 def _page(
     request: StaffRequest, name: str, template: str, *, status: int = 200, **ctx: Any
 ) -> HttpResponse:
-    context = frame(request, "settings", pages=PAGES, page_name=name, **ctx)
+    context = frame(request, "settings", pages=settings_pages(request), page_name=name, **ctx)
     return render(request, f"exports/{template}", context, status=status)
 
 

@@ -57,6 +57,10 @@ class Patient(models.Model):
         db_index=False,
     )
     merged_at = models.DateTimeField(null=True, blank=True)
+    # The patient's erasure request was granted (portal.services.erase_patient_data): their
+    # account and contact details are gone, the medical record is kept for its retention
+    # period, and lists and exports show `list_name` instead of the name.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -92,6 +96,15 @@ class Patient(models.Model):
     @property
     def merged(self) -> bool:
         return self.merged_into_id is not None
+
+    @property
+    def list_name(self) -> str:
+        """How lists, schedules and exports name the patient: "First Last", or a pseudonym
+        once their erasure request was granted (the chart keeps the name: the medical
+        record is kept, GDPR Art. 17(3)(c))."""
+        if self.erased_at is not None:
+            return f"Patient #{self.pk} (erased)"
+        return f"{self.first_name} {self.last_name}"
 
 
 class IntakeVersion(models.Model):

@@ -61,14 +61,23 @@ class Chart:
 
 def patient_list(clinic: Clinic, search: str = "") -> QuerySet[Patient]:
     """The clinic's patients by name; every word of `search` must match a name, e-mail or
-    phone number."""
+    phone number. A record whose erasure was granted is listed by its number ("#12") and
+    found by it, never by the name it had."""
     qs = Patient.objects.filter(clinic=clinic, merged_into__isnull=True)
     for word in search.split():
+        number = word.removeprefix("#")
+        by_number = Q(pk=int(number)) if number.isdigit() and len(number) < 12 else Q(pk__in=[])
         qs = qs.filter(
-            Q(last_name__icontains=word)
-            | Q(first_name__icontains=word)
-            | Q(email__icontains=word)
-            | Q(phone__icontains=word)
+            (
+                Q(erased_at__isnull=True)
+                & (
+                    Q(last_name__icontains=word)
+                    | Q(first_name__icontains=word)
+                    | Q(email__icontains=word)
+                    | Q(phone__icontains=word)
+                )
+            )
+            | (Q(erased_at__isnull=False) & by_number)
         )
     return qs.order_by("last_name", "first_name", "id")
 

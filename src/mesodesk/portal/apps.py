@@ -6,4 +6,4 @@ class PortalConfig(AppConfig):
     verbose_name = "Patient portal"
 
     def ready(self) -> None:
-        from mesodesk.portal import receivers  # noqa: F401 - connects the receivers
+        from mesodesk.portal import copies, receivers  # noqa: F401 - the worker's task, receivers

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients.models import Patient
-from mesodesk.portal.choices import DeletionStatus
+from mesodesk.portal.choices import OPEN_COPY, CopyStatus, DeletionStatus
 
 
 def new_feed_token() -> str:
@@ -77,6 +77,23 @@ class DeletionRequest(models.Model):
     status = models.CharField(
         max_length=10, choices=DeletionStatus.choices, default=DeletionStatus.PENDING
     )
+    # The clinic's decision: who, when, what was done (erased) or why not (refused).
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    done = models.JSONField(
+        default=list, blank=True, help_text="What the erasure did, one line a step."
+    )
+    reason = models.TextField(blank=True, help_text="Why the clinic refused (told the patient).")
+    told_to = models.CharField(
+        max_length=254, blank=True, help_text="The address the decision was e-mailed to."
+    )
 
     class Meta:
         ordering = ("-requested_at", "-id")
@@ -93,7 +110,56 @@ class DeletionRequest(models.Model):
                 condition=models.Q(status="pending"),
                 name="portal_deletion_one_pending",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=("pending", "done"))
+                | models.Q(decided_by__isnull=False, decided_at__isnull=False),
+                name="portal_deletion_decision_recorded",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused", reason=""),
+                name="portal_deletion_refusal_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Deletion request of {self.patient}"
+
+
+class DataCopy(models.Model):
+    """A patient's copy of their data (GDPR Art. 15 and 20): a ZIP built by the worker and
+    offered for download for a while. Claimed with a lease as reminders are: a worker that
+    dies mid-build leaves a claim another worker takes over once the lease is out."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.PROTECT, related_name="+", db_index=False)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="data_copies")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=CopyStatus.choices, default=CopyStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_by = models.CharField(max_length=100, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    file = models.CharField(max_length=200, blank=True, help_text="Name of the ZIP in storage.")
+    size_bytes = models.PositiveBigIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("-requested_at", "-id")
+        indexes = [models.Index(fields=("status", "claimed_at"), name="portal_copy_by_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CopyStatus.values),
+                name="portal_copy_status_valid",
+            ),
+            models.UniqueConstraint(
+                fields=("patient",),
+                condition=models.Q(status__in=[s.value for s in OPEN_COPY]),
+                name="portal_copy_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Copy of the data of {self.patient}"

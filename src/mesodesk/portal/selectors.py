@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
-from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
 from mesodesk.planning.selectors import active_plan
-from mesodesk.portal.choices import DeletionStatus
-from mesodesk.portal.models import CalendarFeed, DeletionRequest, IntakeDraft
+from mesodesk.portal.choices import CopyStatus, DeletionStatus
+from mesodesk.portal.models import CalendarFeed, DataCopy, DeletionRequest, IntakeDraft
 from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.errors import WashoutNotMet
@@ -51,6 +55,74 @@ def pending_deletion(clinic: Clinic, patient: Patient) -> DeletionRequest | None
     return DeletionRequest.objects.filter(
         clinic=clinic, patient=patient, status=DeletionStatus.PENDING
     ).first()
+
+
+def latest_decision(clinic: Clinic, patient: Patient) -> DeletionRequest | None:
+    """The clinic's latest answer to the patient's deletion requests, if any."""
+    return (
+        DeletionRequest.objects.filter(clinic=clinic, patient=patient)
+        .exclude(status=DeletionStatus.PENDING)
+        .order_by("-decided_at", "-id")
+        .first()
+    )
+
+
+# --- the patient's copy of their data ----------------------------------------------------
+
+
+def latest_copy(clinic: Clinic, patient: Patient) -> DataCopy | None:
+    """The patient's most recent copy of their data (whatever its state), if any."""
+    return DataCopy.objects.filter(clinic=clinic, patient=patient).order_by("-id").first()
+
+
+def ready_copy(clinic: Clinic, patient: Patient, copy_id: int) -> DataCopy:
+    """The patient's own copy with this id, offered for download now; Http404 for anyone
+    else's, and for one not (or no longer) offered."""
+    copy = DataCopy.objects.filter(
+        clinic=clinic,
+        patient=patient,
+        pk=copy_id,
+        status=CopyStatus.READY,
+        expires_at__gt=timezone.now(),
+    ).first()
+    if copy is None:
+        raise Http404("No such copy.")
+    return copy
+
+
+# --- deletion requests, for the clinic's admins --------------------------------------------
+
+
+def _admin(member: Membership, clinic: Clinic) -> None:
+    if member.clinic_id != clinic.pk:
+        raise Http404("No such clinic.")
+    if member.role != Role.ADMIN:
+        raise PermissionDenied("Only the clinic's admins handle deletion requests.")
+
+
+def open_deletion_count(clinic: Clinic, member: Membership) -> int:
+    """How many deletion requests wait for the clinic (0 for anyone but an admin, who is
+    the one to handle them)."""
+    if member.clinic_id != clinic.pk or member.role != Role.ADMIN:
+        return 0
+    return DeletionRequest.objects.filter(clinic=clinic, status=DeletionStatus.PENDING).count()
+
+
+def deletion_requests(clinic: Clinic, member: Membership) -> QuerySet[DeletionRequest]:
+    """The clinic's deletion requests, waiting ones first (oldest first), then the decided
+    ones, newest first. Admins only (PermissionDenied otherwise)."""
+    _admin(member, clinic)
+    return DeletionRequest.objects.filter(clinic=clinic).select_related(
+        "patient", "decided_by", "requested_by"
+    )
+
+
+def deletion_request(clinic: Clinic, member: Membership, request_id: int) -> DeletionRequest:
+    """One of the clinic's deletion requests; Http404 for another clinic's or none."""
+    found = deletion_requests(clinic, member).filter(pk=request_id).first()
+    if found is None:
+        raise Http404("No such request.")
+    return found
 
 
 def today(clinic: Clinic) -> date:

@@ -5,24 +5,41 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
+from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import membership
+from mesodesk.consents.choices import Channel as ConsentChannel
+from mesodesk.consents.choices import Purpose
+from mesodesk.consents.models import SignedConsent
+from mesodesk.consents.services import withdraw_consent
+from mesodesk.core.phones import shown
+from mesodesk.messaging import selectors as messaging_selectors
+from mesodesk.messaging.choices import ReminderStatus
+from mesodesk.messaging.models import Reminder
+from mesodesk.messaging.services import update_preferences
 from mesodesk.patients.models import IntakeVersion, Patient
 from mesodesk.patients.services import phone_e164, record_intake, register_patient
 from mesodesk.portal import selectors
-from mesodesk.portal.choices import DeletionStatus
+from mesodesk.portal.choices import OPEN_COPY, CopyStatus, DeletionStatus
+from mesodesk.portal.copies import copy_storage
 from mesodesk.portal.models import (
     CalendarFeed,
+    DataCopy,
     DeletionRequest,
     IntakeDraft,
     PendingSignup,
     new_feed_token,
 )
+from mesodesk.refusals import refusal
 
 
 def _check_patient(clinic: Clinic, patient: Patient) -> None:
@@ -209,3 +226,241 @@ def request_deletion(*, clinic: Clinic, patient: Patient, by: User) -> DeletionR
     return DeletionRequest.objects.create(
         clinic=clinic, patient=patient, requested_by=by, requested_at=timezone.now()
     )
+
+
+# --- the patient's copy of their data ----------------------------------------------------
+
+
+@transaction.atomic
+def request_data_copy(*, clinic: Clinic, patient: Patient, by: User) -> DataCopy:
+    """Asks for a copy of the patient's data, which the worker prepares (portal.copies).
+    One at a time: asking again while a copy waits, is being prepared or is offered
+    returns that copy. Only the patient's own portal account may ask."""
+    _check_patient(clinic, patient)
+    if patient.portal_user_id != by.pk:
+        raise refusal("by", "Only the patient can ask for a copy of their data.", "not_patient")
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    open_copy = DataCopy.objects.filter(patient=patient, status__in=OPEN_COPY).first()
+    if open_copy is not None:
+        return open_copy
+    return DataCopy.objects.create(
+        clinic=clinic, patient=patient, requested_by=by, requested_at=timezone.now()
+    )
+
+
+# --- deletion requests, decided by the clinic's admin ------------------------------------
+
+
+def _decision(clinic: Clinic, request: DeletionRequest, by: User) -> DeletionRequest:
+    """The request locked for deciding; refuses anyone but an admin of the clinic, and a
+    request already decided."""
+    member = membership(clinic, by)
+    if member is None or member.role != Role.ADMIN:
+        raise refusal("by", "Only an admin of the clinic decides deletion requests.", "not_admin")
+    if request.clinic_id != clinic.pk:
+        raise DeletionRequest.DoesNotExist("deletion request not found")
+    locked = DeletionRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != DeletionStatus.PENDING:
+        raise refusal("request", "This request was decided already.", "decided")
+    return locked
+
+
+def _address(patient: Patient) -> str:
+    """Where the patient is told: the record's address, else their account's."""
+    if patient.email:
+        return patient.email
+    user = patient.portal_user
+    return user.email if user is not None and user.is_active else ""
+
+
+def _tell(clinic: Clinic, address: str, subject: str, body: str) -> None:
+    if address:
+        transaction.on_commit(
+            lambda: send_mail(subject, body, from_email=None, recipient_list=[address])
+        )
+
+
+ERASED_MAIL = """\
+Hello,
+
+{clinic} has handled your request to delete your account.
+
+Your portal account is closed and your contact details are deleted; you will get
+no more reminders or other messages from the clinic, and this is the last e-mail
+we send to this address.
+
+The law requires the clinic to keep your medical record (your answers,
+treatments and consents) for a fixed period after your last treatment. It is
+kept safely, seen only by the clinic's clinical staff, and deleted after that.
+
+If you have questions, please contact {clinic}{phone}.
+"""
+
+REFUSED_MAIL = """\
+Hello,
+
+{clinic} has looked at your request to delete your account and cannot do it
+at this time, for this reason:
+
+{reason}
+
+Your account stays open. If you have questions, or disagree, please contact
+{clinic}{phone}. You may also complain to your data protection authority.
+"""
+
+
+def _phone(clinic: Clinic) -> str:
+    return f" ({shown(clinic.phone)})" if clinic.phone else ""
+
+
+@transaction.atomic
+def erase_patient_data(*, clinic: Clinic, request: DeletionRequest, by: User) -> DeletionRequest:
+    """Grants a patient's deletion request as far as the law allows (GDPR Art. 17): closes
+    their portal account, deletes their contact details (in the record and its history),
+    withdraws their marketing consent, stops every message (pending reminders cancelled,
+    reminder choices off), revokes their calendar feed and drops an unfinished
+    questionnaire. The medical record is kept for its retention period (Art. 17(3)(c),
+    9(2)(h)): the record is marked erased, and lists and exports show it as
+    "Patient #<id> (erased)". The patient is e-mailed at the address they had before.
+    Only an admin of the clinic; a request decided already is refused."""
+    locked = _decision(clinic, request, by)
+    patient = Patient.objects.select_for_update().get(pk=locked.patient_id)
+    now = timezone.now()
+    address = _address(patient)
+    done: list[str] = []
+    user = patient.portal_user
+    if user is not None:
+        done.append(_close_account(patient, user))
+    # Messages first, while the record still has the addresses the choices are checked
+    # against: everything off, then nothing left waiting.
+    waiting = Reminder.objects.filter(
+        clinic=clinic, patient=patient, status=ReminderStatus.PENDING
+    ).count()
+    prefs = messaging_selectors.preferences(clinic, patient)
+    update_preferences(
+        clinic=clinic,
+        patient=patient,
+        by=by,
+        email=False,
+        sms=False,
+        preparation=False,
+        appointment=False,
+        aftercare=False,
+        check_in=False,
+        recall=False,
+        quiet_start=prefs.quiet_start,
+        quiet_end=prefs.quiet_end,
+        time_zone=prefs.time_zone,
+    )
+    Reminder.objects.filter(clinic=clinic, patient=patient, status=ReminderStatus.PENDING).update(
+        status=ReminderStatus.CANCELLED, updated_at=now
+    )
+    done.append(
+        f"Reminders turned off; waiting messages cancelled ({waiting})."
+        if waiting
+        else "Reminders turned off; no message was waiting."
+    )
+    had_contact = bool(patient.email or patient.phone)
+    patient.email, patient.phone = "", ""
+    patient.portal_user = None
+    patient.erased_at = now
+    patient._history_user = by  # type: ignore[attr-defined] # read by simple-history
+    patient._change_reason = f"erasure request {locked.pk} granted"  # type: ignore[attr-defined]
+    patient.save(update_fields=["email", "phone", "portal_user", "erased_at", "updated_at"])
+    # The record's history kept every address it ever had: those go too.
+    patient.history.exclude(email="", phone="").update(email="", phone="")
+    done.append(
+        "E-mail address and phone number deleted, also from the record's history."
+        if had_contact
+        else "No contact details were on record."
+    )
+    withdrawn = 0
+    for consent in SignedConsent.objects.filter(
+        clinic=clinic, patient=patient, purpose=Purpose.MARKETING, withdrawal__isnull=True
+    ):
+        withdraw_consent(
+            clinic=clinic,
+            consent=consent,
+            by=by,
+            channel=ConsentChannel.TABLET,
+            reason=f"Erasure request {locked.pk} granted.",
+        )
+        withdrawn += 1
+    done.append(
+        f"Marketing consent withdrawn ({withdrawn})." if withdrawn else "No marketing consent."
+    )
+    feeds, _ = CalendarFeed.objects.filter(clinic=clinic, patient=patient).delete()
+    done.append("Calendar feed revoked." if feeds else "No calendar feed.")
+    IntakeDraft.objects.filter(clinic=clinic, patient=patient).delete()
+    # A copy waiting or offered goes too (its file once the decision is saved).
+    open_copies = DataCopy.objects.filter(patient=patient, status__in=OPEN_COPY)
+    files = [name for name in open_copies.values_list("file", flat=True) if name]
+    open_copies.update(status=CopyStatus.EXPIRED, file="")
+    if files:
+        transaction.on_commit(lambda: _delete_copies(files))
+    done.append("Medical record kept for its retention period; shown as erased in lists.")
+    locked.status = DeletionStatus.ERASED
+    locked.decided_by, locked.decided_at = by, now
+    locked.done = done
+    locked.told_to = address
+    locked.save(update_fields=["status", "decided_by", "decided_at", "done", "told_to"])
+    _tell(
+        clinic,
+        address,
+        f"Your request to {clinic.name}: your account is deleted",
+        ERASED_MAIL.format(clinic=clinic.name, phone=_phone(clinic)),
+    )
+    return locked
+
+
+def _delete_copies(names: list[str]) -> None:
+    storage = copy_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _close_account(patient: Patient, user: User) -> str:
+    """The patient's sign-in goes: the account is closed (can't sign in, its addresses
+    and second factors deleted, its e-mail freed for a new sign-up) unless it is also
+    someone's staff account or another clinic's patient's, where only the link goes."""
+    shared = (
+        user.memberships.exists()
+        or Patient.objects.filter(portal_user=user).exclude(pk=patient.pk).exists()
+        or user.is_staff
+    )
+    if shared:
+        return "Portal account unlinked from the record (the account is used elsewhere)."
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    user.is_active = False
+    user.set_unusable_password()
+    user.email = f"erased-{user.pk}@erased.invalid"
+    user.first_name = user.last_name = ""
+    user.save(update_fields=["is_active", "password", "email", "first_name", "last_name"])
+    return "Portal account closed: it can no longer sign in."
+
+
+@transaction.atomic
+def refuse_deletion(
+    *, clinic: Clinic, request: DeletionRequest, by: User, reason: str
+) -> DeletionRequest:
+    """Refuses a deletion request with a reason, which the patient is e-mailed (and sees
+    in the portal): write it for them, without health details. Only an admin of the
+    clinic; a reason is required."""
+    reason = reason.strip()
+    if not reason:
+        raise refusal("reason", "Say why: the patient is told.", "required")
+    locked = _decision(clinic, request, by)
+    address = _address(locked.patient)
+    locked.status = DeletionStatus.REFUSED
+    locked.decided_by, locked.decided_at = by, timezone.now()
+    locked.reason = reason[:4000]
+    locked.told_to = address
+    locked.save(update_fields=["status", "decided_by", "decided_at", "reason", "told_to"])
+    _tell(
+        clinic,
+        address,
+        f"Your request to {clinic.name}",
+        REFUSED_MAIL.format(clinic=clinic.name, reason=locked.reason, phone=_phone(clinic)),
+    )
+    return locked

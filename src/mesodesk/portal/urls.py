@@ -3,7 +3,7 @@
 from django.urls import path
 
 from mesodesk.consents.urls_portal import urlpatterns as consents_urlpatterns
-from mesodesk.portal import views, views_care, views_scores
+from mesodesk.portal import views, views_care, views_data, views_scores
 
 app_name = "portal"
 
@@ -35,6 +35,12 @@ urlpatterns = [
         name="rate",
     ),
     path("<slug:clinic_slug>/preferences/", views_care.preferences, name="preferences"),
+    path("<slug:clinic_slug>/my-data/copy/", views_data.ask, name="data_copy"),
+    path(
+        "<slug:clinic_slug>/my-data/copy/<int:copy_id>/download/",
+        views_data.download,
+        name="data_copy_download",
+    ),
     path("<slug:clinic_slug>/delete/", views_care.delete, name="delete"),
     path("<slug:clinic_slug>/deleted/", views_care.deleted, name="deleted"),
     *consents_urlpatterns,

@@ -295,7 +295,13 @@ def preferences(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     return render(
         request,
         "portal/preferences.html",
-        {"clinic": clinic, "patient": patient, "section": "preferences", "form": form},
+        {
+            "clinic": clinic,
+            "patient": patient,
+            "section": "preferences",
+            "form": form,
+            "copy": selectors.latest_copy(clinic, patient),
+        },
     )
 
 
@@ -321,6 +327,7 @@ def delete(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             "section": "delete",
             "form": form,
             "pending": selectors.pending_deletion(clinic, patient),
+            "decision": selectors.latest_decision(clinic, patient),
         },
     )
 

@@ -11,6 +11,7 @@ from mesodesk.workspace.urls_inventory import urlpatterns as inventory_urlpatter
 from mesodesk.workspace.urls_outcomes import urlpatterns as outcomes_urlpatterns
 from mesodesk.workspace.urls_photos import urlpatterns as photos_urlpatterns
 from mesodesk.workspace.urls_safety import urlpatterns as safety_urlpatterns
+from mesodesk.workspace.views_clinic.requests import urlpatterns as requests_urlpatterns
 
 app_name = "workspace"
 
@@ -24,4 +25,5 @@ urlpatterns = (
     + consents_urlpatterns
     + outcomes_urlpatterns
     + exports_urlpatterns
+    + requests_urlpatterns
 )

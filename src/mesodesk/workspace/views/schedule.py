@@ -15,6 +15,7 @@ from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
+from mesodesk.portal.selectors import open_deletion_count
 from mesodesk.safety import selectors as safety
 from mesodesk.scheduling import selectors
 from mesodesk.scheduling.choices import AppointmentStatus
@@ -90,6 +91,8 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "follow_ups_due": safety.follow_ups_due(request.clinic, day)
             if safety.may_read_events(request.membership)
             else [],
+            # Patients' deletion requests waiting: the admins decide them.
+            "deletion_requests": open_deletion_count(request.clinic, request.membership),
         },
     )
 

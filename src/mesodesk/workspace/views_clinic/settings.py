@@ -45,16 +45,25 @@ PAGES = (
     ("settings_devices", "Devices"),
     ("settings_working_hours", "Working hours"),
     ("settings_staff", "Staff"),
-    # Admins only (the navigation shows "admin_" pages to admins): the exports app's pages.
+)
+# Pages only admins open (the exports app's and patients' requests): shown to them only.
+ADMIN_PAGES = (
     ("admin_feeds", "Calendar feeds"),
     ("admin_exports", "Exports"),
     ("admin_integrations", "Integrations"),
+    ("deletion_requests", "Deletion requests"),
 )
+
+
+def settings_pages(request: StaffRequest) -> tuple[tuple[str, str], ...]:
+    """The settings navigation the member sees: admins also see their own pages."""
+    return PAGES + ADMIN_PAGES if request.membership.role == Role.ADMIN else PAGES
 
 
 def page(request: StaffRequest, name: str, template: str, *, status: int = 200, **ctx: Any):
     """Renders a settings page in the workspace frame with the settings navigation."""
-    context = frame(request, "settings", pages=PAGES, page_name=name, **ctx)
+    pages = settings_pages(request)
+    context = frame(request, "settings", pages=pages, page_name=name, **ctx)
     return render(request, f"workspace/clinic/{template}", context, status=status)
 
 
