@@ -238,3 +238,19 @@ def test_the_openapi_document_describes_the_export(client: Client) -> None:
     assert "text/csv" in operation["responses"]["200"]["content"]
     names = {p["name"] for p in operation["parameters"]}
     assert {"clinic", "kind", "from", "to", "all"} <= names
+
+
+def test_an_erased_patient_is_a_pseudonym_in_every_export(
+    admin: Client, clinic: Clinic, world: World
+) -> None:
+    """Once the clinic granted an erasure request, exports name the patient as lists do
+    (Patient.list_name); the record's id stays, so the medical record is still traceable."""
+    Patient.objects.filter(pk=world.anna.pk).update(erased_at=timezone.now())
+    pseudonym = f"Patient #{world.anna.pk} (erased)"
+    everyone = rows_of(admin.get(csv_url(clinic, "patients"), {"all": "1"}))
+    (anna,) = [r for r in everyone if int(r["patient_id"]) == world.anna.pk]
+    assert (anna["first_name"], anna["last_name"]) == (pseudonym, "")
+    for kind in ("appointments", "administrations", "adverse-events"):
+        rows = rows_of(admin.get(csv_url(clinic, kind)))
+        assert rows and {r["patient_name"] for r in rows} == {pseudonym}, kind
+        assert "Müller" not in str(rows)

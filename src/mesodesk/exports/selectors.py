@@ -20,7 +20,7 @@ from mesodesk.core.formats.ics import AppointmentEvent
 from mesodesk.exports.models import StaffCalendarFeed
 from mesodesk.exports.services import feed_digest
 from mesodesk.inventory.models import StockMove
-from mesodesk.patients.models import Patient
+from mesodesk.patients.models import Patient, listed_name
 from mesodesk.safety.models import AdverseEvent, Suspect
 from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentKind
 from mesodesk.scheduling.models import Appointment
@@ -153,6 +153,7 @@ def feed_events(
         "status",
         "patient__first_name",
         "patient__last_name",
+        "patient__erased_at",
         "room__name",
         "device__name",
         "practitioner__first_name",
@@ -167,6 +168,7 @@ def feed_events(
         status,
         first,
         last,
+        erased_at,
         room,
         device,
         p_first,
@@ -181,7 +183,8 @@ def feed_events(
             uid=f"appointment-{pk}@{settings.MESODESK_MAIL_DOMAIN}",
             start=start,
             end=end,
-            summary=f"{initials(first, last)} — {_KIND_WORDS.get(kind, 'appointment')}",
+            summary=f"{'(erased)' if erased_at else initials(first, last)}"
+            f" — {_KIND_WORDS.get(kind, 'appointment')}",
             location=room,
             description="\n".join(lines),
             cancelled=status in CANCELLED_STATUSES,
@@ -245,10 +248,6 @@ def _iso(value: datetime | None, zone: ZoneInfo) -> str:
     return "" if value is None else value.astimezone(zone).isoformat()
 
 
-def _name(first: str | None, last: str | None) -> str:
-    return f"{first or ''} {last or ''}".strip()
-
-
 def patient_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
     zone = ZoneInfo(clinic.time_zone)
     found = Patient.objects.filter(clinic=clinic)
@@ -268,9 +267,12 @@ def patient_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             "preferred_channel",
             "created_at",
             "merged_into_id",
+            "erased_at",
         )
         .iterator(chunk_size=1000)
     ):
+        if p[10] is not None:  # erased: the pseudonym, as every list shows it
+            p = (p[0], listed_name(p[0], "", "", p[10]), "", *p[3:])
         yield (*p[:3], p[3].isoformat() if p[3] else "", *p[4:8], _iso(p[8], zone), p[9] or "")
 
 
@@ -309,6 +311,7 @@ def appointment_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             "planned_session_id",
             "created_at",
             "cancelled_at",
+            "patient__erased_at",
         )
         .iterator(chunk_size=1000)
     ):
@@ -320,7 +323,7 @@ def appointment_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             a[3],
             a[4],
             a[5],
-            _name(a[6], a[7]),
+            listed_name(a[5], a[6], a[7], a[14]),
             a[8],
             a[9],
             a[10] or "",
@@ -381,6 +384,7 @@ def administration_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             "points",
             "device__name",
             "entered_in_error_at",
+            "record__patient__erased_at",
         )
         .iterator(chunk_size=1000)
     ):
@@ -391,7 +395,7 @@ def administration_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             a[2],
             a[3],
             a[4],
-            _name(a[5], a[6]),
+            listed_name(a[4], a[5], a[6], a[20]),
             a[7],
             a[8],
             a[9],
@@ -449,7 +453,7 @@ def adverse_event_rows(clinic: Clinic, window: Window) -> Iterator[Row]:
             e.pk,
             e.onset.isoformat(),
             e.patient_id,
-            _name(e.patient.first_name, e.patient.last_name),
+            e.patient.list_name,
             e.category,
             e.event,
             e.grade,

@@ -18,6 +18,14 @@ class IntakeVersionImmutableError(Exception):
     """A stored intake version was about to be changed; a change is a new version."""
 
 
+def listed_name(pk: object, first: str | None, last: str | None, erased_at: object) -> str:
+    """A patient's name as lists and exports show it, from the row's columns (exports read
+    values, not models): a pseudonym once an erasure request was granted."""
+    if erased_at is not None:
+        return f"Patient #{pk} (erased)"
+    return f"{first or ''} {last or ''}".strip()
+
+
 class Patient(models.Model):
     """A person treated (or to be treated) at one clinic."""
 
@@ -102,9 +110,7 @@ class Patient(models.Model):
         """How lists, schedules and exports name the patient: "First Last", or a pseudonym
         once their erasure request was granted (the chart keeps the name: the medical
         record is kept, GDPR Art. 17(3)(c))."""
-        if self.erased_at is not None:
-            return f"Patient #{self.pk} (erased)"
-        return f"{self.first_name} {self.last_name}"
+        return listed_name(self.pk, self.first_name, self.last_name, self.erased_at)
 
 
 class IntakeVersion(models.Model):
