@@ -338,9 +338,7 @@ def test_a_system_export_runs_in_the_worker_and_every_line_is_valid(
     assert events == {"export": 1, "download": len(body["output"])}
 
 
-def test_the_progress_is_counted_while_a_job_runs(
-    admin: Client, patients: list[Patient]
-) -> None:
+def test_the_progress_is_counted_while_a_job_runs(admin: Client, patients: list[Patient]) -> None:
     status = kick_off(admin, _type="Patient")
     run_slice("slow-worker", timezone.now(), threading.Event(), seconds=0, chunk=2)
     response = admin.get(status)
@@ -419,9 +417,7 @@ def test_a_patient_export_holds_the_patients_compartment(
     assert all(any(s.patient for s in REGISTRY[name].sources) for name in found)
 
 
-def test_a_post_kick_off_takes_a_parameters_body(
-    admin: Client, patients: list[Patient]
-) -> None:
+def test_a_post_kick_off_takes_a_parameters_body(admin: Client, patients: list[Patient]) -> None:
     body = {
         "resourceType": "Parameters",
         "parameter": [
@@ -533,9 +529,7 @@ def test_files_expire_and_are_removed(admin: Client, patients: list[Patient]) ->
     assert not any(storage.exists(name) for name in names)
 
 
-def test_a_job_that_fails_says_so_at_its_status_url(
-    admin: Client, patients: list[Patient]
-) -> None:
+def test_a_job_that_fails_says_so_at_its_status_url(admin: Client, patients: list[Patient]) -> None:
     def unreadable(ctx: Context) -> Any:
         raise RuntimeError("the table is gone")
 
