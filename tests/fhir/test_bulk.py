@@ -70,7 +70,7 @@ def _appointment(row: Appointment, ctx: Context) -> Resource:
             "resourceType": "Appointment",
             "id": str(row.pk),
             "meta": meta(row.created_at),
-            "status": status.get(row.status, "booked"),  # type: ignore[call-overload]
+            "status": status.get(row.status, "booked"),
             "start": row.start.isoformat(),
             "end": row.end.isoformat(),
             "participant": [
