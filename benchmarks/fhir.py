@@ -55,7 +55,6 @@ TARGET_RSS_MB = 200
 def _charted_patient() -> tuple[Any, Any, Any]:
     """A patient with SESSIONS charted and signed sessions; (clinic, practitioner, patient)."""
     from charting_record import _seed_charting
-
     from mesodesk.charting import services
     from mesodesk.scheduling.models import Appointment
 
@@ -176,9 +175,9 @@ class ExportClinic:
 
     def grow(self, patients: int) -> float:
         """Adds patients (with their sessions) until the clinic has `patients`; seconds."""
-        from charting import _analyze, _reset_sequences, bulk_load
         from django.db.models import F, Max
 
+        from charting import _analyze, _reset_sequences, bulk_load
         from mesodesk.charting.models import Administration, SessionRecord
         from mesodesk.patients.models import Patient
         from mesodesk.scheduling.models import Appointment
@@ -364,9 +363,7 @@ def export_benchmark(sizes: list[int]) -> list[tuple[int, float, float]]:
     results = []
     for size in sizes:
         loaded = bench.grow(size)
-        print(
-            f"  loaded {size:,} patients, {PER_PATIENT} charted sessions each, in {loaded:.1f} s"
-        )
+        print(f"  loaded {size:,} patients, {PER_PATIENT} charted sessions each, in {loaded:.1f} s")
         report = bench.export()
         written, seconds = report["written"], report["seconds"]
         rate = written / seconds
@@ -397,9 +394,7 @@ def _child_setup() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--patients", default="10000,100000", help="export sizes, comma-separated"
-    )
+    parser.add_argument("--patients", default="10000,100000", help="export sizes, comma-separated")
     parser.add_argument("--reads", type=int, default=100, help="$everything reads")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--worker-for", help=argparse.SUPPRESS)
