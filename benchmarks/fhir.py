@@ -328,7 +328,7 @@ def worker_process(key: str) -> None:
     stop = threading.Event()
     written = 0
     samples: list[tuple[int, int]] = []  # (resources written, RSS kB)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     while True:
         written += run_slice("bench-worker", timezone.now(), stop)
         samples.append((written, _rss_kb("VmRSS")))
@@ -336,11 +336,13 @@ def worker_process(key: str) -> None:
         if status in (ExportStatus.DONE, ExportStatus.FAILED, None):
             break
     seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     print(
         json.dumps(
             {
                 "written": written,
                 "seconds": seconds,
+                "cpu": cpu,
                 "hwm_kb": _rss_kb("VmHWM"),
                 "samples": samples,
             }
@@ -370,7 +372,8 @@ def export_benchmark(sizes: list[int]) -> list[tuple[int, float, float]]:
         peak = report["hwm_kb"] / 1024
         print(
             f"  $export of {size:,} patients: {written:,} resources in {report['files']} files"
-            f" ({report['status']}) in {seconds:.1f} s: {rate:,.0f} resources/s;"
+            f" ({report['status']}) in {seconds:.1f} s: {rate:,.0f} resources/s"
+            f" ({written / report['cpu']:,.0f} per second of the worker's own CPU);"
             f" worker peak RSS {peak:.0f} MB (RSS MB along the export: "
             f"{_along(report['samples'], written)})"
         )
@@ -412,6 +415,8 @@ def main() -> None:
         started = time.perf_counter()
         call_command("migrate", verbosity=0)
         print(f"{vendor}: schema ready in {time.perf_counter() - started:.1f} s")
+        load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+        print(f"machine: {os.cpu_count()} cores, load average {load} (figures shrink with load)")
         print("fhir: $everything")
         p50, p95 = everything_benchmark(args.reads)
         print("fhir: system $export")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+import urllib.error
+import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -31,7 +33,7 @@ from mesodesk.accounts.models import User
 from mesodesk.accounts.services import issue_api_token
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.models import Clinic, Membership, Room
 from mesodesk.clinics.reading import DIARY, Part
 from mesodesk.clinics.services import add_member, add_room
 from mesodesk.fhir.bulk import jobs
@@ -550,3 +552,51 @@ def test_a_job_that_fails_says_so_at_its_status_url(admin: Client, patients: lis
     issue = json.loads(response.content)["issue"][0]
     assert issue["code"] == "exception" and "RuntimeError" in issue["diagnostics"]
     assert "gone" not in issue["diagnostics"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_curl_like_session_over_a_live_server(
+    live_server: Any, clinic: Clinic, alice: User, patients: list[Patient]
+) -> None:
+    """The README's session, over real HTTP: kick-off, poll, manifest, download, DELETE."""
+    raw = issue_api_token(clinic=clinic, user=alice)[1]
+
+    def call(method: str, url: str, **headers: str) -> tuple[int, Any, bytes]:
+        request = urllib.request.Request(  # noqa: S310 - the test's own live server
+            url, method=method, headers={"Authorization": f"Bearer {raw}", **headers}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
+                return answer.status, answer.headers, answer.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.headers, error.read()
+
+    code, headers, _ = call("GET", f"{live_server.url}/fhir/r4/$export?_type=Patient", **KICK_OFF)
+    assert code == 202
+    status = headers["Content-Location"]
+    assert status.startswith(f"{live_server.url}/fhir/r4/$export-status/")
+    code, headers, _ = call("GET", status)
+    assert code == 202 and headers["X-Progress"]
+    work()
+    code, headers, body = call("GET", status)
+    assert code == 200 and headers["Expires"]
+    (entry,) = json.loads(body)["output"]
+    assert entry["url"].startswith(live_server.url)
+    code, headers, body = call("GET", entry["url"], Accept="application/fhir+ndjson")
+    assert code == 200 and headers["Content-Type"] == "application/fhir+ndjson"
+    lines = body.decode().splitlines()
+    assert sorted(json.loads(line)["id"] for line in lines) == pks(patients)
+    assert call("DELETE", status)[0] == 202
+    assert call("GET", status)[0] == 404
+
+
+def test_a_job_stops_when_its_user_no_longer_reads_what_it_exports(
+    admin: Client, clinic: Clinic, alice: User, patients: list[Patient], flags: str
+) -> None:
+    status = kick_off(admin, _type=f"Patient,{flags}")
+    Membership.objects.filter(clinic=clinic, user=alice).update(role=Role.FRONT_DESK)
+    assert work() == 0
+    response = admin.get(status)
+    assert response.status_code == 500
+    assert "no longer reads" in json.loads(response.content)["issue"][0]["diagnostics"]
+    assert not ExportJob.objects.get().files.exists()

@@ -33,11 +33,12 @@ from django.db import DatabaseError, transaction
 from django.db.models import Q
 
 from mesodesk.clinics.models import Membership
+from mesodesk.clinics.reading import may_read
 from mesodesk.fhir.bulk import jobs
 from mesodesk.fhir.bulk.jobs import Segment
 from mesodesk.fhir.http import operation_outcome
 from mesodesk.fhir.models import ExportFile, ExportJob, ExportStatus
-from mesodesk.fhir.registry import Context
+from mesodesk.fhir.registry import REGISTRY, Context
 from mesodesk.messaging.background import register
 
 log = logging.getLogger("mesodesk.fhir.bulk")
@@ -120,6 +121,9 @@ def _work(
     member = Membership.objects.filter(clinic_id=job.clinic_id, user_id=token.user_id).first()
     if member is None or token.revoked_at is not None:
         _fail(job, worker, now, "The token was revoked or its user left the clinic.")
+        return 0
+    if not all(may_read(member, REGISTRY[n].part) for n in job.types if n in REGISTRY):
+        _fail(job, worker, now, "The token's user no longer reads every type asked for.")
         return 0
     ctx = Context(clinic=job.clinic, member=member, base=job.base)
     if job.total is None:
