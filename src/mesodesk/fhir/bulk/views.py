@@ -77,12 +77,15 @@ def _since(values: list[str]) -> datetime | None:
 
 def _types(ctx: Context, level: str, values: list[str], lenient: bool) -> list[str]:
     """The types to export, in the registry's order: those asked for (`_type`, a comma
-    list) or every type the caller reads; unknown or unreadable types refused (ignored
+    list) or every searchable type the caller reads; unknown or unreadable types refused (ignored
     with `Prefer: handling=lenient`)."""
-    allowed = [t.name for t in jobs.exportable_types(ctx, level)]
+    exportable = jobs.exportable_types(ctx, level)
+    allowed = [t.name for t in exportable]
     asked = {name.strip() for value in values for name in value.split(",") if name.strip()}
     if not asked:
-        return allowed
+        # Types served by id only (Binary: the photos' and PDFs' bytes, which Media and
+        # DocumentReference point to) only when `_type` names them.
+        return [t.name for t in exportable if t.searchable]
     for name in sorted(asked - set(allowed)):
         if lenient:
             continue
