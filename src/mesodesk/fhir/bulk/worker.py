@@ -90,14 +90,15 @@ def run_slice(
 
 def claim(worker: str, now: datetime) -> ExportJob | None:
     """The oldest job waiting or left by a dead worker, now this worker's."""
+    claimable = ExportJob.objects.filter(
+        status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING)
+    ).filter(Q(claimed_by="") | Q(claimed_at__lt=now - LEASE))
+    # A plain read first: most passes find nothing, and on SQLite the claim's transaction
+    # takes the write lock the reminder workers need.
+    if not claimable.exists():
+        return None
     with transaction.atomic():
-        job = (
-            ExportJob.objects.select_for_update(skip_locked=True)
-            .filter(status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING))
-            .filter(Q(claimed_by="") | Q(claimed_at__lt=now - LEASE))
-            .order_by("created_at", "pk")
-            .first()
-        )
+        job = claimable.select_for_update(skip_locked=True).order_by("created_at", "pk").first()
         if job is None:
             return None
         if job.claimed_by:
