@@ -119,7 +119,8 @@ def _kick_off(request: HttpRequest, level: str, group: str = "") -> HttpResponse
             f"Not supported here: {', '.join(unknown)} (or Prefer: handling=lenient).",
         )
     output = parameters.get("_outputFormat", [])
-    if output and output[-1] not in FORMATS:
+    # An unencoded "+" of application/fhir+ndjson arrives as a space.
+    if output and output[-1].strip().replace(" ", "+") not in FORMATS:
         raise FhirError(400, "not-supported", "_outputFormat is application/fhir+ndjson.")
     since = _since(parameters.get("_since", []))
     types = _types(ctx, level, parameters.get("_type", []), lenient)
