@@ -308,7 +308,8 @@ def test_a_kick_off_is_refused_as_the_spec_says(admin: Client, patients: list[Pa
     for fmt in ("application/fhir+ndjson", "application/ndjson", "ndjson"):
         assert status(KICK_OFF, _outputFormat=fmt) == 202
     plus = "/fhir/r4/$export?_outputFormat=application/fhir+ndjson"  # "+" not encoded
-    assert admin.get(plus, headers=KICK_OFF).status_code == 429  # accepted, but the clinic has three under way
+    # Accepted, but the clinic has three exports under way.
+    assert admin.get(plus, headers=KICK_OFF).status_code == 429
     assert status(KICK_OFF) == 429  # the clinic's fourth export under way
     assert ExportJob.objects.count() == jobs.MAX_ACTIVE_PER_CLINIC
 
