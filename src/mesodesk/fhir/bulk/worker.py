@@ -38,7 +38,7 @@ from mesodesk.fhir.bulk import jobs
 from mesodesk.fhir.bulk.jobs import Segment
 from mesodesk.fhir.http import operation_outcome
 from mesodesk.fhir.models import ExportFile, ExportJob, ExportStatus
-from mesodesk.fhir.registry import REGISTRY, Context
+from mesodesk.fhir.registry import REGISTRY, Context, sampled_validation
 from mesodesk.messaging.background import register
 
 log = logging.getLogger("mesodesk.fhir.bulk")
@@ -48,6 +48,9 @@ SLICE_SECONDS = 2.0
 CHUNK = 1000  # rows fetched at a time
 FILE_LIMIT = 100_000  # resources in one file at most
 SPILL = 8 * 1024 * 1024  # bytes of a file kept in memory before it goes to disk
+# The export checks the first resource of each type in a file and one in so many after it
+# against its R4 model (registry.built); reads and searches check every one.
+VALIDATE_ONE_IN = 50
 
 
 @register("fhir-export")
@@ -140,7 +143,8 @@ def _work(
             if files and (stop.is_set() or time.monotonic() >= deadline):
                 return written
             files += 1
-            step = _write_file(job, segment, ctx, worker, stop, deadline, chunk)
+            with sampled_validation(VALIDATE_ONE_IN):
+                step = _write_file(job, segment, ctx, worker, stop, deadline, chunk)
             if step is None:
                 return written  # the claim was lost (or the job cancelled)
             count, finished = step
