@@ -264,3 +264,22 @@ def test_everything_follows_the_read_policy_and_the_clinic(
     before = AccessEvent.objects.filter(patient_id=patient).count()
     fhir_get(f"Patient/{patient}/$everything", tokens["practitioner"])
     assert AccessEvent.objects.filter(patient_id=patient).count() == before + 1
+
+
+def test_bulk_access_events_refuse_another_clinics_rows(
+    lindenhof_ids: dict[str, int], clinic: Clinic, other_clinic: Clinic, rf: Any
+) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import ValidationError
+
+    from mesodesk.audit.services import record_reads
+
+    request = rf.get("/fhir/r4/Patient")
+    request.user = AnonymousUser()
+    patient = Patient.objects.get(pk=lindenhof_ids["patient_id"])
+    with pytest.raises(ValidationError):
+        record_reads(request, clinic=other_clinic, reads=[(patient, patient.pk)])
+    events = record_reads(
+        request, clinic=clinic, reads=[(patient, patient.pk), (patient, patient.pk)]
+    )
+    assert len(events) == 1 and events[0].patient_id == patient.pk and events[0].user is None

@@ -14,6 +14,8 @@ from mesodesk.fhir.registry import REGISTRY, FhirType, Resource, built
 from mesodesk.fhir.search import CONTROLS, common_params
 
 BULK = "http://hl7.org/fhir/uv/bulkdata"
+# When what the statement declares last changed (its `date`).
+STATEMENT_DATE = "2026-12-03"
 EXPORT = {"name": "export", "definition": f"{BULK}/OperationDefinition/export"}
 PATIENT_EXPORT = {"name": "export", "definition": f"{BULK}/OperationDefinition/patient-export"}
 GROUP_EXPORT = {"name": "export", "definition": f"{BULK}/OperationDefinition/group-export"}
@@ -68,7 +70,7 @@ def capability_statement(base: str) -> Resource:
     data: Resource = {
         "resourceType": "CapabilityStatement",
         "status": "active",
-        "date": "2026-12-01",
+        "date": STATEMENT_DATE,
         "publisher": "mesodesk",
         "kind": "instance",
         "instantiates": [f"{BULK}/CapabilityStatement/bulk-data"],

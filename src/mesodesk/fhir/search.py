@@ -154,7 +154,7 @@ def parse(
         values = [value for value in raw_value.split(",") if value]
         if name in common and not modifier:
             narrows = _common(search, name, values)
-        elif name in own and modifier in ("", "exact", "not", "missing", "contains", "text"):
+        elif name in own and modifier in ("", "exact", "not", "contains"):
             narrows = _own(own[name], modifier, values, len(fhir_type.sources))
         else:
             if strict:

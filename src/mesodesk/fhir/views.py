@@ -20,7 +20,14 @@ from mesodesk.clinics.reading import require_read
 from mesodesk.fhir import types  # noqa: F401  (registers the types)
 from mesodesk.fhir.capability import capability_statement
 from mesodesk.fhir.everything import patient_resources
-from mesodesk.fhir.http import FHIR_JSON, FhirError, authenticate, fhir_view, respond
+from mesodesk.fhir.http import (
+    FHIR_JSON,
+    FhirError,
+    authenticate,
+    base_url,
+    fhir_view,
+    respond,
+)
 from mesodesk.fhir.registry import REGISTRY, Context, FhirType, Resource
 from mesodesk.fhir.search import PATIENT_ID, parse
 from mesodesk.patients.models import Patient
@@ -37,7 +44,7 @@ def _allow(request: HttpRequest, *methods: str) -> None:
 @fhir_view
 def metadata(request: HttpRequest) -> HttpResponse:
     _allow(request, "GET")
-    return respond(capability_statement(request.build_absolute_uri("/fhir/r4")))
+    return respond(capability_statement(base_url(request)))
 
 
 def _type(ctx: Context, type_name: str) -> FhirType:
