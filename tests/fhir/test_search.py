@@ -205,6 +205,8 @@ def test_unknown_parameters_are_ignored_unless_the_client_asks_for_strict_handli
     assert strict.status_code == 400
     issue = strict.json()["issue"][0]
     assert issue["code"] == "not-supported" and "colour" in issue["diagnostics"]
+    empty = fhir_get("Appointment?colour=", tokens["admin"], Prefer="handling=strict")
+    assert empty.status_code == 400
     also = fhir_get("Appointment?status=booked", tokens["admin"], Prefer="handling=strict")
     assert also.status_code == 200
 
@@ -314,3 +316,30 @@ def test_a_page_costs_the_same_statements_however_many_rows_it_holds(
     with statements() as found:
         fhir_get("Patient?_count=50", tokens["admin"])
     assert len(found) == counts["Patient", 50]
+
+
+def test_everything_costs_the_same_statements_however_long_the_record(
+    diary: dict[str, Appointment], fhir_get: Get, tokens: dict[str, str], pedro: User
+) -> None:
+    patient = diary["2025-01-10"].patient
+    fhir_get("metadata", tokens["admin"])
+    fhir_get("Organization", tokens["admin"])
+    sizes = []
+    for extra in (0, 5):
+        for n in range(extra):
+            start = diary["2026-06-15"].start + timedelta(days=1 + n)
+            Appointment.objects.create(
+                clinic=patient.clinic,
+                patient=patient,
+                kind=AppointmentKind.FOLLOW_UP,
+                practitioner=pedro,
+                room=diary["2026-06-15"].room,
+                start=start,
+                end=start + timedelta(minutes=15),
+                created_by=pedro,
+            )
+        with statements() as found:
+            bundle = fhir_get(f"Patient/{patient.pk}/$everything", tokens["admin"]).json()
+        sizes.append((len(bundle["entry"]), len(found)))
+    assert sizes[1][0] == sizes[0][0] + 5
+    assert sizes[1][1] == sizes[0][1], sizes

@@ -149,22 +149,23 @@ def parse(
         if name in CONTROLS:
             _control(search, name, raw_value)
             continue
-        if not raw_value:
-            continue
+        known = (name in common and not modifier) or (
+            name in own and modifier in ("", "exact", "not", "contains")
+        )
+        if not known and strict:
+            raise FhirError(
+                400,
+                "not-supported",
+                f"{fhir_type.name} has no search parameter {raw_name!r} "
+                "(see the CapabilityStatement at metadata).",
+            )
         values = [value for value in raw_value.split(",") if value]
-        if name in common and not modifier:
-            narrows = _common(search, name, values)
-        elif name in own and modifier in ("", "exact", "not", "contains"):
-            narrows = _own(own[name], modifier, values, len(fhir_type.sources))
-        else:
-            if strict:
-                raise FhirError(
-                    400,
-                    "not-supported",
-                    f"{fhir_type.name} has no search parameter {raw_name!r} "
-                    "(see the CapabilityStatement at metadata).",
-                )
+        if not known or not values:
             continue
+        if name in common:
+            narrows = _common(search, name, values)
+        else:
+            narrows = _own(own[name], modifier, values, len(fhir_type.sources))
         for index, narrow in enumerate(narrows):
             search.narrowing[index].append(narrow)
         search.applied.append((raw_name, raw_value))
