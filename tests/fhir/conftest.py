@@ -13,10 +13,12 @@ from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user, issue_api_token
+from mesodesk.charting.models import SessionRecord
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.services import add_member
 from mesodesk.fhir.http import FHIR_JSON
+from mesodesk.outcomes.services import record_score
 from tests.api.conftest import at, lindenhof_ids, monday, needle_kit  # noqa: F401
 
 BASE = "/fhir/r4"
@@ -38,6 +40,24 @@ def outsider_token(other_clinic: Clinic) -> str:
     user = create_user(email="admin@harbour.test", password="correct horse battery")
     add_member(clinic=other_clinic, user=user, role=Role.ADMIN)
     return issue_api_token(clinic=other_clinic, user=user, name="fhir")[1]
+
+
+@pytest.fixture
+def world(
+    lindenhof_ids: dict[str, int],  # noqa: F811  (the fixture imported above)
+    record: SessionRecord,
+    pedro: User,
+) -> dict[str, int]:
+    """`lindenhof_ids` and an outcome score of the charted session, so every type the
+    registry serves has at least one resource."""
+    score = record_score(
+        clinic=record.clinic,
+        appointment=record.appointment,
+        by=pedro,
+        scale="gais",
+        value="2",
+    )
+    return lindenhof_ids | {"score_id": score.pk}
 
 
 Get = Callable[..., Any]

@@ -31,7 +31,7 @@ def entries(fhir_get: Get, token: str, query: str) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("type_name", sorted(REGISTRY))
 def test_every_resource_of_every_type_passes_all_three_validators(
-    lindenhof_ids: dict[str, int], fhir_get: Get, tokens: dict[str, str], type_name: str
+    world: dict[str, int], fhir_get: Get, tokens: dict[str, str], type_name: str
 ) -> None:
     if not REGISTRY[type_name].searchable:
         pytest.skip(f"{type_name} is read by id; its readers are checked in test_server")

@@ -84,7 +84,7 @@ def test_the_capability_statement_lists_every_type_search_parameter_and_operatio
 
 @pytest.mark.parametrize("type_name", sorted(REGISTRY))
 def test_every_type_refuses_a_caller_without_a_token_or_with_a_wrong_one(
-    lindenhof_ids: dict[str, int], clinic: Clinic, fhir_get: Get, type_name: str
+    world: dict[str, int], clinic: Clinic, fhir_get: Get, type_name: str
 ) -> None:
     resource_id = one_id(clinic, type_name)
     is_outcome(fhir_get(f"{type_name}/{resource_id}"), 401, "login")
@@ -97,7 +97,7 @@ def test_every_type_refuses_a_caller_without_a_token_or_with_a_wrong_one(
 
 @pytest.mark.parametrize("type_name", sorted(REGISTRY))
 def test_another_clinics_token_finds_none_of_lindenhofs_resources(
-    lindenhof_ids: dict[str, int],
+    world: dict[str, int],
     clinic: Clinic,
     fhir_get: Get,
     outsider_token: str,
@@ -114,7 +114,7 @@ def test_another_clinics_token_finds_none_of_lindenhofs_resources(
 
 @pytest.mark.parametrize("type_name", sorted(REGISTRY))
 def test_each_role_reads_the_types_its_read_policy_allows(
-    lindenhof_ids: dict[str, int],
+    world: dict[str, int],
     clinic: Clinic,
     fhir_get: Get,
     tokens: dict[str, str],
@@ -192,7 +192,7 @@ def test_a_search_page_leaves_one_access_event_per_patient_on_it(
 
 
 def test_binary_answers_its_bytes_unless_fhir_json_is_asked_for(
-    lindenhof_ids: dict[str, int], clinic: Clinic, fhir_get: Get, tokens: dict[str, str]
+    world: dict[str, int], clinic: Clinic, fhir_get: Get, tokens: dict[str, str]
 ) -> None:
     binary = REGISTRY.get("Binary")
     if binary is None:
