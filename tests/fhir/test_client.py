@@ -81,6 +81,7 @@ def test_fhirpy_reads_searches_and_pages_as_an_integrator_would(
 
 
 def test_fhirclient_parses_the_capability_statement_and_every_resource_strictly(
+    request: pytest.FixtureRequest,
     live_server: object,
     lindenhof_ids: dict[str, int],
     twelve: Patient,
@@ -89,7 +90,12 @@ def test_fhirclient_parses_the_capability_statement_and_every_resource_strictly(
     smart = smart_client.FHIRClient(
         settings={"app_id": "mesodesk-tests", "api_base": f"{live_server}{BASE}/"}
     )
-    smart.server.session.headers["Authorization"] = f"Bearer {tokens['front_desk']}"
+    session = smart.server.session
+    session.headers["Authorization"] = f"Bearer {tokens['front_desk']}"
+    # Closed at the end: a kept-alive connection keeps the live server's request thread,
+    # and its database connection, open past the test (PostgreSQL then cannot drop the
+    # test database).
+    request.addfinalizer(session.close)
     smart.prepare()  # fetches and parses the CapabilityStatement
     capability = smart.server.capabilityStatement
     assert capability.fhirVersion == "4.0.1"
