@@ -343,3 +343,28 @@ def test_everything_costs_the_same_statements_however_long_the_record(
         sizes.append((len(bundle["entry"]), len(found)))
     assert sizes[1][0] == sizes[0][0] + 5
     assert sizes[1][1] == sizes[0][1], sizes
+
+
+def test_patients_are_found_by_name_birth_date_and_gender(
+    clinic: Clinic, fiona: User, fhir_get: Get, tokens: dict[str, str]
+) -> None:
+    from mesodesk.patients.services import register_patient
+
+    for first, last, born, sex in [
+        ("Anna", "Muster", "1990-01-02", "female"),
+        ("Ben", "Annaberg", "1985-07-30", "male"),
+        ("Cleo", "Stein", "1990-11-11", "female"),
+    ]:
+        patient = register_patient(clinic=clinic, by=fiona, first_name=first, last_name=last)
+        Patient.objects.filter(pk=patient.pk).update(birth_date=born, sex=sex)
+
+    def names(query: str) -> list[str]:
+        bundle = fhir_get(f"Patient?{query}", tokens["front_desk"]).json()
+        return [e["resource"]["name"][0]["family"] for e in bundle.get("entry", [])]
+
+    assert names("name=anna") == ["Muster", "Annaberg"]
+    assert names("birthdate=1990") == ["Muster", "Stein"]
+    assert names("birthdate=ge1990-06&birthdate=lt1991") == ["Stein"]
+    assert names("birthdate=eq1985-07-30") == ["Annaberg"]
+    assert names("gender=female&name=e") == ["Muster", "Stein"]
+    assert names("gender:not=female") == ["Annaberg"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Q
 from fhir.resources.R4B.device import Device as DeviceModel
 from fhir.resources.R4B.location import Location as LocationModel
 from fhir.resources.R4B.organization import Organization as OrganizationModel
@@ -29,6 +29,7 @@ from mesodesk.fhir.registry import (
     reference,
     register,
 )
+from mesodesk.fhir.search import by_date
 from mesodesk.patients.models import Patient
 
 GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
@@ -103,6 +104,30 @@ PATIENT = register(
         name="Patient",
         part=Part.IDENTITY,
         sources=(Source(rows=_patients, build=_patient, patient="pk", updated="updated_at"),),
+        search=(
+            SearchParam(
+                name="name",
+                type="string",
+                apply=lambda rows, how, value: rows.filter(
+                    Q(first_name__icontains=value) | Q(last_name__icontains=value)
+                ),
+                documentation="Part of the given or family name, in any case.",
+            ),
+            SearchParam(
+                name="birthdate",
+                type="date",
+                apply=by_date("birth_date"),
+                documentation="The birth date, with prefixes and partial dates.",
+            ),
+            SearchParam(
+                name="gender",
+                type="token",
+                apply=lambda rows, how, value: (
+                    rows.exclude(sex=value) if how == ":not" else rows.filter(sex=value)
+                ),
+                documentation="female, male, other or unknown.",
+            ),
+        ),
         documentation="A person treated, or to be treated, at the clinic.",
     )
 )
