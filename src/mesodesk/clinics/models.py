@@ -91,6 +91,8 @@ class Clinic(models.Model):
         help_text="How many hours before an appointment its reminder goes out (1 to 168).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the clinic's details last changed (FHIR Organization meta.lastUpdated).
+    updated_at = models.DateTimeField(auto_now=True)
 
     # Who changed the settings (the idle timeout is a security setting), and when.
     history = HistoricalRecords()
@@ -132,6 +134,8 @@ class Membership(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the role last changed (FHIR Practitioner/PractitionerRole meta.lastUpdated).
+    updated_at = models.DateTimeField(auto_now=True)
 
     # Who gave whom which role, changed or removed it, and when.
     history = HistoricalRecords()
@@ -177,6 +181,8 @@ class Room(models.Model):
     )
     name = models.CharField(max_length=100)
     active = models.BooleanField(default=True)
+    # FHIR Location meta.lastUpdated.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)
@@ -206,6 +212,8 @@ class Device(models.Model):
         help_text="The room the device is usually kept in, if it has one.",
     )
     active = models.BooleanField(default=True)
+    # FHIR Device meta.lastUpdated.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ("name",)

@@ -100,7 +100,7 @@ def update_clinic_settings(
         setattr(locked, field, changes[field])
     locked.full_clean()
     if changed:
-        locked.save(update_fields=changed)
+        locked.save(update_fields=[*changed, "updated_at"])
     for field in changed:
         setattr(clinic, field, getattr(locked, field))
     if {"appointment_reminder_hours", "time_zone"} & set(changed):
@@ -155,7 +155,7 @@ def set_active(*, clinic: Clinic, resource: Room | Device, active: bool) -> Room
     if resource.clinic_id != clinic.pk:
         raise resource.DoesNotExist(f"{resource._meta.verbose_name} not found")
     resource.active = active
-    resource.save(update_fields=["active"])
+    resource.save(update_fields=["active", "updated_at"])
     return resource
 
 
@@ -198,7 +198,7 @@ def rename_room(*, clinic: Clinic, room: Room, name: str) -> Room:
         raise Room.DoesNotExist("room not found")
     room.name = name.strip()
     room.full_clean()
-    room.save(update_fields=["name"])
+    room.save(update_fields=["name", "updated_at"])
     return room
 
 
@@ -220,7 +220,7 @@ def update_device(
     device.model_name = model_name.strip()
     device.room = room
     device.full_clean()
-    device.save(update_fields=["name", "model_name", "room"])
+    device.save(update_fields=["name", "model_name", "room", "updated_at"])
     return device
 
 

@@ -36,6 +36,8 @@ class TreatmentPlan(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Any change of the plan (FHIR CarePlan meta.lastUpdated).
+    updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords()
 

@@ -244,7 +244,7 @@ def _drop_sessions(clinic: Clinic, plan: TreatmentPlan, numbers: Iterable[int], 
     for cancelled in Appointment.objects.filter(clinic=clinic, planned_session__in=doomed):
         cancelled.planned_session = None
         cancelled._history_user = by  # type: ignore[attr-defined] # read by simple-history
-        cancelled.save(update_fields=["planned_session"])
+        cancelled.save(update_fields=["planned_session", "updated_at"])
     doomed.delete()
 
 
@@ -313,5 +313,5 @@ def close_plan(*, clinic: Clinic, plan: TreatmentPlan, by: User) -> TreatmentPla
     locked = _locked_active(clinic, plan)
     locked.status = PlanStatus.CLOSED
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    locked.save(update_fields=["status"])
+    locked.save(update_fields=["status", "updated_at"])
     return locked

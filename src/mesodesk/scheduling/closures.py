@@ -83,7 +83,14 @@ def close_day(
         appointment.rebook = True
         appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
         appointment.save(
-            update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "rebook"]
+            update_fields=[
+                "status",
+                "cancelled_at",
+                "cancelled_by",
+                "cancel_reason",
+                "rebook",
+                "updated_at",
+            ]
         )
         # Told even when the confirmation had not gone out yet: the patient may have
         # booked at the desk and expects to come.
@@ -111,7 +118,7 @@ def settle_rebooking(*, clinic: Clinic, appointment: Appointment, by: User) -> N
         raise rules.refusal("appointment", "Nothing to rebook for this appointment.", "not_rebook")
     found.rebook = False
     found._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    found.save(update_fields=["rebook"])
+    found.save(update_fields=["rebook", "updated_at"])
 
 
 def unclosed_or_to_rebook(clinic: Clinic, *, now: datetime) -> QuerySet[Appointment]:

@@ -418,7 +418,9 @@ def cancel_appointment(
     locked.cancelled_by = by
     locked.cancel_reason = reason.strip()
     locked._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    locked.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "updated_at"]
+    )
     refresh_reminders(clinic=clinic, appointment=locked, notice=ReminderKind.CANCELLED)
     return locked
 

@@ -120,7 +120,7 @@ def _require(clinic: Clinic, by: User, step: str, what: str) -> None:
 
 def _save(appointment: Appointment, by: User, fields: list[str]) -> Appointment:
     appointment._history_user = by  # type: ignore[attr-defined] # read by simple-history
-    appointment.save(update_fields=fields)
+    appointment.save(update_fields=[*fields, "updated_at"])
     return appointment
 
 

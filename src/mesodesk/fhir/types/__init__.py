@@ -3,6 +3,7 @@
 from mesodesk.fhir.types import (  # noqa: F401
     administrative,
     clinical,
+    diary,
     documents,
     observations,
     procedure,
