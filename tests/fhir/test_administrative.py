@@ -187,3 +187,24 @@ def test_a_plan_is_a_care_plan_with_its_sessions_as_activities(
     assert entries(fhir_get, tokens["practitioner"], "CarePlan?status=active") == []
     later = (timezone.now() - timedelta(seconds=5)).isoformat().replace("+00:00", "Z")
     assert entries(fhir_get, tokens["practitioner"], f"CarePlan?_lastUpdated=ge{later}")
+
+
+def test_an_erased_patient_is_served_by_a_pseudonym_and_not_found_by_name(
+    clinic: Clinic, fhir_get: Get, tokens: dict[str, str]
+) -> None:
+    """Once the clinic granted an erasure request, FHIR names the patient as every list and
+    export does; the old name finds nothing, the record's id still reads it."""
+    from mesodesk.patients.models import Patient
+    from mesodesk.patients.services import register_patient
+
+    erased = register_patient(
+        clinic=clinic,
+        by=User.objects.get(email__startswith="fiona"),
+        first_name="Erika",
+        last_name="Vergessen",
+    )
+    Patient.objects.filter(pk=erased.pk).update(erased_at=timezone.now())
+    (resource,) = entries(fhir_get, tokens["admin"], f"Patient?_id={erased.pk}")
+    assert resource["name"] == [{"use": "anonymous", "text": f"Patient #{erased.pk} (erased)"}]
+    assert "Vergessen" not in str(resource)
+    assert entries(fhir_get, tokens["admin"], "Patient?name=Vergessen") == []

@@ -149,6 +149,10 @@ def _patient_of(resource: dict[str, Any]) -> str | None:
     for key in ("subject", "patient"):
         if key in resource:
             return str(resource[key]["reference"])
+    for participant in resource.get("participant", ()):  # Appointment
+        reference = participant.get("actor", {}).get("reference", "")
+        if reference.startswith("Patient/"):
+            return str(reference)
     return None
 
 
@@ -167,10 +171,10 @@ def test_a_patients_resources_are_exactly_theirs(world: World) -> None:
     assert {"Procedure", "MedicationAdministration", "Consent", "Media", "Observation"} <= kinds
     for resource in theirs[1:]:
         assert _patient_of(resource) == mine, (resource["resourceType"], resource["id"])
-    # Everything of theirs, nothing twice: what each clinical type holds of them.
+    # Everything of theirs, nothing twice: what each type holds of them.
     expected = {
         (r["resourceType"], r["id"])
-        for name in CLINICAL
+        for name in REGISTRY
         for r in all_of(name, world.ctx)
         if _patient_of(r) == mine
     }

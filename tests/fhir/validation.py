@@ -54,29 +54,32 @@ def _pyfhircheck() -> Validator:
     )
 
 
+def pyfhircheck_errors(resource: dict[str, Any]) -> list[str]:
+    """Bindings, contained references, answers against the Questionnaire (pyfhircheck's
+    errors, less its known mistakes); warnings (a reference outside the resource or Bundle
+    checked) are left out."""
+    report = _pyfhircheck().validate_resource(resource)
+    errors = [
+        f"{i.path}: {i.code}: {i.message}"
+        for i in report.issues
+        if str(i.severity).lower().endswith("error")
+    ]
+    return [e for e in errors if not any(wrong.match(e) for wrong in PYFHIRCHECK_WRONG)]
+
+
+def fhirkit_errors(resource: dict[str, Any]) -> list[str]:
+    """Unknown elements, types, cardinality (fhirkit-rs's errors)."""
+    return [str(i) for i in fhirkit.validate(resource) if i.severity == "error"]
+
+
 def problems(resource: dict[str, Any]) -> list[str]:
     """Every error the three validators find in `resource` (a Bundle's entries too), each
-    prefixed with the validator's name; warnings (such as a reference outside the
-    resource or Bundle checked) are left out."""
+    prefixed with the validator's name."""
     found: list[str] = []
     try:
         get_fhir_model_class(resource["resourceType"]).model_validate(resource)
     except ValidationError as error:
         found += [f"fhir.resources: {e['loc']} {e['msg']}" for e in error.errors()]
-    report = _pyfhircheck().validate_resource(resource)
-    errors = [
-        f"{issue.path}: {issue.code}: {issue.message}"
-        for issue in report.issues
-        if issue.severity.value == "error"
-    ]
-    found += [
-        f"pyfhircheck: {error}"
-        for error in errors
-        if not any(wrong.match(error) for wrong in PYFHIRCHECK_WRONG)
-    ]
-    found += [
-        f"fhirkit: {issue.path} {issue.message}"
-        for issue in fhirkit.validate(resource)
-        if issue.severity == "error"
-    ]
+    found += [f"pyfhircheck: {error}" for error in pyfhircheck_errors(resource)]
+    found += [f"fhirkit: {error}" for error in fhirkit_errors(resource)]
     return found

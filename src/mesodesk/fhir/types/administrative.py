@@ -83,6 +83,10 @@ def _patient(row: Patient, ctx: Context) -> Resource:
         "gender": GENDER.get(row.sex, "unknown"),
         "managingOrganization": organization(ctx),
     }
+    if row.erased_at is not None:
+        # The clinic granted the patient's erasure request: served, as every list and
+        # export shows them, by a pseudonym; the record itself is kept (GDPR Art. 17(3)(c)).
+        data["name"] = [{"use": "anonymous", "text": row.list_name}]
     if row.birth_date:
         data["birthDate"] = row.birth_date.isoformat()
     telecom = []
@@ -109,9 +113,11 @@ PATIENT = register(
                 name="name",
                 type="string",
                 apply=lambda rows, how, value: rows.filter(
-                    Q(first_name__icontains=value) | Q(last_name__icontains=value)
+                    Q(first_name__icontains=value) | Q(last_name__icontains=value),
+                    erased_at__isnull=True,
                 ),
-                documentation="Part of the given or family name, in any case.",
+                documentation="Part of the given or family name, in any case (an erased"
+                " patient's old name finds nothing).",
             ),
             SearchParam(
                 name="birthdate",
