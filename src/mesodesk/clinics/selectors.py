@@ -106,12 +106,12 @@ def working_hours(
     out: dict[int, dict[int, list[tuple[time, time]]]] = {
         pid: {day: [] for day in range(7)} for pid in ids
     }
-    rows = (
+    spans = (
         WorkingHours.objects.filter(clinic=clinic, practitioner_id__in=ids)
         .order_by("practitioner_id", "weekday", "start")
         .values_list("practitioner_id", "weekday", "start", "end")
     )
-    for pid, weekday, start, end in rows:
+    for pid, weekday, start, end in spans:
         out[pid][weekday].append((start, end))
     return out
 
@@ -145,12 +145,21 @@ def devices(
 
 def get_room(clinic: Clinic, room_id: int) -> Room:
     """The clinic's room with this id; Http404 for another clinic's room or no room."""
-    return get_object_or_404(Room, clinic=clinic, pk=room_id)
+    return _of_clinic(Room, clinic, room_id)
 
 
 def get_device(clinic: Clinic, device_id: int) -> Device:
     """The clinic's device with this id; Http404 for another clinic's device or none."""
-    return get_object_or_404(Device, clinic=clinic, pk=device_id)
+    return _of_clinic(Device, clinic, device_id)
+
+
+def _of_clinic[M: Room | Device](model: type[M], clinic: Clinic, pk: int) -> M:
+    # Plain SQL (mesodesk.rows): every booking reads its room, and a session its device.
+    found = rows.one(model, clinic_id=clinic.pk, id=pk)
+    if found is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    rows.attach(found, "clinic", clinic)
+    return found
 
 
 def get_practitioner(clinic: Clinic, user_id: int) -> User:

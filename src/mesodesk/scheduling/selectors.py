@@ -228,8 +228,8 @@ def busy_intervals(
     sql, params = qs.values_list(*fields).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in rows]
+        fetched = cursor.fetchall()
+    return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in fetched]
 
 
 def _from_epoch(seconds: float) -> datetime:
