@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from mesodesk.web.management.commands.serve import fewer_malloc_arenas
 from tests.conftest import RunMesodesk
 from tests.helpers import MESODESK, fetch, free_port, mesodesk_env
 
@@ -39,9 +38,3 @@ def test_serve_answers_and_stops_on_sigterm(run_mesodesk: RunMesodesk, tmp_path:
     assert process.returncode == 0, stderr
     assert '"GET /" 200' in stdout  # gunicorn's access log
     assert "Nadia" not in stdout + stderr
-
-
-def test_serve_caps_malloc_arenas_unless_the_environment_chose() -> None:
-    # This machine runs glibc, as the production images do: the cap applies.
-    assert fewer_malloc_arenas({}) is True
-    assert fewer_malloc_arenas({"MALLOC_ARENA_MAX": "4"}) is False

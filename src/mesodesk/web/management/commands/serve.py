@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import os
 from typing import Any
 
@@ -32,25 +31,6 @@ class _Gunicorn(BaseApplication):
 
     def load(self) -> Any:
         return self.application
-
-
-# glibc's M_ARENA_MAX: how many malloc arenas a process may have.
-_M_ARENA_MAX = -8
-
-
-def fewer_malloc_arenas(environ: dict[str, str] | os._Environ[str] = os.environ) -> bool:
-    """Caps glibc's malloc arenas at 2 for the workers about to be forked, unless
-    MALLOC_ARENA_MAX says otherwise (glibc read it at start). By default each thread of a
-    worker may get an arena of its own, which keeps freed memory apart: with 4 threads a
-    worker peaked at 170 MB after benchmarks/http.py, capped at 138 MB, at the same speed.
-    Whether it applied (False off glibc)."""
-    if "MALLOC_ARENA_MAX" in environ:
-        return False
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (AttributeError, OSError):
-        return False
-    return bool(mallopt(_M_ARENA_MAX, 2))
 
 
 def default_bind() -> str:
@@ -101,7 +81,6 @@ class Command(BaseCommand):
             database["CONN_MAX_AGE"] = env.SQLITE_SERVER_CONN_MAX_AGE
         # No connection may be shared with the forked workers.
         connections.close_all()
-        fewer_malloc_arenas()
         options_ = {
             "bind": [bind or default_bind()],
             "workers": workers or env.read_int(os.environ, "WEB_CONCURRENCY", 2, minimum=1),
