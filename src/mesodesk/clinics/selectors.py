@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, time
+from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
+from django.db import router
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import (
@@ -103,12 +106,12 @@ def working_hours(
     out: dict[int, dict[int, list[tuple[time, time]]]] = {
         pid: {day: [] for day in range(7)} for pid in ids
     }
-    rows = (
+    spans = (
         WorkingHours.objects.filter(clinic=clinic, practitioner_id__in=ids)
         .order_by("practitioner_id", "weekday", "start")
         .values_list("practitioner_id", "weekday", "start", "end")
     )
-    for pid, weekday, start, end in rows:
+    for pid, weekday, start, end in spans:
         out[pid][weekday].append((start, end))
     return out
 
@@ -142,20 +145,41 @@ def devices(
 
 def get_room(clinic: Clinic, room_id: int) -> Room:
     """The clinic's room with this id; Http404 for another clinic's room or no room."""
-    return get_object_or_404(Room, clinic=clinic, pk=room_id)
+    return _of_clinic(Room, clinic, room_id)
 
 
 def get_device(clinic: Clinic, device_id: int) -> Device:
     """The clinic's device with this id; Http404 for another clinic's device or none."""
-    return get_object_or_404(Device, clinic=clinic, pk=device_id)
+    return _of_clinic(Device, clinic, device_id)
+
+
+def _of_clinic[M: Room | Device](model: type[M], clinic: Clinic, pk: int) -> M:
+    # Plain SQL (mesodesk.rows): every booking reads its room, and a session its device.
+    found = rows.one(model, clinic_id=clinic.pk, id=pk)
+    if found is None:
+        raise Http404(f"No such {model._meta.verbose_name}.")
+    rows.attach(found, "clinic", clinic)
+    return found
 
 
 def get_practitioner(clinic: Clinic, user_id: int) -> User:
-    """A practitioner of the clinic by user id; Http404 for anyone else."""
-    member = practitioners(clinic).filter(user_id=user_id).first()
-    if member is None:
+    """A practitioner of the clinic by user id; Http404 for anyone else. One query, in
+    plain SQL (mesodesk.rows): every booking and day list asks it."""
+    db = router.db_for_read(User)
+    found = rows.fetch(_practitioner_sql(db), [clinic.pk, Role.PRACTITIONER.value, user_id], db)
+    if not found:
         raise Http404("No such practitioner.")
-    return member.user
+    return rows.shape(User, db).load(found[0], 0, db)
+
+
+@cache
+def _practitioner_sql(db: str) -> str:
+    users, memberships = rows.table(User, db), rows.table(Membership, db)
+    return (
+        f"SELECT {rows.columns(User, 'u', db)} FROM {users} u"  # noqa: S608 - names from the models, values as parameters
+        f" JOIN {memberships} m ON m.user_id = u.id"
+        " WHERE m.clinic_id = %s AND m.role = %s AND u.id = %s"
+    )
 
 
 def get_closure(clinic: Clinic, closure_id: int) -> ClinicClosure:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
-from biip import ParseError, parse
-from biip.gs1_messages import GS1Message
-from biip.gtin import Gtin
+# biip is imported where it is used: its GS1 tables are 15 MB of every web worker, and
+# only charting with a scanner and the product forms read barcodes.
+if TYPE_CHECKING:
+    from biip.gs1_messages import GS1Message
 
 GROUP_SEPARATOR = "\x1d"
 
@@ -36,6 +38,9 @@ def valid_gtin(text: str) -> bool:
     """Whether `text` is a GTIN-8, -12, -13 or -14 with a correct check digit."""
     if not (text.isascii() and text.isdigit() and len(text) in (8, 12, 13, 14)):
         return False
+    from biip import ParseError
+    from biip.gtin import Gtin
+
     try:
         Gtin.parse(text)
     except ParseError:
@@ -44,6 +49,9 @@ def valid_gtin(text: str) -> bool:
 
 
 def _message(text: str) -> GS1Message:
+    from biip import ParseError, parse
+    from biip.gs1_messages import GS1Message
+
     if text.startswith("("):
         try:
             return GS1Message.parse_hri(text)

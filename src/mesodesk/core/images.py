@@ -19,11 +19,13 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import pillow_heif
-from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
-
-pillow_heif.register_heif_opener()
+# Pillow and pillow-heif are imported when a photo is cleaned, not when a web worker
+# starts (8 MB of every worker; most requests never see a photo).
+if TYPE_CHECKING:
+    from PIL import Image
 
 MAX_BYTES = 25 * 1024 * 1024
 MAX_PIXELS = 50_000_000
@@ -75,7 +77,17 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+@cache
+def _pillow_with_heic() -> None:
+    """Lets Pillow open HEIC files (once per process)."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def _open(data: bytes, kind: str) -> Image.Image:
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -106,6 +118,8 @@ def _check_pixels(image: Image.Image) -> None:
 def _to_srgb(image: Image.Image) -> Image.Image:
     """The pixels in sRGB: a photo in another colour space (Display P3 on phones) would
     look washed out once its profile is dropped, so it is converted, not just stripped."""
+    from PIL import Image, ImageCms
+
     profile = image.info.get("icc_profile")
     if profile and image.mode in ("RGB", "RGBA"):
         try:
@@ -152,6 +166,9 @@ def clean_image(data: bytes) -> CleanImage:
     # A truncated file is refused, never padded with grey: WeasyPrint (the consent PDFs)
     # sets Pillow's process-wide LOAD_TRUNCATED_IMAGES to True when it is imported, which
     # would let a cut photo through. Nothing here wants it True, so it is put back first.
+    from PIL import Image, ImageFile, ImageOps
+
+    _pillow_with_heic()
     ImageFile.LOAD_TRUNCATED_IMAGES = False
     image = _open(data, kind)
     _check_pixels(image)

@@ -21,8 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from scipy.stats import fisher_exact
-
 ALPHA = 0.05
 MIN_EVENTS = 3
 KINDS = ("lot", "product", "technique", "practitioner")
@@ -79,6 +77,10 @@ def signal(
     if n1 == 0 or n2 == 0:
         p = 1.0
     else:
+        # Imported here, not at the top: SciPy and NumPy are a third of a web worker's
+        # memory (~90 MB), and only the safety pages compute signals.
+        from scipy.stats import fisher_exact
+
         _, p = fisher_exact([[a, n1 - a], [b, n2 - b]], alternative="greater")
         p = float(p)
     return Signal(

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
+from mesodesk import rows
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.phones import can_take_sms
 from mesodesk.messaging.choices import MessageChannel
@@ -16,9 +17,12 @@ from mesodesk.scheduling.models import Appointment
 
 
 def preferences(clinic: Clinic, patient: Patient) -> ContactPreferences:
-    """The patient's contact preferences; the defaults (unsaved) if they never chose."""
-    found = ContactPreferences.objects.filter(clinic=clinic, patient=patient).first()
+    """The patient's contact preferences; the defaults (unsaved) if they never chose.
+    Plain SQL (mesodesk.rows): every booking, move and cancellation reads them."""
+    found = rows.one(ContactPreferences, clinic_id=clinic.pk, patient_id=patient.pk)
     if found is not None:
+        rows.attach(found, "clinic", clinic)
+        rows.attach(found, "patient", patient)
         return found
     return default_preferences(clinic, patient)
 
@@ -70,10 +74,10 @@ def appointment_reminders(clinic: Clinic, appointment: Appointment) -> QuerySet[
 
 def outbox(clinic: Clinic, *, status: str | None = None) -> QuerySet[Reminder]:
     """The clinic's outbox, soonest first, optionally of one status."""
-    rows = Reminder.objects.filter(clinic=clinic).select_related("patient", "appointment")
+    found = Reminder.objects.filter(clinic=clinic).select_related("patient", "appointment")
     if status:
-        rows = rows.filter(status=status)
-    return rows.order_by("send_at", "id")
+        found = found.filter(status=status)
+    return found.order_by("send_at", "id")
 
 
 def contact_requests(clinic: Clinic, topic: str) -> QuerySet[Reminder]:

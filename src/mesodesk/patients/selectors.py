@@ -9,9 +9,10 @@ from itertools import pairwise
 from typing import Any, NamedTuple
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
@@ -157,8 +158,14 @@ def merge_record(clinic: Clinic, patient: Patient) -> PatientMerge | None:
 
 
 def get_patient(clinic: Clinic, patient_id: int) -> Patient:
-    """The clinic's patient with this id; Http404 for another clinic's patient or none."""
-    return get_object_or_404(Patient, clinic=clinic, pk=patient_id)
+    """The clinic's patient with this id; Http404 for another clinic's patient or none.
+
+    Plain SQL (mesodesk.rows): the most common read there is, on every patient request."""
+    patient = rows.one(Patient, clinic_id=clinic.pk, id=patient_id)
+    if patient is None:
+        raise Http404("No such patient.")
+    rows.attach(patient, "clinic", clinic)
+    return patient
 
 
 def get_patient_for_read(

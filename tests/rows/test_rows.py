@@ -1,0 +1,137 @@
+"""The hot reads in plain SQL (mesodesk.rows) give what the ORM gives: every field of every
+row, the related rows read with them, the same refusals for another clinic's rows; and the
+access event's INSERT stores what save() would."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from django.forms.models import model_to_dict
+from django.http import Http404
+
+from mesodesk.accounts.models import ApiToken, User
+from mesodesk.accounts.services import authenticate_api_token
+from mesodesk.audit.models import AccessEvent
+from mesodesk.audit.services import record_access
+from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.selectors import get_device, get_practitioner, get_room
+from mesodesk.patients.models import Patient
+from mesodesk.patients.selectors import get_patient
+from mesodesk.patients.services import register_patient
+from mesodesk.scheduling import selectors
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment
+
+pytestmark = pytest.mark.django_db
+
+
+def every_field(instance: object) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields}  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def booked(
+    clinic: Clinic, fiona: User, pedro: User, room: Room, needle_kit: Device, at: Callable
+) -> list[Appointment]:
+    patient = register_patient(
+        clinic=clinic, by=fiona, first_name="Ana", last_name="Lima", email="a@example.org"
+    )
+    found = []
+    for start, device in ((at("09:00"), None), (at("11:00"), needle_kit)):
+        found.append(
+            book_appointment(
+                clinic=clinic,
+                patient=patient,
+                by=fiona,
+                kind="consultation",
+                start=datetime.fromisoformat(start),
+                practitioner=pedro,
+                room=room,
+                device=device,
+            )
+        )
+    return found
+
+
+def test_an_appointment_and_its_related_rows_are_the_orms(
+    clinic: Clinic, booked: list[Appointment], django_assert_num_queries: Callable
+) -> None:
+    for appointment in booked:
+        orm = Appointment.objects.select_related("patient", "practitioner", "room", "device").get(
+            pk=appointment.pk
+        )
+        with django_assert_num_queries(1):
+            read = selectors.get_appointment(clinic, appointment.pk)
+            related = (read.clinic, read.patient, read.practitioner, read.room, read.device)
+        assert every_field(read) == every_field(orm)
+        assert not read._state.adding
+        theirs_all = (orm.patient, orm.practitioner, orm.room, orm.device)
+        for mine, theirs in zip(related[1:], theirs_all, strict=True):
+            assert (mine and every_field(mine)) == (theirs and every_field(theirs))
+        assert related[0] is clinic
+        assert read.start.tzinfo is not None
+
+
+def test_a_day_lists_the_same_rows_in_the_same_order(
+    clinic: Clinic, booked: list[Appointment], pedro: User
+) -> None:
+    day = booked[0].start.astimezone(selectors.clinic_zone(clinic)).date()
+    listed = selectors.day_schedule(clinic, day, pedro)
+    assert [a.pk for a in listed] == [a.pk for a in booked]
+    assert [every_field(a) for a in listed] == [
+        every_field(a) for a in Appointment.objects.filter(pk__in=[a.pk for a in booked])
+    ]
+    assert listed[1].device is not None and listed[0].device is None
+
+
+def test_another_clinics_rows_are_404(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    booked: list[Appointment],
+    pedro: User,
+    room: Room,
+    needle_kit: Device,
+) -> None:
+    patient = booked[0].patient
+    assert every_field(get_patient(clinic, patient.pk)) == every_field(
+        Patient.objects.get(pk=patient.pk)
+    )
+    assert get_practitioner(clinic, pedro.pk).email == pedro.email
+    assert get_room(clinic, room.pk).name == room.name
+    assert get_device(clinic, needle_kit.pk).name == needle_kit.name
+    for read, pk in (
+        (selectors.get_appointment, booked[0].pk),
+        (get_patient, patient.pk),
+        (get_practitioner, pedro.pk),
+        (get_room, room.pk),
+        (get_device, needle_kit.pk),
+    ):
+        with pytest.raises(Http404):
+            read(other_clinic, pk)
+
+
+def test_the_token_comes_with_its_clinic_user_and_membership(
+    clinic: Clinic, token: str, fiona: User
+) -> None:
+    found = authenticate_api_token(token)
+    assert found is not None
+    assert found.clinic == clinic and found.user == fiona
+    membership = found.membership  # type: ignore[attr-defined]
+    assert model_to_dict(membership) == model_to_dict(fiona.memberships.get(clinic=clinic))
+    assert every_field(found) == every_field(ApiToken.objects.get(pk=found.pk))
+    fiona.is_active = False
+    fiona.save(update_fields=["is_active"])
+    assert authenticate_api_token(token) is None
+
+
+def test_the_access_events_insert_stores_what_save_would(
+    clinic: Clinic, booked: list[Appointment], fiona: User
+) -> None:
+    patient = booked[0].patient
+    event = record_access(
+        clinic=clinic, user=fiona, action="read", obj=patient, ip="10.0.0.7", path="/x"
+    )
+    assert event.pk is not None and not event._state.adding
+    assert every_field(AccessEvent.objects.get(pk=event.pk)) == every_field(event)
