@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from fhir.resources.R4B.capabilitystatement import (
-    CapabilityStatement as CapabilityStatementModel,
-)
-
 from mesodesk.fhir.registry import REGISTRY, FhirType, Resource, built
 from mesodesk.fhir.search import CONTROLS, common_params
 
@@ -94,4 +90,4 @@ def capability_statement(base: str) -> Resource:
             }
         ],
     }
-    return built(CapabilityStatementModel, data)
+    return built("CapabilityStatement", data)

@@ -17,7 +17,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import cache
+from typing import Any, Literal, cast
 
 from django.db.models import Model, QuerySet
 
@@ -114,12 +115,20 @@ def register(fhir_type: FhirType) -> FhirType:
 
 
 # Within `sampled_validation`: (validate one resource in so many, resources seen per model).
-_SAMPLING: ContextVar[tuple[int, dict[type[Any], int]] | None] = ContextVar(
-    "fhir_sampling", default=None
-)
+_SAMPLING: ContextVar[tuple[int, dict[str, int]] | None] = ContextVar("fhir_sampling", default=None)
 
 
-def built(model: type[Any], data: Resource) -> Resource:
+@cache
+def r4_model(name: str) -> type[Any]:
+    """The fhir.resources R4B model of a resource type, imported when first asked for:
+    the package and its models weigh about 13 MB, which a web worker that never serves
+    FHIR should not carry."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    return cast("type[Any]", get_fhir_model_class(name))
+
+
+def built(model: str, data: Resource) -> Resource:
     """`data` checked by its fhir.resources R4B model (`model_validate`: cardinality, types
     and required elements) and returned as it is: the model is the guard that what we emit
     is an R4 resource, and the plain dict serialises several times faster than the model's
@@ -137,7 +146,7 @@ def built(model: type[Any], data: Resource) -> Resource:
         seen[model] = count + 1
         if count % one_in:
             return data
-    model.model_validate(data)
+    r4_model(model).model_validate(data)
     return data
 
 

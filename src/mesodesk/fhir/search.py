@@ -24,7 +24,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db.models import DateField, DateTimeField, F, Model, Q, QuerySet
 
 from mesodesk.fhir.http import FhirError
-from mesodesk.fhir.registry import Context, FhirType, SearchParam, Source
+from mesodesk.fhir.registry import Context, FhirType, SearchParam, Source, r4_model
 
 DEFAULT_COUNT = 50
 MAX_COUNT = 500
@@ -84,9 +84,7 @@ def common_params(fhir_type: FhirType) -> list[CommonParam]:
 @cache
 def has_subject(type_name: str) -> bool:
     """Whether the R4 resource has a `subject` element (CarePlan, Procedure, ...)."""
-    from fhir.resources.R4B import get_fhir_model_class
-
-    return "subject" in get_fhir_model_class(type_name).model_fields
+    return "subject" in r4_model(type_name).model_fields
 
 
 @dataclass

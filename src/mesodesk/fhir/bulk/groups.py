@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from fhir.resources.R4B.group import Group as GroupModel
 
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.fhir.registry import Resource, built
@@ -59,4 +58,4 @@ def group_resource(clinic: Clinic, group_id: str, member: Membership) -> Resourc
     }
     if ids:
         data["member"] = [{"entity": {"reference": f"Patient/{pk}"}} for pk in ids]
-    return built(GroupModel, data)
+    return built("Group", data)

@@ -6,12 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import F, Q
-from fhir.resources.R4B.device import Device as DeviceModel
-from fhir.resources.R4B.location import Location as LocationModel
-from fhir.resources.R4B.organization import Organization as OrganizationModel
-from fhir.resources.R4B.patient import Patient as PatientModel
-from fhir.resources.R4B.practitioner import Practitioner as PractitionerModel
-from fhir.resources.R4B.practitionerrole import PractitionerRole as PractitionerRoleModel
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
@@ -100,7 +94,7 @@ def _patient(row: Patient, ctx: Context) -> Resource:
         data["link"] = [
             {"other": {"reference": f"Patient/{row.merged_into_id}"}, "type": "replaced-by"}
         ]
-    return built(PatientModel, data)
+    return built("Patient", data)
 
 
 PATIENT = register(
@@ -159,7 +153,7 @@ def _practitioner(row: Any, ctx: Context) -> Resource:
         "name": [person_name(row)],
         "telecom": [{"system": "email", "value": row.email, "use": "work"}],
     }
-    return built(PractitionerModel, data)
+    return built("Practitioner", data)
 
 
 PRACTITIONER = register(
@@ -199,7 +193,7 @@ def _practitioner_role(row: Membership, ctx: Context) -> Resource:
             }
         ],
     }
-    return built(PractitionerRoleModel, data)
+    return built("PractitionerRole", data)
 
 
 def _by_role(rows: Any, how: str, value: str) -> Any:
@@ -274,7 +268,7 @@ def _organization(row: Clinic, ctx: Context) -> Resource:
         if row.country:
             address["country"] = row.country
         data["address"] = [address]
-    return built(OrganizationModel, data)
+    return built("Organization", data)
 
 
 ORGANIZATION = register(
@@ -323,7 +317,7 @@ def _location(row: Room, ctx: Context) -> Resource:
         },
         "managingOrganization": organization(ctx),
     }
-    return built(LocationModel, data)
+    return built("Location", data)
 
 
 LOCATION = register(
@@ -365,7 +359,7 @@ def _device(row: Device, ctx: Context) -> Resource:
         data["modelNumber"] = row.model_name
     if row.room_id is not None:
         data["location"] = reference(ctx, "Location", row.room_id)
-    return built(DeviceModel, data)
+    return built("Device", data)
 
 
 DEVICE = register(

@@ -6,8 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, Q
-from fhir.resources.R4B.appointment import Appointment as AppointmentModel
-from fhir.resources.R4B.careplan import CarePlan as CarePlanModel
 
 from mesodesk.clinics.reading import Part
 from mesodesk.core.library import load_library
@@ -137,7 +135,7 @@ def _appointment(row: Appointment, ctx: Context) -> Resource:
         data["supportingInformation"] = [
             reference(ctx, "CarePlan", row.planned_session.plan_id, "Treatment plan")
         ]
-    return built(AppointmentModel, data)
+    return built("Appointment", data)
 
 
 APPOINTMENT = register(
@@ -246,7 +244,7 @@ def _care_plan(row: TreatmentPlan, ctx: Context) -> Resource:
     if sessions:
         data["period"]["end"] = sessions[-1].starts_at.isoformat()
         data["activity"] = activities
-    return built(CarePlanModel, data)
+    return built("CarePlan", data)
 
 
 CARE_PLAN = register(

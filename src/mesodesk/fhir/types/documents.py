@@ -13,10 +13,6 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
-from fhir.resources.R4B.binary import Binary as BinaryModel
-from fhir.resources.R4B.consent import Consent as ConsentModel
-from fhir.resources.R4B.documentreference import DocumentReference as DocumentReferenceModel
-from fhir.resources.R4B.media import Media as MediaModel
 
 from mesodesk.clinics.reading import Part
 from mesodesk.consents.choices import Purpose
@@ -118,7 +114,7 @@ def _consent(row: SignedConsent, ctx: Context) -> Resource:
             "start": instant(row.signed_at),
             "end": instant(row.withdrawal.at),
         }
-    return built(ConsentModel, data)
+    return built("Consent", data)
 
 
 def _consent_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -183,7 +179,7 @@ def _document(row: SignedConsent, ctx: Context) -> Resource:
     }
     if row.collected_by_id:
         data["author"] = [{"reference": f"Practitioner/{row.collected_by_id}"}]
-    return built(DocumentReferenceModel, data)
+    return built("DocumentReference", data)
 
 
 def _document_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -262,7 +258,7 @@ def _media(row: Photo, ctx: Context) -> Resource:
     procedure = procedure_of(row.appointment)
     if procedure is not None:
         data["partOf"] = [procedure]
-    return built(MediaModel, data)
+    return built("Media", data)
 
 
 MEDIA = register(
@@ -312,7 +308,7 @@ def _binary(kind: str, context: str) -> Any:
         data, content_type = raw(row)
         moment = row.created_at if isinstance(row, Photo) else row.signed_at
         return built(
-            BinaryModel,
+            "Binary",
             {
                 "resourceType": "Binary",
                 "id": f"{kind}-{row.pk}",

@@ -9,11 +9,6 @@ from typing import Any
 
 from django.db.models import DateTimeField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
-from fhir.resources.R4B.observation import Observation as ObservationModel
-from fhir.resources.R4B.questionnaire import Questionnaire as QuestionnaireModel
-from fhir.resources.R4B.questionnaireresponse import (
-    QuestionnaireResponse as QuestionnaireResponseModel,
-)
 
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.reading import Part
@@ -124,7 +119,7 @@ def _score(row: Score, ctx: Context) -> Resource:
         notes.append({"text": f"Entered in error: {row.entered_in_error_reason}"})
     if notes:
         data["note"] = notes
-    return built(ObservationModel, data)
+    return built("Observation", data)
 
 
 # --- Observation: the Fitzpatrick skin type of the intake ------------------------------
@@ -158,7 +153,7 @@ def _fitzpatrick(row: IntakeVersion, ctx: Context) -> Resource:
         ),
         "derivedFrom": [{"reference": f"QuestionnaireResponse/{row.pk}"}],
     }
-    return built(ObservationModel, data)
+    return built("Observation", data)
 
 
 def _observation_code(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -339,7 +334,7 @@ def _intake(row: IntakeVersion, ctx: Context) -> Resource:
         "source": {"reference": f"Patient/{row.patient_id}"},
         "item": _items(row.answers),
     }
-    return built(QuestionnaireResponseModel, data)
+    return built("QuestionnaireResponse", data)
 
 
 def _intake_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -466,7 +461,7 @@ def _questionnaire(row: Clinic, ctx: Context) -> Resource:
             ),
         ],
     }
-    return built(QuestionnaireModel, data)
+    return built("Questionnaire", data)
 
 
 QUESTIONNAIRE = register(

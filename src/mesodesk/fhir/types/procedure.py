@@ -8,11 +8,6 @@ from typing import Any
 
 from django.db.models import DateTimeField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Greatest
-from fhir.resources.R4B.adverseevent import AdverseEvent as AdverseEventModel
-from fhir.resources.R4B.medicationadministration import (
-    MedicationAdministration as MedicationAdministrationModel,
-)
-from fhir.resources.R4B.procedure import Procedure as ProcedureModel
 
 from mesodesk.charting.choices import ImmediateReaction, RecordStatus
 from mesodesk.charting.models import Addendum, Administration, SessionRecord
@@ -133,7 +128,7 @@ def _procedure(row: SessionRecord, ctx: Context) -> Resource:
     ]
     if notes:
         data["note"] = notes
-    return built(ProcedureModel, data)
+    return built("Procedure", data)
 
 
 def _procedure_status(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -235,7 +230,7 @@ def _administration(row: Administration, ctx: Context) -> Resource:
         notes.append({"text": f"Outside the library's range: {row.out_of_range_reason}"})
     if notes:
         data["note"] = notes
-    return built(MedicationAdministrationModel, data)
+    return built("MedicationAdministration", data)
 
 
 def _in_error(rows: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
@@ -399,7 +394,7 @@ def _adverse_event(row: AdverseEvent, ctx: Context) -> Resource:
         if row.actions_taken:
             text = f"{text}\n\nActions taken: {row.actions_taken}".strip()
         data["event"]["text"] = f"{data['event']['text']}: {text}"
-    return built(AdverseEventModel, data)
+    return built("AdverseEvent", data)
 
 
 ADVERSE_EVENT = register(
