@@ -142,6 +142,17 @@ NO_PATIENT_DATA = {
     "portal:deleted",
     "messaging:report",
     "api-v1:list_templates",  # the clinic's consent texts
+    # FHIR: the CapabilityStatement, and kick-offs of an export (202, the work is the
+    # worker's; tests/fhir/test_bulk.py).
+    "fhir-metadata",
+    "fhir-export",
+    "fhir-export-group",
+    "fhir-export-patient",
+    # Admins' settings pages: forms, feeds of staff, rooms and devices, API tokens.
+    "workspace:admin_exports",
+    "workspace:admin_feeds",
+    "workspace:admin_integrations",
+    "workspace:my_feed",
 }
 # Pages whose reads are logged and tested in their own modules.
 READS_TESTED_ELSEWHERE = {
@@ -172,6 +183,26 @@ READS_TESTED_ELSEWHERE = {
     "workspace:consent_tablet",
     "api-v1:read_consent",
     "api-v1:consent_pdf",
+    # FHIR reads, searches, $everything, groups and export files by bearer token, one
+    # access event per patient read: tests/fhir/test_server.py, tests/fhir/test_bulk.py.
+    "fhir-read",
+    "fhir-search",
+    "fhir-search-post",
+    "fhir-everything",
+    "fhir-group",
+    "fhir-export-status",
+    "fhir-export-file",
+    # CSV exports (admins; one export event each) and staff calendar feeds (initials, one
+    # download event a fetch): tests/exports/.
+    "workspace:admin_export_csv",
+    "api-v1:export_csv",
+    "workspace:staff_feed",
+    # Deletion requests (admins): tests/workspace/test_deletion_requests.py; the patient's
+    # own copy of their data (a download event): tests/portal/test_data_copy.py.
+    "workspace:deletion_requests",
+    "workspace:deletion_request",
+    "portal:data_copy",
+    "portal:data_copy_download",
 }
 POST_ONLY = {
     "api-v1:create_event",

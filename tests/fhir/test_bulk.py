@@ -25,8 +25,6 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 from django.utils import timezone
-from fhir.resources.R4B.appointment import Appointment as AppointmentModel
-from fhir.resources.R4B.flag import Flag as FlagModel
 from fhir.resources.R4B.group import Group as GroupModel
 
 from mesodesk.accounts.models import User
@@ -66,8 +64,7 @@ KICK_OFF = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
 
 def _appointment(row: Appointment, ctx: Context) -> Resource:
     status = {AppointmentStatus.BOOKED: "booked", AppointmentStatus.CANCELLED: "cancelled"}
-    return built(
-        AppointmentModel,
+    return built("Appointment",
         {
             "resourceType": "Appointment",
             "id": str(row.pk),
@@ -85,8 +82,7 @@ def _appointment(row: Appointment, ctx: Context) -> Resource:
 def _flag(row: Patient, ctx: Context) -> Resource:
     if row.last_name == "Broken":
         raise ValueError("this row cannot be built")
-    return built(
-        FlagModel,
+    return built("Flag",
         {
             "resourceType": "Flag",
             "id": str(row.pk),

@@ -126,6 +126,9 @@ def test_each_role_reads_the_types_its_read_policy_allows(
         read = fhir_get(f"{type_name}/{resource_id}", token)
         if may_read(role, fhir_type.part):
             assert read.status_code == 200, (role, read.content[:300])
+            # Patient data is never kept by a cache on the way (web.caching).
+            directives = {d.strip() for d in read["Cache-Control"].split(",")}
+            assert {"private", "no-store"} <= directives, read["Cache-Control"]
         else:
             is_outcome(read, 403, "forbidden")
             if fhir_type.searchable:
