@@ -64,7 +64,8 @@ KICK_OFF = {"Prefer": "respond-async", "Accept": "application/fhir+json"}
 
 def _appointment(row: Appointment, ctx: Context) -> Resource:
     status = {AppointmentStatus.BOOKED: "booked", AppointmentStatus.CANCELLED: "cancelled"}
-    return built("Appointment",
+    return built(
+        "Appointment",
         {
             "resourceType": "Appointment",
             "id": str(row.pk),
@@ -82,7 +83,8 @@ def _appointment(row: Appointment, ctx: Context) -> Resource:
 def _flag(row: Patient, ctx: Context) -> Resource:
     if row.last_name == "Broken":
         raise ValueError("this row cannot be built")
-    return built("Flag",
+    return built(
+        "Flag",
         {
             "resourceType": "Flag",
             "id": str(row.pk),
