@@ -66,6 +66,11 @@ def _columns(model: Any) -> list[Any]:
 
 def _value(field: Any, row: dict[str, Any]) -> Any:
     value = row[field.attname] if field.attname in row else field.get_default()
+    if value is None and getattr(field, "auto_now", False):
+        # save() would stamp it (updated_at); COPY does not call save().
+        from django.utils import timezone
+
+        value = timezone.now()
     if isinstance(value, list | dict):
         return json.dumps(value)
     return value

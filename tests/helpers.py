@@ -57,12 +57,14 @@ def mesodesk_env(var_dir: Path, **overrides: str | None) -> dict[str, str]:
 
 
 def fetch(url: str, *, deadline: float) -> tuple[int, str]:
-    """GET `url`, retrying while the server is not listening yet."""
+    """GET `url`, retrying while the server is not listening yet, or is listening but not
+    answering yet (the demo binds its port before it seeds the clinic, which takes a minute
+    on a loaded machine)."""
     while True:
         try:
             with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - loopback
                 return response.status, response.read().decode()
-        except (ConnectionError, urllib.error.URLError):
+        except (ConnectionError, TimeoutError, urllib.error.URLError):
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.1)
