@@ -234,16 +234,18 @@ def _own(param: SearchParam, modifier: str, values: list[str], sources: int) -> 
     return [narrow] * sources
 
 
+def reference_ids(value: str, type_name: str | None = None) -> list[int]:
+    """The id a reference search value names: "12", "Practitioner/12" or an absolute URL
+    ending so; nothing when it names another type."""
+    head, _, tail = value.rstrip("/").rpartition("/")
+    if type_name and head and not head.endswith(type_name):
+        return []
+    return [int(tail)] if tail.isdigit() else []
+
+
 def _patient_ids(values: list[str]) -> list[int]:
     """Patient ids from references: "12", "Patient/12" or an absolute URL ending so."""
-    ids = []
-    for value in values:
-        head, _, tail = value.rstrip("/").rpartition("/")
-        if head and not head.endswith("Patient"):
-            continue
-        if tail.isdigit():
-            ids.append(int(tail))
-    return ids
+    return [pk for value in values for pk in reference_ids(value, "Patient")]
 
 
 def split_prefix(value: str) -> tuple[str, str]:

@@ -16,7 +16,8 @@ import threading
 from collections.abc import Callable
 from datetime import datetime
 
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
+from django.db.models import Model, QuerySet
 
 log = logging.getLogger("mesodesk.messaging.background")
 
@@ -50,3 +51,23 @@ def run_tasks(worker: str, now: datetime, stop: threading.Event) -> int:
         except Exception:
             log.exception("background task %s failed", name)
     return done
+
+
+def claim_first[M: Model](
+    claimable: QuerySet[M], *order: str, take: Callable[[M], bool]
+) -> M | None:
+    """The first of `claimable` rows (by `order`) that no other worker holds, handed to
+    `take` inside the claiming transaction, which stamps it as this worker's and says
+    whether it is to be worked (False: it was set aside, say as failed). None when there is
+    nothing to claim.
+
+    A plain read comes first: most passes find nothing, and on SQLite the claim's
+    transaction takes the write lock that the reminder workers and web requests need.
+    On PostgreSQL `SKIP LOCKED` lets several workers claim different rows at once."""
+    if not claimable.exists():
+        return None
+    with transaction.atomic():
+        row = claimable.select_for_update(skip_locked=True).order_by(*order).first()
+        if row is None or not take(row):
+            return None
+    return row

@@ -46,7 +46,7 @@ from mesodesk.consents.selectors import pdf_bytes, signed_consents
 from mesodesk.core.phones import shown
 from mesodesk.fhir.everything import patient_resources
 from mesodesk.fhir.registry import Context
-from mesodesk.messaging.background import register
+from mesodesk.messaging.background import claim_first, register
 from mesodesk.photos.selectors import photos_of_patient
 from mesodesk.photos.storage import read as read_photo
 from mesodesk.portal.choices import CopyStatus
@@ -123,29 +123,25 @@ def claim(worker: str, now: datetime) -> DataCopy | None:
     """Takes the oldest waiting copy, or one whose worker's lease ran out; one that failed
     too often is marked failed instead. None when there is nothing to build."""
     stale = now - LEASE
-    with transaction.atomic():
-        copy = (
-            DataCopy.objects.select_for_update(skip_locked=True)
-            .filter(
-                Q(status=CopyStatus.PENDING) | Q(status=CopyStatus.BUILDING, claimed_at__lt=stale)
-            )
-            .order_by("requested_at", "id")
-            .first()
-        )
-        if copy is None:
-            return None
+    claimable = DataCopy.objects.filter(
+        Q(status=CopyStatus.PENDING) | Q(status=CopyStatus.BUILDING, claimed_at__lt=stale)
+    )
+
+    def take(copy: DataCopy) -> bool:
         if copy.attempts >= MAX_ATTEMPTS:
             copy.status = CopyStatus.FAILED
             copy.last_error = (copy.last_error or "The worker stopped while preparing it.")[:300]
             copy.save(update_fields=["status", "last_error"])
             log.warning("data copy %s failed after %d attempts", copy.pk, copy.attempts)
-            return None
+            return False
         copy.status = CopyStatus.BUILDING
         copy.claimed_by = worker[:100]
         copy.claimed_at = now
         copy.attempts += 1
         copy.save(update_fields=["status", "claimed_by", "claimed_at", "attempts"])
-    return copy
+        return True
+
+    return claim_first(claimable, "requested_at", "id", take=take)
 
 
 def build(copy: DataCopy, worker: str) -> None:

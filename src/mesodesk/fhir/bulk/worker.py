@@ -39,7 +39,7 @@ from mesodesk.fhir.bulk.jobs import Segment
 from mesodesk.fhir.http import operation_outcome
 from mesodesk.fhir.models import ExportFile, ExportJob, ExportStatus
 from mesodesk.fhir.registry import REGISTRY, Context, sampled_validation
-from mesodesk.messaging.background import register
+from mesodesk.messaging.background import claim_first, register
 
 log = logging.getLogger("mesodesk.fhir.bulk")
 
@@ -96,21 +96,17 @@ def claim(worker: str, now: datetime) -> ExportJob | None:
     claimable = ExportJob.objects.filter(
         status__in=(ExportStatus.QUEUED, ExportStatus.RUNNING)
     ).filter(Q(claimed_by="") | Q(claimed_at__lt=now - LEASE))
-    # A plain read first: most passes find nothing, and on SQLite the claim's transaction
-    # takes the write lock the reminder workers need.
-    if not claimable.exists():
-        return None
-    with transaction.atomic():
-        job = claimable.select_for_update(skip_locked=True).order_by("created_at", "pk").first()
-        if job is None:
-            return None
+
+    def take(job: ExportJob) -> bool:
         if job.claimed_by:
             log.warning("export %s: taking over from %s, whose lease ran out", job.pk, worker)
         ExportJob.objects.filter(pk=job.pk).update(
             claimed_by=worker, claimed_at=now, status=ExportStatus.RUNNING
         )
-    job.claimed_by, job.claimed_at, job.status = worker, now, ExportStatus.RUNNING
-    return job
+        job.claimed_by, job.claimed_at, job.status = worker, now, ExportStatus.RUNNING
+        return True
+
+    return claim_first(claimable, "created_at", "pk", take=take)
 
 
 def _work(

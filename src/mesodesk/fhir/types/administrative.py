@@ -23,7 +23,7 @@ from mesodesk.fhir.registry import (
     reference,
     register,
 )
-from mesodesk.fhir.search import by_date
+from mesodesk.fhir.search import by_date, reference_ids
 from mesodesk.patients.models import Patient
 
 GENDER = {"female": "female", "male": "male", "other": "other", "unknown": "unknown"}
@@ -371,12 +371,3 @@ DEVICE = register(
         documentation="A device of the clinic's schedule (a meso gun, a needle kit).",
     )
 )
-
-
-def reference_ids(value: str, type_name: str | None = None) -> list[int]:
-    """The id a reference search value names: "12", "Practitioner/12" or an absolute URL
-    ending so; nothing when it names another type."""
-    head, _, tail = value.rstrip("/").rpartition("/")
-    if type_name and head and not head.endswith(type_name):
-        return []
-    return [int(tail)] if tail.isdigit() else []

@@ -20,12 +20,8 @@ from mesodesk.fhir.registry import (
     reference,
     register,
 )
-from mesodesk.fhir.types.administrative import (
-    code_system,
-    identifier,
-    person_name,
-    reference_ids,
-)
+from mesodesk.fhir.search import reference_ids
+from mesodesk.fhir.types.administrative import code_system, identifier, person_name
 from mesodesk.planning.choices import PlanStatus
 from mesodesk.planning.models import PlannedSession, TreatmentPlan
 from mesodesk.scheduling.choices import CANCELLED_STATUSES, AppointmentKind, AppointmentStatus
