@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.clinics.services import add_working_hours, update_clinic_settings
+from mesodesk.messaging.models import ContactPreferences
 from mesodesk.messaging.worker import Worker
 from mesodesk.patients.models import Patient
 from mesodesk.scheduling.models import Appointment
@@ -32,6 +33,12 @@ def test_the_desk_books_moves_and_cancels_and_the_patient_is_told_each_time(
     room: Room,
 ) -> None:
     update_clinic_settings(clinic=clinic, address="Lindenstraße 4\n10969 Berlin")
+    # No quiet hours, so every notice goes out at once whatever the time of the run: inside
+    # the default 21:00–08:00 the confirmation would wait, and a cancellation of a booking
+    # the patient was never told of is rightly not announced (messaging.services).
+    ContactPreferences.objects.update_or_create(
+        clinic=clinic, patient=lena, defaults={"quiet_start": time(0), "quiet_end": time(0)}
+    )
     day = next_weekday(1)
     sign_in(page, fiona, live_server)
     page.goto(f"/staff/lindenhof/patients/{lena.pk}/book/?kind=consultation&start={day}")
@@ -46,6 +53,11 @@ def test_the_desk_books_moves_and_cancels_and_the_patient_is_told_each_time(
     page.goto(f"/staff/lindenhof/appointments/{appointment.pk}/")
     page.locator("#id_reason").fill("The patient called: she is travelling.")
     page.get_by_role("button", name="Cancel the appointment").click()
+    # The cancellation's answer, before leaving the page (a navigation away could overtake
+    # the form's POST).
+    expect(
+        page.get_by_text("The appointment is cancelled; its time is free again.")
+    ).to_be_visible()
     page.goto("/reminders/lindenhof/outbox/")
     body = page.inner_text("main")
     for kind in ("Booking confirmation", "Change notice", "Cancellation notice"):
