@@ -79,8 +79,12 @@ def test_a_practitioner_takes_before_and_after_photos_and_compares_them(
     expect(shots).to_have_count(2)
     expect(page.locator(".compare figcaption strong").first).to_contain_text("Before")
     expect(page.locator(".compare figcaption strong").last).to_contain_text("After")
+    # decode() waits for the picture, served by an authorised view, to arrive (it may still
+    # be loading on a busy machine) and rejects if it cannot be shown.
     for n in range(2):
-        assert shots.nth(n).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert shots.nth(n).evaluate(
+            "img => img.decode().then(() => img.naturalWidth > 0, () => false)"
+        )
     # The same size side by side, at both widths.
     for width in (1280, 390):
         page.set_viewport_size({"width": width, "height": 900})
