@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import socket
 import sys
 import time
@@ -12,10 +13,25 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 MESODESK = Path(sys.executable).with_name("mesodesk")
 README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def require_program(name: str, package: str) -> str:
+    """The path of the system program `name` (Debian's `package`). Where it is missing the
+    test is skipped with one line saying how to install it, or fails where `.ci/run` asks
+    for every system part (`MESODESK_BROWSER_TESTS=required`), as browser tests do."""
+    found = shutil.which(name)
+    if found is None:
+        missing = f"{name} is not installed: apt-get install -y {package}"
+        if os.environ.get("MESODESK_BROWSER_TESTS") == "required":
+            pytest.fail(f"{missing} (MESODESK_BROWSER_TESTS=required)", pytrace=False)
+        pytest.skip(missing)
+    return found
+
 
 # Variables a developer's shell may have set that would change what a subprocess does.
 _SETTINGS_VARIABLES = (

@@ -4,11 +4,9 @@ turned into a PNG with pdftoppm and checked to be a page with ink on it."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from django.test import Client
 from playwright.sync_api import Page, expect
 
@@ -19,6 +17,7 @@ from mesodesk.consents.models import SignedConsent
 from mesodesk.consents.selectors import pdf_bytes
 from mesodesk.patients.models import Patient
 from tests.browser.conftest import PHONE, assert_accessible, check_both_widths, screenshot
+from tests.helpers import require_program
 from tests.portal.conftest import make_patient
 
 TITLE = "Consent to mesotherapy by hand with a fine needle"
@@ -69,12 +68,11 @@ def test_a_patient_signs_on_a_phone_with_a_drawn_signature(
     consent = SignedConsent.objects.get(patient=paula)
     assert consent.method == Method.DRAWN and consent.signature_svg.count("<path") == 1
     # The PDF, turned into a picture as a reader would see it.
-    if shutil.which("pdftoppm") is None:
-        pytest.skip("pdftoppm is not installed")
+    pdftoppm = require_program("pdftoppm", "poppler-utils")
     (tmp_path / "c.pdf").write_bytes(pdf_bytes(consent))
     subprocess.run(
         [
-            "pdftoppm",
+            pdftoppm,
             "-png",
             "-r",
             "50",

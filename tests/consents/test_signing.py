@@ -23,6 +23,7 @@ from mesodesk.consents.services import (
 )
 from mesodesk.patients.models import Patient
 from tests.consents.conftest import STROKES, sign, template_for
+from tests.helpers import require_program
 from tests.scheduling.conftest import make_patient
 
 pytestmark = pytest.mark.django_db
@@ -41,11 +42,10 @@ def test_the_library_texts_become_the_clinics_version_1_once(clinic: Clinic) -> 
 
 def pdf_metadata(data: bytes, folder: Path) -> str:
     """The XMP metadata of a PDF, as poppler's pdfinfo reads it."""
+    pdfinfo = require_program("pdfinfo", "poppler-utils")
     path = folder / "consent.pdf"
     path.write_bytes(data)
-    done = subprocess.run(
-        ["pdfinfo", "-meta", str(path)], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([pdfinfo, "-meta", str(path)], capture_output=True, text=True, check=True)
     return done.stdout
 
 

@@ -1,0 +1,124 @@
+"""Answers the API renders straight from typed columns (`api.common.rendered`, DESIGN 12)
+skip ninja's validation of the response: here each is held to its schema, and to what the
+schema-validated answer of the same rows says."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from pydantic import TypeAdapter
+
+from mesodesk.accounts.models import User
+from mesodesk.accounts.services import create_user
+from mesodesk.api.schemas import AppointmentOut
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.services import add_member
+from mesodesk.patients.services import register_patient
+from mesodesk.portal.services import erase_patient_data, request_deletion
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment, cancel_appointment
+from tests.api.conftest import API
+
+BASE = f"{API}/lindenhof"
+
+
+@pytest.fixture
+def day_of_every_stage(
+    clinic: Clinic, fiona: User, pedro: User, alice: User, room: Room, at: Callable
+) -> list[Appointment]:
+    """Five appointments of one day, one in each stage a list shows (booked, arrived, in
+    treatment, completed, no-show), one of another practitioner, one cancelled (not
+    listed), and one of a patient whose erasure was granted."""
+    other = create_user(email="olga@lindenhof.test", password=None, first_name="Olga")
+    add_member(clinic=clinic, user=other, role=Role.PRACTITIONER)
+    made = []
+    for n, last in enumerate(["Keller", "Brandt", "Vogel", "Lang", "Roth", "Other", "Gone"]):
+        patient = register_patient(clinic=clinic, by=fiona, first_name="Pat", last_name=last)
+        made.append(
+            book_appointment(
+                clinic=clinic,
+                patient=patient,
+                by=fiona,
+                kind="consultation",
+                start=datetime.fromisoformat(at(f"{9 + n:02d}:00")),
+                practitioner=other if last == "Other" else pedro,
+                room=room,
+            )
+        )
+    now = timezone.now()
+    Appointment.objects.filter(pk=made[1].pk).update(arrived_at=now, arrived_by=fiona)
+    Appointment.objects.filter(pk=made[2].pk).update(
+        arrived_at=now, arrived_by=fiona, started_at=now + timedelta(minutes=5), started_by=pedro
+    )
+    Appointment.objects.filter(pk=made[3].pk).update(
+        status="completed",
+        arrived_at=now,
+        arrived_by=fiona,
+        started_at=now,
+        started_by=pedro,
+        ended_at=now + timedelta(minutes=40),
+        ended_by=pedro,
+    )
+    Appointment.objects.filter(pk=made[4].pk).update(status="no_show", ended_at=now, ended_by=fiona)
+    cancelled = register_patient(clinic=clinic, by=fiona, first_name="Pat", last_name="Off")
+    cancel_appointment(
+        clinic=clinic,
+        appointment=book_appointment(
+            clinic=clinic,
+            patient=cancelled,
+            by=fiona,
+            kind="consultation",
+            start=datetime.fromisoformat(at("17:00")),
+            practitioner=pedro,
+            room=room,
+        ),
+        by=fiona,
+        reason="The patient called.",
+    )
+    gone = made[6].patient
+    gone.portal_user = create_user(email="gone@example.test", password=None)
+    gone.save(update_fields=["portal_user"])
+    asked = request_deletion(clinic=clinic, patient=gone, by=gone.portal_user)
+    erase_patient_data(clinic=clinic, request=asked, by=alice)
+    return made
+
+
+def test_the_day_list_is_what_the_schema_validated_answer_of_each_row_says(
+    clinic: Clinic,
+    token: str,
+    pedro: User,
+    day_of_every_stage: list[Appointment],
+    at: Callable,
+) -> None:
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    day = at("09:00")[:10]
+    for practitioner, expected in (
+        (None, day_of_every_stage),
+        (pedro.pk, [a for a in day_of_every_stage if a.practitioner_id == pedro.pk]),
+    ):
+        query = f"day={day}" + (f"&practitioner_id={practitioner}" if practitioner else "")
+        response = client.get(f"{BASE}/appointments?{query}")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        listed = response.json()
+        # Valid against the schema the OpenAPI document publishes for it ...
+        TypeAdapter(list[AppointmentOut]).validate_python(listed)
+        # ... and, row by row, the very JSON the schema-validated one-row answer gives.
+        one_by_one = [client.get(f"{BASE}/appointments/{a.pk}").json() for a in expected]
+        assert listed == one_by_one
+        stages = ["booked", "arrived", "in_treatment", "completed", "no_show"]
+        assert [a["stage"] for a in listed][:5] == stages
+    by_id = {a["id"]: a for a in listed}
+    gone = day_of_every_stage[6]
+    assert by_id[gone.pk]["patient_name"] == f"Patient #{gone.patient_id} (erased)"
+    completed = by_id[day_of_every_stage[3].pk]
+    # Times in the clinic's zone, milliseconds as ninja's encoder writes them.
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+0[12]:00", completed["ended_at"]
+    )
