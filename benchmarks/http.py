@@ -102,6 +102,8 @@ def server_environ(folder: str, port: int) -> dict[str, str]:
         FORWARDED_ALLOW_IPS=HOST,
         PORT="",
     )
+    # As the README's production environment sets it (smaller workers), unless set.
+    environ.setdefault("MALLOC_ARENA_MAX", "2")
     if database["ENGINE"].endswith("postgresql"):
         # The benchmark's schema first: the server sees exactly what this process loaded.
         options = database.get("OPTIONS", {}).get("options", "")

@@ -90,7 +90,8 @@ def test_it_reads_a_postgres_url_with_its_options() -> None:
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "mesodesk")
     assert (config["USER"], config["PASSWORD"]) == ("clinic", "s@cret")
-    assert config["OPTIONS"] == {"sslmode": "require"}
+    # Prepared statements only where a cursor asks for them (mesodesk.rows).
+    assert config["OPTIONS"] == {"sslmode": "require", "prepare_threshold": env.PREPARE_WHEN_ASKED}
     assert config["CONN_HEALTH_CHECKS"] is True
 
 

@@ -201,8 +201,9 @@ PASSWORD_HASHERS = [
 AUTHENTICATION_BACKENDS = [
     # Django's own backend serves the admin's login form; allauth's signs in by e-mail
     # (in any case) everywhere else.
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    # (Both read the session's user in plain SQL: mesodesk.accounts.backends.)
+    "mesodesk.accounts.backends.AdminBackend",
+    "mesodesk.accounts.backends.EmailBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

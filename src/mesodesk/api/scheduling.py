@@ -19,7 +19,7 @@ from mesodesk.api.schemas import (
     SlotOut,
 )
 from mesodesk.api.types import Id, IsoDate, library_codes
-from mesodesk.audit.services import record_read
+from mesodesk.audit.services import record_read, record_reads
 from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
@@ -164,11 +164,13 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
     response=responses(AppointmentOut),
     summary="Read one",
 )
-def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> AppointmentOut:
+def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> HttpResponse:
     clinic_obj = member(request, clinic).clinic
-    appointment = selectors.get_appointment(clinic_obj, appointment_id)
-    record_read(request, clinic=clinic_obj, obj=appointment, patient=appointment.patient)
-    return appointment_out(appointment, clinic_obj)
+    appointment, name = selectors.listed_appointment(clinic_obj, appointment_id)
+    record_reads(request, clinic=clinic_obj, reads=[(appointment, appointment.patient_id)])
+    # As the day list: AppointmentOut's fields from the typed columns, rendered as ninja
+    # would render them validated (tests/api/test_rendered_answers.py).
+    return rendered(request, _appointment_fields(appointment, clinic_obj, name))
 
 
 @router.post(

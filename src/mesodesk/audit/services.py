@@ -114,4 +114,9 @@ def record_reads(
             ip=ip,
             path=path,
         )
+    if len(events) == 1:
+        # One read (an API answer of one row): the INSERT whose text is made once.
+        (event,) = events.values()
+        rows.insert(event, router.db_for_write(AccessEvent))
+        return [event]
     return AccessEvent.objects.bulk_create(events.values()) if events else []

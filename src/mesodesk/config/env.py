@@ -142,6 +142,10 @@ def _scheme(name: str, url: str) -> str:
     return scheme.lower()
 
 
+# psycopg prepares a statement after this many runs, or at once when the cursor asks.
+PREPARE_WHEN_ASKED = 2**31 - 1
+
+
 def database_config(url: str, *, name: str = "DATABASE_URL", cwd: Path) -> dict[str, Any]:
     """Django's DATABASES["default"] for a `sqlite:///PATH` or `postgres://` URL.
 
@@ -204,6 +208,12 @@ def _postgres_config(url: str, *, name: str) -> dict[str, Any]:
     # replaces a connection the server dropped instead of failing a request with it.
     config["CONN_MAX_AGE"] = 60
     config["CONN_HEALTH_CHECKS"] = True
+    # Prepared statements on, for the cursors that ask (mesodesk.rows: the hot statements,
+    # planned once per connection instead of on every run). Django turns them off; its
+    # own cursors bind on the client and never prepare, so the threshold never triggers
+    # for them. Behind PgBouncer in transaction mode, use 1.21 or newer with
+    # max_prepared_statements set (README "Production").
+    config.setdefault("OPTIONS", {}).setdefault("prepare_threshold", PREPARE_WHEN_ASKED)
     return config
 
 

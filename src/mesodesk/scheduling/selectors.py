@@ -120,37 +120,55 @@ def day_listing(
     """The booked and closed (not cancelled) appointments of the clinic's local `day` (of
     one practitioner, if given), in time order, each with the patient's name as lists show
     it (`Patient.list_name`): one query reading the appointment's columns and three of the
-    patient's, for lists that show ids and a name (the API's day list). `day_schedule`
-    also loads patient, practitioner, room and device, which a page needs and a list of
-    35 rows paid for four times over."""
+    patient's, for answers that show ids and a name (the API's). `day_schedule` also loads
+    patient, practitioner, room and device, which a page needs and a list of 35 rows paid
+    for four times over."""
     start, end = local_day_range(clinic, day)
     db = router.db_for_read(Appointment)
     adapt = connections[db].ops.adapt_datetimefield_value
     params: list[Any] = [clinic.pk, adapt(end), adapt(start - LONGEST), adapt(start)]
     params.append(AppointmentStatus.CANCELLED.value)
+    where = (
+        " WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
+        " AND a.status <> %s"
+    )
     if practitioner is not None:
         params.append(practitioner.pk)
-    width = rows.shape(Appointment, db).width
+        where += " AND a.practitioner_id = %s"
+    return _listed(clinic, _listing_sql(db, where + " ORDER BY a.{start}, a.id"), params, db)
+
+
+def listed_appointment(clinic: Clinic, appointment_id: int) -> tuple[Appointment, str]:
+    """The clinic's appointment with this id and its patient's name as lists show it, as
+    `day_listing` reads them; Http404 for another clinic's or none. One query."""
+    db = router.db_for_read(Appointment)
+    sql = _listing_sql(db, " WHERE a.clinic_id = %s AND a.id = %s")
+    found = _listed(clinic, sql, [clinic.pk, appointment_id], db)
+    if not found:
+        raise Http404("No such appointment.")
+    return found[0]
+
+
+def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[Appointment, str]]:
+    shape = rows.shape(Appointment, db)
     listed = []
-    for row in rows.fetch(_listing_sql(db, practitioner is not None), params, db):
-        appointment = rows.shape(Appointment, db).load(row, 0, db)
+    for row in rows.fetch(sql, params, db):
+        appointment = shape.load(row, 0, db)
         rows.attach(appointment, "clinic", clinic)
-        listed.append((appointment, listed_name(appointment.patient_id, *row[width:])))
+        listed.append((appointment, listed_name(appointment.patient_id, *row[shape.width :])))
     return listed
 
 
 @cache
-def _listing_sql(db: str, of_one: bool) -> str:
+def _listing_sql(db: str, where: str) -> str:
+    """The appointments `where` (written with `{start}` and `{end}` for those columns)
+    selects, with the patient's first and last name and erasure time."""
     quote = connections[db].ops.quote_name
-    start, end = quote("start"), quote("end")
     a, p = rows.table(Appointment, db), rows.table(Patient, db)
     return (
         f"SELECT {rows.columns(Appointment, 'a', db)}, p.first_name, p.last_name, p.erased_at"  # noqa: S608 - names from the models, values as parameters
         f" FROM {a} a JOIN {p} p ON p.id = a.patient_id"
-        f" WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
-        " AND a.status <> %s"
-        + (" AND a.practitioner_id = %s" if of_one else "")
-        + f" ORDER BY a.{start}, a.id"
+        + where.format(start=quote("start"), end=quote("end"))
     )
 
 
