@@ -532,7 +532,15 @@ def requests_of(bench: Clinic, sessions: list[Any], n: int, first_free: date) ->
             lambda k: f"{API}/appointments/{booked[k]}/cancel",
             lambda k: {"reason": "The patient called."},
         ),
-        Request("page: Today", "GET", lambda k: f"/staff/{SLUG}/", caller="staff"),
+        # The day page of the busy day (35 appointments of the practitioner signed in, and
+        # the others' consultations), as a clinic's Today looks: the load starts tomorrow,
+        # so the real today is empty.
+        Request(
+            "page: Today (a busy day)",
+            "GET",
+            lambda k: f"/staff/{SLUG}/?day={busy_day}",
+            caller="staff",
+        ),
         Request("page: the week", "GET", lambda k: f"/staff/{SLUG}/week/", caller="staff"),
         Request(
             "page: the chart",

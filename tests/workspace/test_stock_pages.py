@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
@@ -223,14 +224,16 @@ def test_the_csv_export_parses_back_and_is_an_export_event(
     assert response.status_code == 200
     assert response.streaming
     assert response["Content-Disposition"] == 'attachment; filename="recall-lot-RV2401.csv"'
-    text = b"".join(response.streaming_content).decode()
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert rows == [
         {
             "patient_id": str(maria.pk),
             "patient_name": "Maria Keller",
             "email": "maria@example.test",
-            "phone": "+49301234567",
+            # A leading + is a formula to a spreadsheet: the apostrophe makes it text,
+            # as in every CSV export (exports.csvfile.safe_cell).
+            "phone": "'+49301234567",
             "appointment_id": str(maria.session_records.get().appointment_id),
             "session_date": "2026-11-09",
             "session_start": "2026-11-09T10:00:00+01:00",
@@ -241,6 +244,23 @@ def test_the_csv_export_parses_back_and_is_an_export_event(
         }
     ]
     assert AccessEvent.objects.get(object_type="inventory.lot").action == "export"
+
+
+def test_the_recall_names_an_erased_patient_by_the_pseudonym_and_runs_no_formula(
+    admin: Client, lot: Lot, maria: Patient
+) -> None:
+    # A name typed as a formula, then the patient's erasure granted (what the deletion
+    # request's service stamps; tests/portal/test_deletion.py walks the service itself).
+    Patient.objects.filter(pk=maria.pk).update(first_name="=HYPERLINK(1)")
+    response = admin.get(f"{BASE}/lots/{lot.pk}/recall.csv")
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    assert row["patient_name"] == "'=HYPERLINK(1) Keller"
+    Patient.objects.filter(pk=maria.pk).update(erased_at=timezone.now())
+    response = admin.get(f"{BASE}/lots/{lot.pk}/recall.csv")
+    (row,) = csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+    assert row["patient_name"] == f"Patient #{maria.pk} (erased)"
+    page = admin.get(f"{BASE}/lots/{lot.pk}/recall/").text
+    assert f"Patient #{maria.pk} (erased)" in page and "Keller" not in page
 
 
 def test_one_click_asks_each_patient_once_with_a_neutral_message(

@@ -27,6 +27,7 @@ from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.core.gs1 import UnreadableBarcode, read_scan
 from mesodesk.inventory.choices import LotStatus
 from mesodesk.inventory.models import Lot, Product, StockMove
+from mesodesk.patients.models import listed_name
 
 EXPIRING_WITHIN = timedelta(days=30)
 _ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=10, decimal_places=2))
@@ -237,10 +238,15 @@ class Recipient:
     practitioner_id: int
     practitioner: str
     entered_in_error: bool
+    erased: bool = False
 
     @property
     def patient_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        """As lists name the patient: a pseudonym once their erasure was granted (the
+        chart, which the id opens, keeps the name)."""
+        return listed_name(
+            self.patient_id, self.first_name, self.last_name, True if self.erased else None
+        )
 
 
 _RECIPIENT_FIELDS = (
@@ -259,6 +265,7 @@ _RECIPIENT_FIELDS = (
     "record__practitioner__last_name",
     "record__practitioner__email",
     "entered_in_error_at",
+    "record__patient__erased_at",
 )
 
 
@@ -292,6 +299,7 @@ def recipients(clinic: Clinic, lot: Lot) -> list[Recipient]:
         p_last,
         p_email,
         error_at,
+        erased_at,
     ) in rows:
         out.append(
             Recipient(
@@ -308,6 +316,7 @@ def recipients(clinic: Clinic, lot: Lot) -> list[Recipient]:
                 practitioner_id=practitioner_id,
                 practitioner=f"{p_first} {p_last}".strip() or p_email,
                 entered_in_error=error_at is not None,
+                erased=erased_at is not None,
             )
         )
     return out

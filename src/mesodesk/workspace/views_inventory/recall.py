@@ -4,7 +4,6 @@ Admins and practitioners only; every read and export is an access event per pati
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from mesodesk.accounts.access import StaffRequest, staff_view
 from mesodesk.audit.choices import AccessAction
+from mesodesk.exports.csvfile import csv_lines
 from mesodesk.inventory import selectors, services
 from mesodesk.inventory.choices import LotStatus
 from mesodesk.inventory.models import Lot
@@ -99,13 +99,6 @@ def recall(request: StaffRequest, clinic_slug: str, lot_id: int) -> HttpResponse
     )
 
 
-class _Echo:
-    """A file whose write hands back what it was given, for csv.writer to stream rows."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 HEADER = (
     "patient_id",
     "patient_name",
@@ -136,29 +129,28 @@ def recall_csv(request: StaffRequest, clinic_slug: str, lot_id: int) -> Streamin
         request=request,
         action=AccessAction.EXPORT,
     )
-    writer = csv.writer(_Echo())
 
-    def lines() -> Iterator[str]:
-        yield writer.writerow(HEADER)
+    def cells() -> Iterator[tuple[Any, ...]]:
         for r in rows:
             start = r.session_start.astimezone(zone)
-            yield writer.writerow(
-                (
-                    r.patient_id,
-                    r.patient_name,
-                    r.email,
-                    r.phone,
-                    r.appointment_id,
-                    start.date().isoformat(),
-                    start.isoformat(),
-                    r.area,
-                    f"{r.volume_ml:.2f}",
-                    r.practitioner,
-                    "yes" if r.entered_in_error else "no",
-                )
+            yield (
+                r.patient_id,
+                r.patient_name,
+                r.email,
+                r.phone,
+                r.appointment_id,
+                start.date().isoformat(),
+                start.isoformat(),
+                r.area,
+                f"{r.volume_ml:.2f}",
+                r.practitioner,
+                "yes" if r.entered_in_error else "no",
             )
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    # As the CSV exports write them (exports.csvfile): a BOM, and no cell a spreadsheet
+    # would run as a formula (a name or an area typed as "=...").
+    lines = csv_lines(HEADER, cells())
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in item.number)
     response["Content-Disposition"] = f'attachment; filename="recall-lot-{safe}.csv"'
     response["Cache-Control"] = "no-store"
