@@ -45,7 +45,9 @@ from mesodesk.workspace.forms import (
     person,
     practitioner_users,
 )
+from mesodesk.workspace.views import visit_cells
 from mesodesk.workspace.views.common import clinic_today, page
+from mesodesk.workspace.views.visit_cells import RowContext
 from mesodesk.workspace.views.visit_info import staff_names, visit_of
 from mesodesk.workspace.views_charting.record import appointment_record_context
 
@@ -314,7 +316,7 @@ def appointment_page(
         now=timezone.now(),
         zone=zone,
     )
-    appointment.visit = visit  # type: ignore[attr-defined] # for the steps' partial
+    appointment.visit = visit  # type: ignore[attr-defined] # for its steps' forms
     # Moving and cancelling are for a visit not begun; once the patient is here, the
     # visit's own steps take over.
     is_booked = visit.stage is VisitStage.BOOKED
@@ -337,6 +339,7 @@ def appointment_page(
             "cancel_form": cancel_form or CancelForm(),
             "late_cancel_form": late_cancel_form or LateCancelForm(),
             "visit": visit,
+            "visit_steps": visit_cells.steps(appointment, RowContext.of(request, zone, today)),
             "today_day": today,
         }
         | appointment_record_context(request, appointment),

@@ -22,6 +22,8 @@ from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.closures import unclosed_or_to_rebook
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
+from mesodesk.workspace.links import Links
+from mesodesk.workspace.views import week_cells
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
 from mesodesk.workspace.views.visit_info import with_visits
 from mesodesk.workspace.week_grid import union_hours, week_grid
@@ -149,6 +151,14 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
         clinics.closures_between(clinic, start, start + timedelta(days=6)),
         selectors.clinic_zone(clinic),
     )
+    # Each appointment's HTML, for the grid and for the list (week_cells).
+    links, zone = Links(clinic_slug=clinic.slug), selectors.clinic_zone(clinic)
+    for grid_day in grid.days:
+        for placed in grid_day.items:
+            placed.html = week_cells.grid_item(placed, links, zone)  # type: ignore[attr-defined]
+    listed = [
+        (day, [week_cells.list_item(a, links, zone) for a in items]) for day, items in week_days
+    ]
     # The week's patients by name: a read of patient data.
     record_read(request, clinic=clinic, obj=clinic)
     shown = [
@@ -171,7 +181,7 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "next_start": start + timedelta(days=7),
             "this_week": now_day - timedelta(days=now_day.weekday()),
             "today_day": now_day,
-            "week_days": week_days,
+            "week_days": listed,
             "grid": grid,
             "total": sum(len(items) for _, items in week_days),
             "practitioners": [(p.pk, person(p)) for p in practitioners],

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from mesodesk.accounts.access import StaffRequest
 from mesodesk.accounts.models import User
@@ -16,7 +17,9 @@ from mesodesk.scheduling import selectors, visits
 from mesodesk.scheduling.choices import AppointmentKind, VisitStage
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person
+from mesodesk.workspace.views import visit_cells
 from mesodesk.workspace.views.common import clinic_today
+from mesodesk.workspace.views.visit_cells import RowContext
 
 # The URL's name of each step, its service, the button's words, and what was done.
 STEPS: dict[str, tuple[str, str, str]] = {
@@ -114,12 +117,46 @@ def staff_names(appointments: Iterable[Appointment]) -> dict[int, str]:
 
 
 def with_visits(request: StaffRequest, appointments: list[Appointment]) -> list[Appointment]:
-    """The appointments, each with its `visit` (`visit_of`) for this member."""
+    """The appointments, each with its `visit` (`visit_of`) for this member, the cells of
+    its schedule row (`cells`, visit_cells) and its times in the clinic's zone (`shown`)."""
     names = staff_names(appointments)
     now, today = timezone.now(), clinic_today(request)
     zone = selectors.clinic_zone(request.clinic)
+    row = RowContext.of(request, zone, today)
     for appointment in appointments:
         appointment.visit = visit_of(  # type: ignore[attr-defined]
             appointment, request.membership.role, names, today=today, now=now, zone=zone
         )
+        appointment.cells = visit_cells.cells(appointment, row)  # type: ignore[attr-defined]
+        start, end = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
+        appointment.shown = Shown(start, end)  # type: ignore[attr-defined]
     return appointments
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An appointment's times as the schedule writes them, in the clinic's zone."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def start_iso(self) -> str:
+        return self.start.isoformat()
+
+    @property
+    def start_hm(self) -> str:
+        return self.start.strftime("%H:%M")
+
+    @property
+    def end_iso(self) -> str:
+        return self.end.isoformat()
+
+    @property
+    def end_hm(self) -> str:
+        return self.end.strftime("%H:%M")
+
+    @property
+    def start_long(self) -> str:
+        """ "Mon 9 Nov, 10:00", for the rows of other days."""
+        return date_format(self.start, "D j M, H:i")
