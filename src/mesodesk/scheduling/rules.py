@@ -453,7 +453,8 @@ def check_free(
     exclude: int | None = None,
 ) -> None:
     """Raises BookingConflict if the planned session is booked already, or if a booked
-    appointment then already holds the practitioner, room, device or the patient."""
+    appointment then already holds the practitioner, room, device or the patient (asked
+    after the database refused a booking, to name the first of them)."""
     people: dict[str, Any] = {
         "practitioner": practitioner,
         "room": room,
@@ -520,27 +521,44 @@ def conflicting_resource(error: IntegrityError) -> str | None:
 def save_or_conflict(
     appointment: Appointment, *, booking: Booking, device: Device | None
 ) -> Appointment:
-    """Saves the appointment; the database's double-booking refusal (a concurrent booking
-    that got in first) becomes a BookingConflict, never a server error.
+    """Saves the appointment; the database's double-booking refusal (the practitioner,
+    room, device, patient or planned session taken then, by an earlier or a concurrent
+    booking) becomes a BookingConflict, never a server error.
 
-    Call it inside the caller's `transaction.atomic` (the services are): the refusal
-    leaves the transaction unusable on PostgreSQL, and the BookingConflict raised through
-    that block rolls it back (to its savepoint, when nested).
+    The database is the only judge of whether they are free: asking first as well was one
+    or two queries more on every booking. The save runs in a savepoint, so that after a
+    refusal the conflict can name what a receptionist needs to hear first (the planned
+    session, then the practitioner, room, device, and last the patient: `check_free`'s
+    order), whichever constraint the database happened to check first.
+
+    Call it inside the caller's `transaction.atomic` (the services are).
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("save_or_conflict needs an atomic block")
+    existing = None if appointment._state.adding else appointment.pk
     try:
-        appointment.save()
+        with transaction.atomic():
+            appointment.save()
     except IntegrityError as error:
         resource = conflicting_resource(error)
         if resource is None:
             raise
-        raise conflict(
-            resource,
-            booking,
-            practitioner=appointment.practitioner,
-            room=appointment.room,
+        practitioner, room, patient = (
+            appointment.practitioner,
+            appointment.room,
+            appointment.patient,
+        )
+        check_free(
+            clinic=appointment.clinic,
+            booking=booking,
+            patient=patient,
+            practitioner=practitioner,
+            room=room,
             device=device,
-            patient=appointment.patient,
+            planned_session=appointment.planned_session,
+            exclude=existing,
+        )
+        raise conflict(
+            resource, booking, practitioner=practitioner, room=room, device=device, patient=patient
         ) from error
     return appointment

@@ -138,16 +138,8 @@ def _check(
             )
         except WashoutNotMet as refusal:
             raise _first_free(clinic, refusal, practitioner, room, device, exclude) from None
-    rules.check_free(
-        clinic=clinic,
-        booking=booking,
-        patient=patient,
-        practitioner=practitioner,
-        room=room,
-        device=device,
-        planned_session=planned_session,
-        exclude=exclude,
-    )
+    # Whether the practitioner, room, device, patient and planned session are free then is
+    # the database's to say, when the appointment is saved (rules.save_or_conflict).
     return booking, timeline
 
 
