@@ -17,7 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
-from mesodesk.accounts.services import create_user
+from mesodesk.accounts.services import create_user, issue_api_token
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.clinics.services import add_room
 from mesodesk.consents.choices import Purpose
@@ -142,6 +142,24 @@ def test_erasing_removes_what_the_law_allows_and_keeps_the_record(
     assert patient_list(clinic, f"#{rita.pk}").filter(pk=rita.pk).exists()
     # Told once, at the address she had, with nothing clinical.
     assert len(mail.outbox) == 0  # sent on commit (the test's transaction never commits)
+
+
+def test_the_api_lists_an_erased_patient_by_the_pseudonym_and_reads_the_record_whole(
+    clinic: Clinic, rita: Patient, alice: User, fiona: User
+) -> None:
+    erase_patient_data(clinic=clinic, request=pending(rita), by=alice)
+    token = issue_api_token(clinic=clinic, user=fiona, name="tests")[1]
+    api = Client(headers={"Authorization": f"Bearer {token}"})
+    listed = api.get(f"/api/v1/clinics/{clinic.slug}/patients").json()
+    (row,) = [p for p in listed if p["id"] == rita.pk]
+    pseudonym = f"Patient #{rita.pk} (erased)"
+    assert (row["first_name"], row["last_name"], row["list_name"]) == ("", "", pseudonym)
+    assert row["erased"] is True and "Hofer" not in str(listed)
+    assert api.get(f"/api/v1/clinics/{clinic.slug}/patients?search=Hofer").json() == []
+    # The record itself keeps the name (GDPR Art. 17(3)(c)).
+    record = api.get(f"/api/v1/clinics/{clinic.slug}/patients/{rita.pk}").json()
+    assert (record["first_name"], record["last_name"]) == ("Rita", "Hofer")
+    assert record["list_name"] == pseudonym
 
 
 def test_the_patient_is_emailed_on_commit(

@@ -28,11 +28,16 @@ from mesodesk.patients.models import IntakeVersion, Patient, ScreeningResult
 router = Router(tags=["patients"])
 
 
-def patient_out(patient: Patient, clinic: Clinic) -> PatientOut:
+def patient_out(patient: Patient, clinic: Clinic, *, listed: bool = False) -> PatientOut:
+    """The patient as the API answers; `listed` for a list, where an erased patient is
+    named by the pseudonym alone (as the staff list, the CSV exports and FHIR do)."""
+    hidden = listed and patient.erased_at is not None
     return PatientOut(
         id=patient.pk,
-        first_name=patient.first_name,
-        last_name=patient.last_name,
+        first_name="" if hidden else patient.first_name,
+        last_name="" if hidden else patient.last_name,
+        list_name=patient.list_name,
+        erased=patient.erased_at is not None,
         birth_date=patient.birth_date,
         sex=patient.sex,
         email=patient.email,
@@ -108,7 +113,7 @@ def list_patients(request: HttpRequest, clinic: str, search: str = "") -> list[P
         ip=client_ip(request),
         path=request.path,
     )
-    return [patient_out(p, clinic_obj) for p in patients]
+    return [patient_out(p, clinic_obj, listed=True) for p in patients]
 
 
 @router.post(

@@ -51,6 +51,12 @@ class PatientOut(Schema):
     id: int
     first_name: str
     last_name: str
+    # How lists and exports name the patient: "First Last", or "Patient #7 (erased)" once
+    # their erasure request was granted. In the patient list an erased patient's
+    # first_name and last_name are empty; reading the record itself gives them (the
+    # medical record is kept, GDPR Art. 17(3)(c)).
+    list_name: str = ""
+    erased: bool = False
     birth_date: date | None
     sex: str
     email: str
