@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
@@ -47,11 +45,6 @@ def appointment_out(appointment: Appointment, clinic: Clinic) -> AppointmentOut:
 def _appointment_fields(
     appointment: Appointment, clinic: Clinic, patient_name: str | None = None
 ) -> dict[str, Any]:
-    zone = ZoneInfo(clinic.time_zone)
-
-    def at(instant: datetime | None) -> datetime | None:
-        return None if instant is None else instant.astimezone(zone)
-
     return {
         "id": appointment.pk,
         "patient_id": appointment.patient_id,
@@ -63,17 +56,17 @@ def _appointment_fields(
         "room_id": appointment.room_id,
         "device_id": appointment.device_id,
         "planned_session_id": appointment.planned_session_id,
-        "start": at(appointment.start),
-        "end": at(appointment.end),
+        "start": local(appointment.start, clinic),
+        "end": local(appointment.end, clinic),
         "status": appointment.status,
         "stage": visits.stage(appointment).value,
-        "arrived_at": at(appointment.arrived_at),
+        "arrived_at": local(appointment.arrived_at, clinic),
         "arrived_by_id": appointment.arrived_by_id,
-        "started_at": at(appointment.started_at),
+        "started_at": local(appointment.started_at, clinic),
         "started_by_id": appointment.started_by_id,
-        "ended_at": at(appointment.ended_at),
+        "ended_at": local(appointment.ended_at, clinic),
         "ended_by_id": appointment.ended_by_id,
-        "cancelled_at": at(appointment.cancelled_at),
+        "cancelled_at": local(appointment.cancelled_at, clinic),
         "cancelled_by_id": appointment.cancelled_by_id,
         "cancel_reason": appointment.cancel_reason,
     }

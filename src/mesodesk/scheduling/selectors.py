@@ -79,26 +79,38 @@ def _schedule(
     practitioner, room and device: one query in plain SQL (mesodesk.rows), since building
     and loading it through the ORM cost more than the database's work on a busy day."""
     db = router.db_for_read(Appointment)
+    where, params = _in_range(clinic, start, end, practitioner, include_cancelled, db)
+    return _appointments(clinic, _appointment_sql(db, where), params, db)
+
+
+def _in_range(
+    clinic: Clinic,
+    start: datetime,
+    end: datetime,
+    practitioner: User | None,
+    include_cancelled: bool,
+    db: str,
+) -> tuple[str, list[Any]]:
+    """The WHERE and ORDER BY of `overlapping` (the appointments as `a`), of one
+    practitioner if given, in time order; and its parameters."""
     adapt = connections[db].ops.adapt_datetimefield_value
     params: list[Any] = [clinic.pk, adapt(end), adapt(start - LONGEST), adapt(start)]
     if not include_cancelled:
         params.append(AppointmentStatus.CANCELLED.value)
     if practitioner is not None:
         params.append(practitioner.pk)
-    return _appointments(
-        clinic, _schedule_sql(db, include_cancelled, practitioner is not None), params, db
-    )
+    return _in_range_sql(db, include_cancelled, practitioner is not None), params
 
 
 @cache
-def _schedule_sql(db: str, include_cancelled: bool, of_one: bool) -> str:
+def _in_range_sql(db: str, include_cancelled: bool, of_one: bool) -> str:
     start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
-    where = (
+    return (
         f" WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
         + ("" if include_cancelled else " AND a.status <> %s")
         + (" AND a.practitioner_id = %s" if of_one else "")
+        + f" ORDER BY a.{start}, a.id"
     )
-    return _appointment_sql(db, where) + f" ORDER BY a.{start}, a.id"
 
 
 def day_schedule(
@@ -125,17 +137,8 @@ def day_listing(
     for four times over."""
     start, end = local_day_range(clinic, day)
     db = router.db_for_read(Appointment)
-    adapt = connections[db].ops.adapt_datetimefield_value
-    params: list[Any] = [clinic.pk, adapt(end), adapt(start - LONGEST), adapt(start)]
-    params.append(AppointmentStatus.CANCELLED.value)
-    where = (
-        " WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
-        " AND a.status <> %s"
-    )
-    if practitioner is not None:
-        params.append(practitioner.pk)
-        where += " AND a.practitioner_id = %s"
-    return _listed(clinic, _listing_sql(db, where + " ORDER BY a.{start}, a.id"), params, db)
+    where, params = _in_range(clinic, start, end, practitioner, False, db)
+    return _listed(clinic, _listing_sql(db, where), params, db)
 
 
 def listed_appointment(clinic: Clinic, appointment_id: int) -> tuple[Appointment, str]:
@@ -161,14 +164,12 @@ def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[
 
 @cache
 def _listing_sql(db: str, where: str) -> str:
-    """The appointments `where` (written with `{start}` and `{end}` for those columns)
-    selects, with the patient's first and last name and erasure time."""
-    quote = connections[db].ops.quote_name
+    """The appointments (`a`) `where` selects, with the patient's first and last name and
+    erasure time."""
     a, p = rows.table(Appointment, db), rows.table(Patient, db)
     return (
         f"SELECT {rows.columns(Appointment, 'a', db)}, p.first_name, p.last_name, p.erased_at"  # noqa: S608 - names from the models, values as parameters
-        f" FROM {a} a JOIN {p} p ON p.id = a.patient_id"
-        + where.format(start=quote("start"), end=quote("end"))
+        f" FROM {a} a JOIN {p} p ON p.id = a.patient_id{where}"
     )
 
 

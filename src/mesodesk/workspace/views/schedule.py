@@ -145,14 +145,15 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     # The hour grid: the working hours of the practitioner shown (of everyone, else) and
     # the closures decide the hours drawn and the days hidden (two reads).
     shown_ids = [practitioner.pk] if practitioner else [p.pk for p in practitioners]
+    zone = selectors.clinic_zone(clinic)
     grid = week_grid(
         dict(week_days),
         union_hours(clinics.working_hours(clinic, shown_ids), clinics.clinic_hours(clinic)),
         clinics.closures_between(clinic, start, start + timedelta(days=6)),
-        selectors.clinic_zone(clinic),
+        zone,
     )
     # Each appointment's HTML, for the grid and for the list (week_cells).
-    links, zone = Links(clinic_slug=clinic.slug), selectors.clinic_zone(clinic)
+    links = Links(clinic_slug=clinic.slug)
     for grid_day in grid.days:
         for placed in grid_day.items:
             placed.html = week_cells.grid_item(placed, links, zone)  # type: ignore[attr-defined]

@@ -15,11 +15,13 @@ from mesodesk.workspace.links import Links
 from mesodesk.workspace.views.visit_cells import escaped as _e
 
 
-def _when(a: Any, zone: ZoneInfo) -> str:
+def _link(a: Any, links: Links, zone: ZoneInfo) -> str:
+    """The appointment's times and patient, linking to its page."""
     start, end = a.start.astimezone(zone), a.end.astimezone(zone)
     return (
+        f'<a href="{links("workspace:appointment", appointment_id=a.pk)}">'
         f'<span class="week-time"><time datetime="{start.isoformat()}">{start:%H:%M}</time>'
-        f"–{end:%H:%M}</span>"
+        f'–{end:%H:%M}</span> <span class="week-patient">{_e(a.patient.list_name)}</span></a>'
     )
 
 
@@ -27,12 +29,9 @@ def grid_item(placed: Any, links: Links, zone: ZoneInfo) -> SafeString:
     """An appointment in the hour grid, at its rows and lane (week_grid.Placed)."""
     a = placed.appointment
     who = _e(a.practitioner.first_name or a.practitioner.email)
-    href = links("workspace:appointment", appointment_id=a.pk)
     return mark_safe(  # noqa: S308 - every value escaped
         f'<li class="week-item {_e(a.status)} kind-{_e(a.kind)} wg-r-{placed.row}'
-        f' wg-s-{placed.span} wg-l-{placed.lane}">'
-        f'<a href="{href}">{_when(a, zone)} <span class="week-patient">'
-        f"{_e(a.patient.list_name)}</span></a>"
+        f' wg-s-{placed.span} wg-l-{placed.lane}">{_link(a, links, zone)}'
         f'<span class="week-meta">{_e(a.get_kind_display())} · {who} · {_e(a.room.name)}</span>'
         "</li>"
     )
@@ -47,10 +46,8 @@ def list_item(a: Any, links: Links, zone: ZoneInfo) -> SafeString:
         if a.status != "booked"
         else ""
     )
-    href = links("workspace:appointment", appointment_id=a.pk)
     return mark_safe(  # noqa: S308 - every value escaped
-        f'<li class="week-item {_e(a.status)} kind-{_e(a.kind)}"><a href="{href}">'
-        f'{_when(a, zone)} <span class="week-patient">{_e(a.patient.list_name)}</span></a>'
+        f'<li class="week-item {_e(a.status)} kind-{_e(a.kind)}">{_link(a, links, zone)}'
         f' <span class="week-meta">{_e(a.get_kind_display())} · {who} · {_e(a.room.name)}'
         f"{device}</span>{badge}</li>"
     )
