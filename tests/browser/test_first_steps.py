@@ -39,6 +39,8 @@ def test_sign_up_refuses_a_14_year_old_and_shows_every_password_problem(
     page.get_by_label("Password", exact=True).fill("12345")
     page.get_by_label("Password (again)").fill("54321")
     page.get_by_role("button", name="Create my account").click()
+    # all_inner_texts does not wait: wait for the answer page's errors before reading them
+    expect(page.locator(".errorlist").first).to_be_visible()
     errors = page.locator(".errorlist").all_inner_texts()
     text = " ".join(errors)
     assert "You need to be 18 or older to create an account at Lindenhof Aesthetics" in text
