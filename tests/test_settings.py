@@ -87,7 +87,7 @@ def test_it_reads_a_postgres_url_with_its_options() -> None:
     config = env.database_config(
         "postgres://clinic:s%40cret@db.internal:5433/mesodesk?sslmode=require", cwd=CWD
     )
-    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert config["ENGINE"] == "mesodesk.config.postgresql"
     assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "mesodesk")
     assert (config["USER"], config["PASSWORD"]) == ("clinic", "s@cret")
     # Prepared statements only where a cursor asks for them (mesodesk.rows).
@@ -164,8 +164,8 @@ def test_it_asks_for_the_redis_package_when_a_redis_cache_is_set_without_it() ->
 def test_sessions_are_read_through_a_redis_cache_and_kept_in_the_database() -> None:
     redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
     database = env.cache_config("dbcache://mesodesk_cache")
-    assert env.session_engine(redis) == "django.contrib.sessions.backends.cached_db"
-    assert env.session_engine(database) == "django.contrib.sessions.backends.db"
+    assert env.session_engine(redis) == "mesodesk.accounts.sessions.cached_db"
+    assert env.session_engine(database) == "mesodesk.accounts.sessions.db"
 
 
 def test_it_prints_mail_to_the_console_by_default() -> None:

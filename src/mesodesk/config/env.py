@@ -203,7 +203,8 @@ def _postgres_config(url: str, *, name: str) -> dict[str, Any]:
     config = environ.Env.db_url_config(url)
     # django-environ leaves a percent-encoded socket folder encoded; libpq wants it plain.
     config["HOST"] = unquote(config["HOST"])
-    config["ENGINE"] = "django.db.backends.postgresql"
+    # Django's backend with a health check that needs no round trip when nothing is wrong.
+    config["ENGINE"] = "mesodesk.config.postgresql"
     # Persistent connections pay off with gunicorn's long-lived threads; the health check
     # replaces a connection the server dropped instead of failing a request with it.
     config["CONN_MAX_AGE"] = 60
@@ -244,10 +245,11 @@ def cache_config(url: str, *, name: str = "CACHE_URL") -> dict[str, Any]:
 def session_engine(cache: dict[str, Any]) -> str:
     """Django's SESSION_ENGINE for the cache `cache_config` made: sessions live in the
     database, and with a Redis cache they are also kept in it, so a signed-in request
-    reads its session from memory instead of SQL (written through to both)."""
+    reads its session from memory instead of SQL (written through to both). Django's
+    stores, reading the database in plain SQL (mesodesk.accounts.sessions)."""
     if cache["BACKEND"].endswith("RedisCache"):
-        return "django.contrib.sessions.backends.cached_db"
-    return "django.contrib.sessions.backends.db"
+        return "mesodesk.accounts.sessions.cached_db"
+    return "mesodesk.accounts.sessions.db"
 
 
 def email_config(url: str, *, name: str = "EMAIL_URL", var_dir: Path) -> dict[str, Any]:
