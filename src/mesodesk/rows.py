@@ -229,3 +229,23 @@ def _insert_sql(model: type[Model], connection: BaseDatabaseWrapper) -> str:
         )
         known[model] = sql
     return sql
+
+
+def lock(model: type[Model], pk: Any, db: str = "default") -> bool:
+    """Holds `model`'s row `pk` (SELECT ... FOR UPDATE) until the transaction ends, as the
+    ORM's `select_for_update().filter(pk=...).first()` would, without building that query;
+    whether the row is there. On SQLite, which has no row locks, a plain read (there the
+    write transaction, begun IMMEDIATE, already holds the whole database)."""
+    with cursor(db) as locking:
+        locking.execute(_lock_sql(model, db), [pk])
+        return locking.fetchone() is not None
+
+
+@cache
+def _lock_sql(model: type[Model], db: str) -> str:
+    connection = connections[db]
+    pk = model._meta.pk
+    assert pk is not None
+    column = connection.ops.quote_name(_column(pk))
+    sql = f"SELECT {column} FROM {table(model, db)} WHERE {column} = %s"  # noqa: S608 - names from the models, values as parameters
+    return sql + (" FOR UPDATE" if connection.features.has_select_for_update else "")

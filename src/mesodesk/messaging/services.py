@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
@@ -32,7 +31,7 @@ from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.quiet import deliverable
 from mesodesk.messaging.wanted import Quiet, WantedReminder, wanted_reminders
 from mesodesk.patients.models import Patient
-from mesodesk.planning.models import PlannedSession
+from mesodesk.planning import selectors as plan_selectors
 from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.selectors import appointment_timeline
@@ -48,23 +47,13 @@ def _recall_day(clinic: Clinic, appointment: Appointment, library: Library) -> d
     the last session of its series and the series' template has maintenance."""
     if appointment.planned_session_id is None:
         return None
-    # The session, its plan and the number of the series' last session: one query.
-    last = (
-        PlannedSession.objects.filter(clinic=clinic, plan=OuterRef("plan"))
-        .order_by("-number")
-        .values("number")[:1]
-    )
-    session = (
-        PlannedSession.objects.filter(clinic=clinic, pk=appointment.planned_session_id)
-        .select_related("plan")
-        .annotate(last=Subquery(last))
-        .first()
-    )
-    if session is None or session.plan.clinic_id != clinic.pk:
+    position = plan_selectors.series_position(clinic, appointment.planned_session_id)
+    if position is None:
         return None
-    if session.number != session.last:
+    number, last, template = position
+    if number != last:
         return None
-    schedule = library.schedules.get(session.plan.schedule_template)
+    schedule = library.schedules.get(template)
     if schedule is None or schedule.maintenance_from_days is None:
         return None
     zone = ZoneInfo(clinic.time_zone)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
+from django.db import router
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from mesodesk import rows
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.inputs import Plan, parse_plan
 from mesodesk.core.library import Library
@@ -73,4 +77,28 @@ def get_planned_session(clinic: Clinic, session_id: int) -> PlannedSession:
         PlannedSession.objects.select_related("plan", "plan__patient"),
         clinic=clinic,
         pk=session_id,
+    )
+
+
+def series_position(clinic: Clinic, session_id: int) -> tuple[int, int, str] | None:
+    """The clinic's planned session's number, the number of its series' last session, and
+    its plan's schedule template; None for another clinic's or none. One query in plain
+    SQL (mesodesk.rows): every session booking asks whether it ends the series."""
+    db = router.db_for_read(PlannedSession)
+    found = rows.fetch(_series_position_sql(db), [clinic.pk, session_id], db)
+    if not found:
+        return None
+    number, last, template = found[0]
+    return int(number), int(last), str(template)
+
+
+@cache
+def _series_position_sql(db: str) -> str:
+    s, p = rows.table(PlannedSession, db), rows.table(TreatmentPlan, db)
+    return (
+        "SELECT s.number, (SELECT MAX(o.number) FROM"  # noqa: S608 - names from the models, values as parameters
+        f" {s} o WHERE o.clinic_id = s.clinic_id AND o.plan_id = s.plan_id),"
+        f" p.schedule_template FROM {s} s"
+        f" JOIN {p} p ON p.id = s.plan_id AND p.clinic_id = s.clinic_id"
+        " WHERE s.clinic_id = %s AND s.id = %s"
     )

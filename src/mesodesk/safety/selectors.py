@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connections, router
+from django.db.models import Count, Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.charting.models import Administration
 from mesodesk.clinics import reading
@@ -35,14 +38,31 @@ def side_effect_reports(
 def urgent_since(clinic: Clinic, since: datetime) -> list[SideEffectReport]:
     """Urgent reports (a warning sign ticked, or called severe) sent since `since` and not
     yet closed or triaged, newest first: what staff must see at once (the patient was also
-    told to call the clinic today, or emergency services)."""
-    return [
-        report
-        for report in side_effect_reports(clinic).filter(
-            created_at__gte=since, closed_at__isnull=True
-        )
-        if report.urgent
-    ]
+    told to call the clinic today, or emergency services). One query in plain SQL
+    (mesodesk.rows), with each report's patient: Today asks on every view."""
+    db = router.db_for_read(SideEffectReport)
+    at = connections[db].ops.adapt_datetimefield_value(since)
+    found = rows.load_all(
+        rows.fetch(_open_reports_sql(db), [clinic.pk, at], db), SideEffectReport, Patient, db=db
+    )
+    urgent = []
+    for report, patient in found:
+        rows.attach(report, "clinic", clinic)
+        rows.attach(report, "patient", patient)
+        if report.urgent:
+            urgent.append(report)
+    return urgent
+
+
+@cache
+def _open_reports_sql(db: str) -> str:
+    r, p = rows.table(SideEffectReport, db), rows.table(Patient, db)
+    return (
+        f"SELECT {rows.columns(SideEffectReport, 'r', db)}, {rows.columns(Patient, 'p', db)}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {r} r JOIN {p} p ON p.id = r.patient_id"
+        " WHERE r.clinic_id = %s AND r.created_at >= %s AND r.closed_at IS NULL"
+        " ORDER BY r.created_at DESC, r.id DESC"
+    )
 
 
 def labelled(report: SideEffectReport, library: Library) -> dict[str, object]:
@@ -153,20 +173,36 @@ def get_event(clinic: Clinic, event_id: int, *, member: Membership) -> AdverseEv
 
 def follow_ups_due(clinic: Clinic, day: date) -> list[tuple[AdverseEvent, date]]:
     """Events whose follow-up date has come by `day` (and no later entry moved or ended
-    it): the reminders staff see on Today. Names only; the page links to the chart."""
-    candidates = (
-        AdverseEvent.objects.filter(clinic=clinic)
-        .filter(Q(follow_up_on__isnull=False) | Q(follow_ups__isnull=False))
-        .distinct()
-        .select_related("patient")
-        .prefetch_related("follow_ups")
+    it): the reminders staff see on Today. Names only; the page links to the chart.
+    The events that have a follow-up date or entries, with their patients, in one query in
+    plain SQL (Today asks on every view); their entries in a second, only when there are
+    such events."""
+    db = router.db_for_read(AdverseEvent)
+    found = rows.load_all(
+        rows.fetch(_followed_events_sql(db), [clinic.pk], db), AdverseEvent, Patient, db=db
     )
+    candidates = []
+    for event, patient in found:
+        rows.attach(event, "clinic", clinic)
+        rows.attach(event, "patient", patient)
+        candidates.append(event)
+    prefetch_related_objects(candidates, "follow_ups")
     due = []
     for event in candidates:
         when = current(event).follow_up_on
         if when is not None and when <= day:
             due.append((event, when))
     return sorted(due, key=lambda pair: (pair[1], pair[0].pk))
+
+
+@cache
+def _followed_events_sql(db: str) -> str:
+    e, p, f = (rows.table(m, db) for m in (AdverseEvent, Patient, FollowUp))
+    return (
+        f"SELECT {rows.columns(AdverseEvent, 'e', db)}, {rows.columns(Patient, 'p', db)}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {e} e JOIN {p} p ON p.id = e.patient_id WHERE e.clinic_id = %s AND"
+        f" (e.follow_up_on IS NOT NULL OR EXISTS (SELECT 1 FROM {f} f WHERE f.event_id = e.id))"
+    )
 
 
 def event_label(event: AdverseEvent, library: Library) -> str:

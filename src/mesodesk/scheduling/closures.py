@@ -4,10 +4,10 @@ notice to the patient and listed on Today to be booked again."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from mesodesk.accounts.models import User
@@ -34,23 +34,6 @@ def booked_on(clinic: Clinic, day: date) -> QuerySet[Appointment]:
         .select_related("patient", "practitioner")
         .order_by("start", "id")
     )
-
-
-def rebooked() -> Exists:
-    """Whether the patient of the outer appointment has been booked again since it was
-    cancelled (an appointment made after the cancellation, still booked or held)."""
-    return Exists(
-        Appointment.objects.filter(
-            clinic_id=OuterRef("clinic_id"),
-            patient_id=OuterRef("patient_id"),
-            created_at__gt=OuterRef("cancelled_at"),
-        ).exclude(status__in=(AppointmentStatus.CANCELLED, AppointmentStatus.LATE_CANCELLED))
-    )
-
-
-def to_rebook_q() -> Q:
-    """Appointments a closure cancelled whose patient has not been booked again."""
-    return Q(status=AppointmentStatus.CANCELLED, rebook=True) & ~Q(rebooked())
 
 
 @transaction.atomic
@@ -119,15 +102,3 @@ def settle_rebooking(*, clinic: Clinic, appointment: Appointment, by: User) -> N
     found.rebook = False
     found._history_user = by  # type: ignore[attr-defined] # read by simple-history
     found.save(update_fields=["rebook", "updated_at"])
-
-
-def unclosed_or_to_rebook(clinic: Clinic, *, now: datetime) -> QuerySet[Appointment]:
-    """What Today asks the clinic to deal with, in one query, oldest first: appointments
-    whose time is over but still `booked` (visits.unclosed), and those a closure cancelled
-    whose patient is not booked again yet."""
-    unclosed = Q(status=AppointmentStatus.BOOKED, start__lt=now, end__lte=now)
-    return (
-        Appointment.objects.filter(Q(clinic=clinic) & (unclosed | to_rebook_q()))
-        .select_related("patient", "practitioner", "room", "device")
-        .order_by("start", "id")
-    )

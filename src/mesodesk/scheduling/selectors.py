@@ -222,6 +222,32 @@ def _appointments(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[
     return listed
 
 
+def unclosed_or_to_rebook(clinic: Clinic, *, now: datetime, limit: int) -> list[Appointment]:
+    """What Today asks the clinic to deal with, oldest first, at most `limit`: appointments
+    whose time is over but still `booked` (visits.unclosed), and those a closure cancelled
+    (`rebook`) whose patient has not been booked again since (an appointment made after
+    the cancellation, not cancelled). One query in plain SQL, as the day's."""
+    db = router.db_for_read(Appointment)
+    at = connections[db].ops.adapt_datetimefield_value(now)
+    cancelled = [AppointmentStatus.CANCELLED.value, AppointmentStatus.LATE_CANCELLED.value]
+    params = [clinic.pk, AppointmentStatus.BOOKED.value, at, at]
+    params += [AppointmentStatus.CANCELLED.value, True, *cancelled, limit]
+    return _appointments(clinic, _appointment_sql(db, _pending_sql(db)), params, db)
+
+
+@cache
+def _pending_sql(db: str) -> str:
+    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
+    return (
+        f" WHERE a.clinic_id = %s AND ((a.status = %s AND a.{start} < %s AND a.{end} <= %s)"  # noqa: S608 - names from the models, values as parameters
+        " OR (a.status = %s AND a.rebook = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM {rows.table(Appointment, db)} b WHERE b.clinic_id = a.clinic_id"
+        " AND b.patient_id = a.patient_id AND b.created_at > a.cancelled_at"
+        " AND b.status NOT IN (%s, %s))))"
+        f" ORDER BY a.{start}, a.id LIMIT %s"
+    )
+
+
 @cache
 def _appointment_sql(db: str, where: str) -> str:
     """Appointments (`where` they match) with patient, practitioner, room and device."""

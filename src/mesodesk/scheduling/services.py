@@ -14,9 +14,10 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import router, transaction
 from django.utils import timezone
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
@@ -65,7 +66,7 @@ def _current_screening(
     in a transaction of its own). Two queries when it is current: the lock, then the
     screening with every fact that says whether it is stale."""
     if not rescreen:
-        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        rows.lock(Patient, patient.pk, router.db_for_write(Patient))
         screening = patient_selectors.screening_for_booking(clinic, patient)
         if screening is None:
             return None

@@ -19,7 +19,6 @@ from mesodesk.portal.selectors import open_deletion_count
 from mesodesk.safety import selectors as safety
 from mesodesk.scheduling import selectors
 from mesodesk.scheduling.choices import AppointmentStatus
-from mesodesk.scheduling.closures import unclosed_or_to_rebook
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person, practitioner_users
 from mesodesk.workspace.links import Links
@@ -68,7 +67,7 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     # Visits whose time is over with no outcome, before today: the clinic closes them.
     day_start, _ = selectors.local_day_range(request.clinic, now_day)
     # With the appointments a closure cancelled, to book again: the same query.
-    pending = list(unclosed_or_to_rebook(request.clinic, now=day_start)[:UNCLOSED_SHOWN])
+    pending = selectors.unclosed_or_to_rebook(request.clinic, now=day_start, limit=UNCLOSED_SHOWN)
     unclosed = [a for a in pending if a.status == AppointmentStatus.BOOKED]
     to_rebook = [a for a in pending if a.status != AppointmentStatus.BOOKED]
     with_visits(request, appointments + pending)
