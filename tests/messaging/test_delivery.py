@@ -11,10 +11,11 @@ from pytest_django import Settings
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.messaging.delivery import clinics_offering_sms, undeliverable_sms
-from mesodesk.messaging.models import ContactPreferences
+from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.sms import SmsError, sms_backend
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import register_patient
+from tests.messaging.conftest import BookSession, next_weekday
 
 
 @pytest.fixture
@@ -84,3 +85,45 @@ def test_in_production_the_worker_never_builds_a_console_backend(production: Set
     with pytest.raises(SmsError) as caught:
         sms_backend()
     assert caught.value.transient
+
+
+def test_preferences_a_waiting_text_or_the_preferred_channel_each_make_a_clinic_offer_sms(
+    clinic: Clinic, other_clinic: Clinic, fiona: User, lena: Patient, book_session: BookSession
+) -> None:
+    # Preferences set without text messages outweigh the preferred channel.
+    chose_not = register_patient(
+        clinic=clinic,
+        by=fiona,
+        first_name="N",
+        last_name="O",
+        phone="+4917033333333",
+        preferred_channel="sms",
+    )
+    prefs = ContactPreferences.objects.create(
+        clinic=clinic, patient=chose_not, email=True, sms=False
+    )
+    assert not clinics_offering_sms().exists()
+    prefs.sms = True
+    prefs.save()
+    assert list(clinics_offering_sms()) == [clinic]
+    prefs.sms = False
+    prefs.save()
+    # A text still waiting to go (here, one of a booked session's reminders).
+    appointment = book_session(lena, next_weekday(1))
+    assert not clinics_offering_sms().exists()
+    waiting = Reminder.objects.filter(appointment=appointment).first()
+    assert waiting is not None and waiting.status == "pending"
+    Reminder.objects.filter(pk=waiting.pk).update(channel="sms")
+    assert list(clinics_offering_sms()) == [clinic]
+    Reminder.objects.filter(pk=waiting.pk).update(status="sent")
+    assert not clinics_offering_sms().exists()
+
+
+def test_the_question_joins_nothing_to_the_clinic() -> None:
+    """Each way of offering SMS is an EXISTS of its own. Joined to the clinic at once,
+    preferences x patients x reminders multiplied into billions of rows on a clinic of
+    1,000 patients, and `mesodesk serve` did not start."""
+    sql = str(clinics_offering_sms().query)
+    outer_from = sql.split(" WHERE ", 1)[0]
+    assert "JOIN" not in outer_from
+    assert sql.count("EXISTS") == 3

@@ -8,22 +8,31 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.messaging.models import ContactPreferences, Reminder
 from mesodesk.messaging.sms import sms_backend_class
+from mesodesk.patients.models import Patient
 
 TWILIO_BACKEND = "mesodesk.messaging.twilio.TwilioSmsBackend"
 
 
 def clinics_offering_sms() -> QuerySet[Clinic]:
     """Clinics with a patient who chose text messages (in their preferences, or as their
-    preferred channel while they have set no preferences), or an SMS still to send."""
-    return Clinic.objects.filter(
-        Q(contact_preferences__sms=True)
-        | Q(patients__preferred_channel="sms", patients__contact_preferences__isnull=True)
-        | Q(reminders__channel="sms", reminders__status__in=("pending", "sending"))
-    ).distinct()
+    preferred channel while they have set no preferences), or an SMS still to send.
+
+    Three EXISTS, not joins: joining a clinic to its preferences, patients and reminders
+    at once multiplies their rows (a clinic of 1,000 patients and 10,000 reminders made
+    billions before DISTINCT), and `mesodesk serve` and `worker` ask this at start."""
+    chose = ContactPreferences.objects.filter(clinic=OuterRef("pk"), sms=True)
+    prefer = Patient.objects.filter(
+        clinic=OuterRef("pk"), preferred_channel="sms", contact_preferences__isnull=True
+    )
+    waiting = Reminder.objects.filter(
+        clinic=OuterRef("pk"), channel="sms", status__in=("pending", "sending")
+    )
+    return Clinic.objects.filter(Exists(chose) | Exists(prefer) | Exists(waiting))
 
 
 def undeliverable_sms() -> str | None:
