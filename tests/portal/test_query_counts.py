@@ -11,8 +11,9 @@ from tests.portal.conftest import url
 from tests.query_counts import assert_statements, statements
 
 # The session and the user, the clinic and the patient, then the page's own reads.
-# The consent gate reads the active plan and the signed consents (two).
-PORTAL_BOOKING = 19
+# The consent gate reads the active plan and the signed consents (two); the screening
+# is read once for the verdict and the page.
+PORTAL_BOOKING = 18
 
 
 def test_the_booking_page(

@@ -7,7 +7,7 @@ from datetime import date, time
 from functools import cache
 
 from django.contrib.auth.models import AnonymousUser
-from django.db import router
+from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -72,11 +72,22 @@ def closed_weekdays(clinic: Clinic) -> frozenset[int]:
 
 
 def closures_between(clinic: Clinic, start_date: date, end_date: date) -> frozenset[date]:
-    """The days from start_date to end_date (both included) the clinic is closed."""
-    return frozenset(
-        ClinicClosure.objects.filter(
-            clinic=clinic, date__gte=start_date, date__lte=end_date
-        ).values_list("date", flat=True)
+    """The days from start_date to end_date (both included) the clinic is closed. One
+    query in plain SQL (mesodesk.rows): every slot search and week asks."""
+    db = router.db_for_read(ClinicClosure)
+    adapt = connections[db].ops.adapt_datefield_value
+    found = rows.fetch(_closures_sql(db), [clinic.pk, adapt(start_date), adapt(end_date)], db)
+    shape = rows.shape(ClinicClosure, db)
+    return frozenset(shape.load(row, 0, db).date for row in found)
+
+
+@cache
+def _closures_sql(db: str) -> str:
+    quote = connections[db].ops.quote_name
+    name, day = rows.table(ClinicClosure, db), quote("date")
+    return (
+        f"SELECT {rows.columns(ClinicClosure, name, db)} FROM {name}"  # noqa: S608 - names from the models, values as parameters
+        f" WHERE clinic_id = %s AND {day} >= %s AND {day} <= %s"
     )
 
 
@@ -100,20 +111,29 @@ def working_hours(
     """Practitioner id to weekday (0 = Monday) to their (start, end) spans, in order.
 
     Every practitioner asked about is in the answer, with an empty week if they have no
-    working hours at this clinic.
+    working hours at this clinic. One query in plain SQL (mesodesk.rows) for the clinic's
+    few rows: every slot search and week asks.
     """
     ids = list(dict.fromkeys(practitioner_ids))
     out: dict[int, dict[int, list[tuple[time, time]]]] = {
         pid: {day: [] for day in range(7)} for pid in ids
     }
-    spans = (
-        WorkingHours.objects.filter(clinic=clinic, practitioner_id__in=ids)
-        .order_by("practitioner_id", "weekday", "start")
-        .values_list("practitioner_id", "weekday", "start", "end")
-    )
-    for pid, weekday, start, end in spans:
-        out[pid][weekday].append((start, end))
+    db = router.db_for_read(WorkingHours)
+    shape = rows.shape(WorkingHours, db)
+    for row in rows.fetch(_working_hours_sql(db), [clinic.pk], db):
+        span = shape.load(row, 0, db)
+        if span.practitioner_id in out:
+            out[span.practitioner_id][span.weekday].append((span.start, span.end))
     return out
+
+
+@cache
+def _working_hours_sql(db: str) -> str:
+    name, start = rows.table(WorkingHours, db), connections[db].ops.quote_name("start")
+    return (
+        f"SELECT {rows.columns(WorkingHours, name, db)} FROM {name}"  # noqa: S608 - names from the models, values as parameters
+        f" WHERE clinic_id = %s ORDER BY practitioner_id, weekday, {start}"
+    )
 
 
 def working_hours_of(clinic: Clinic, practitioner: User) -> QuerySet[WorkingHours]:
@@ -141,6 +161,44 @@ def devices(
     if not include_inactive:
         qs = qs.filter(active=True)
     return qs.order_by("name")
+
+
+def practitioner_ids(clinic: Clinic) -> list[int]:
+    """The user ids of `practitioners(clinic)`, in its order. Plain SQL: slot search."""
+    db = router.db_for_read(Membership)
+    return [
+        row[0] for row in rows.fetch(_practitioner_ids_sql(db), [clinic.pk, Role.PRACTITIONER], db)
+    ]
+
+
+@cache
+def _practitioner_ids_sql(db: str) -> str:
+    m, u = rows.table(Membership, db), rows.table(User, db)
+    return (
+        f"SELECT m.user_id FROM {m} m JOIN {u} u ON u.id = m.user_id"  # noqa: S608 - names from the models, values as parameters
+        " WHERE m.clinic_id = %s AND m.role = %s ORDER BY u.email, m.id"
+    )
+
+
+def room_ids(clinic: Clinic) -> list[int]:
+    """The ids of `rooms(clinic)` (active ones, by name). Plain SQL: slot search."""
+    db = router.db_for_read(Room)
+    return [row[0] for row in rows.fetch(_active_sql(Room, "id", db), [clinic.pk, True], db)]
+
+
+def device_rows(clinic: Clinic, device_type: str | None = None) -> list[tuple[int, str]]:
+    """(id, type) of `devices(clinic, device_type)` (active ones, by name). Plain SQL."""
+    db = router.db_for_read(Device)
+    found = rows.fetch(_active_sql(Device, "id, device_type", db), [clinic.pk, True], db)
+    return [(pk, kind) for pk, kind in found if device_type is None or kind == device_type]
+
+
+@cache
+def _active_sql(model: type[Room | Device], selected: str, db: str) -> str:
+    return (
+        f"SELECT {selected} FROM {rows.table(model, db)}"  # noqa: S608 - names from the models, values as parameters
+        " WHERE clinic_id = %s AND active = %s ORDER BY name, id"
+    )
 
 
 def get_room(clinic: Clinic, room_id: int) -> Room:

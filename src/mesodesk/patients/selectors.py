@@ -405,7 +405,13 @@ def may_book_session(
 
     Judges the screening as stored, in one query: booking screens again first when it is
     stale (`services.rescreen_if_stale`), and may then refuse what this allowed."""
-    screening = current_screening(clinic, patient)
+    return session_permission(current_screening(clinic, patient), member)
+
+
+def session_permission(
+    screening: ScreeningResult | None, member: Membership | None = None
+) -> tuple[bool, str]:
+    """`may_book_session` of a screening already read (a page that shows it too)."""
     refusal = session_refusal(screening and withheld(screening, member))
     return (True, "") if refusal is None else (False, refusal[1])
 

@@ -58,8 +58,8 @@ def home(request: HttpRequest, clinic_slug: str) -> HttpResponse:
     if patient is None:
         return not_a_patient(request, clinic)
     screening = patients.current_screening(clinic, patient)
-    may_book, _ = patients.may_book_session(clinic, patient)
-    upcoming = list(scheduling.upcoming_appointments(clinic, patient)[:5])
+    may_book, _ = patients.session_permission(screening)
+    upcoming = scheduling.upcoming_appointments(clinic, patient, limit=5)
     return render(
         request,
         "portal/home.html",
@@ -266,7 +266,8 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     """Free times for a consultation (always) or a session (when the screening allows),
     and booking one; the patient's upcoming appointments with a way to cancel."""
     clinic, patient = request.clinic, request.patient
-    may_book, why_not = patients.may_book_session(clinic, patient)
+    screening = patients.current_screening(clinic, patient)
+    may_book, why_not = patients.session_permission(screening)
     # The consent gate: a session needs a signed treatment consent for the plan, which the
     # patient can sign here first (consents.gate).
     consent_missing = treatment_consent_missing(patient=patient, plan=active_plan(clinic, patient))
@@ -328,7 +329,7 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             "kind": kind.value,
             "may_book_session": may_book,
             "why_not": why_not,
-            "has_screening": patients.current_screening(clinic, patient) is not None,
+            "has_screening": screening is not None,
             "consent_missing": consent_missing,
             "slots": offered,
             "days": days,

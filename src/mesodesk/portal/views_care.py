@@ -32,6 +32,7 @@ from mesodesk.portal.forms import DeleteAccountForm, PreferencesForm, SideEffect
 from mesodesk.safety.models import SideEffectReport
 from mesodesk.safety.services import report_side_effect
 from mesodesk.scheduling import selectors as scheduling
+from mesodesk.scheduling.choices import AppointmentKind
 
 # How many upcoming sessions the private feed carries.
 FEED_SESSIONS = 10
@@ -151,10 +152,12 @@ def feed(request: HttpRequest, clinic_slug: str, token: str) -> HttpResponse:
         raise Http404("Unknown calendar address.")
     patient = found.patient
     library = load_library()
-    sessions = scheduling.upcoming_appointments(clinic, patient).filter(kind="session")
+    sessions = scheduling.upcoming_appointments(
+        clinic, patient, kind=AppointmentKind.SESSION, limit=FEED_SESSIONS
+    )
     timelines = [
         found_timeline
-        for session in sessions[:FEED_SESSIONS]
+        for session in sessions
         if (found_timeline := scheduling.appointment_timeline(clinic, session, library=library))
         is not None
     ]

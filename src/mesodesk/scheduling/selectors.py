@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
-from django.db.models import FloatField, Func, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -280,41 +280,39 @@ def appointments_of_patient(clinic: Clinic, patient: Patient) -> QuerySet[Appoin
     )
 
 
-class _EpochSeconds(Func):
-    """A timestamptz as float seconds since 1970 (PostgreSQL): exact to the microsecond,
-    and several times cheaper to read than a timestamptz through Django's loader."""
-
-    template = "EXTRACT(EPOCH FROM %(expressions)s)::float8"
-    output_field = FloatField()
-
-
 def busy_intervals(
     clinic: Clinic, start: datetime, end: datetime
 ) -> list[tuple[int, int, int | None, datetime, datetime]]:
     """(practitioner, room, device, start, end) of the clinic's booked appointments that
     overlap [start, end): what slot search must keep clear. One indexed range query."""
-    qs = Appointment.objects.filter(
-        clinic=clinic,
-        status=AppointmentStatus.BOOKED,
-        start__lt=end,
-        start__gte=start - LONGEST,
-        end__gt=start,
-    ).order_by()  # in no particular order: slot search sorts them
+    db = router.db_for_read(Appointment)
+    connection = connections[db]
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [clinic.pk, AppointmentStatus.BOOKED.value, adapt(end), adapt(start - LONGEST)]
     # A few hundred rows a week: reading the times is most of the cost, so they are read
     # the cheapest way each database allows, straight from the cursor.
-    connection = connections[qs.db]
-    if connection.vendor == "postgresql":
-        qs = qs.annotate(s=_EpochSeconds("start"), e=_EpochSeconds("end"))
-        fields = ("practitioner_id", "room_id", "device_id", "s", "e")
-        convert: Callable[[Any], datetime] = _from_epoch
-    else:
-        fields = ("practitioner_id", "room_id", "device_id", "start", "end")
-        convert = _as_utc
-    sql, params = qs.values_list(*fields).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+    convert: Callable[[Any], datetime] = (
+        _from_epoch if connection.vendor == "postgresql" else _as_utc
+    )
+    fetched = rows.fetch(_busy_sql(db), [*params, adapt(start)], db)
     return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in fetched]
+
+
+@cache
+def _busy_sql(db: str) -> str:
+    """In no particular order: slot search sorts them."""
+    connection = connections[db]
+    start, end = (connection.ops.quote_name(name) for name in ("start", "end"))
+    times = f"{start}, {end}"
+    if connection.vendor == "postgresql":
+        # Float seconds since 1970: exact to the microsecond, and several times cheaper
+        # to read than a timestamptz through Django's loader.
+        times = f"EXTRACT(EPOCH FROM {start})::float8, EXTRACT(EPOCH FROM {end})::float8"
+    return (
+        f"SELECT practitioner_id, room_id, device_id, {times}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {rows.table(Appointment, db)} WHERE clinic_id = %s AND status = %s"
+        f" AND {start} < %s AND {start} >= %s AND {end} > %s"
+    )
 
 
 def _from_epoch(seconds: float) -> datetime:
@@ -364,20 +362,21 @@ def find_slots(
     zone = clinic_zone(clinic)
     now = timezone.now()
     earliest = max(not_before, now) if not_before is not None else now
-    members = list(clinics.practitioners(clinic).values_list("user_id", flat=True))
+    # The clinic's settings in plain SQL (mesodesk.rows): every slot search reads them.
+    members = clinics.practitioner_ids(clinic)
     if practitioner_ids is not None:
         wanted = set(practitioner_ids)
         members = [pid for pid in members if pid in wanted]
-    rooms = clinics.rooms(clinic)
+    chosen_rooms = clinics.room_ids(clinic)
     if room_ids is not None:
-        rooms = rooms.filter(pk__in=list(room_ids))
-    chosen_rooms = list(rooms.values_list("id", flat=True))
+        wanted_rooms = set(room_ids)
+        chosen_rooms = [pk for pk in chosen_rooms if pk in wanted_rooms]
     device_rows: list[tuple[int, str]] = []
     if device_type is not None or device_ids is not None:
-        devices = clinics.devices(clinic, device_type)
+        device_rows = clinics.device_rows(clinic, device_type)
         if device_ids is not None:
-            devices = devices.filter(pk__in=list(device_ids))
-        device_rows = list(devices.values_list("id", "device_type"))
+            wanted_devices = set(device_ids)
+            device_rows = [row for row in device_rows if row[0] in wanted_devices]
         if device_type is None and device_rows:
             device_type = device_rows[0][1]
     if not members or not chosen_rooms or (device_type is not None and not device_rows):
@@ -535,17 +534,39 @@ def patient_appointment(clinic: Clinic, patient: Patient, appointment_id: int) -
     )
 
 
-def upcoming_appointments(clinic: Clinic, patient: Patient) -> QuerySet[Appointment]:
-    """The patient's booked appointments that have not ended yet, soonest first."""
+def upcoming_appointments(
+    clinic: Clinic,
+    patient: Patient,
+    *,
+    kind: AppointmentKind | None = None,
+    limit: int | None = None,
+) -> list[Appointment]:
+    """The patient's booked appointments (of `kind`, if given) that have not ended yet,
+    soonest first, at most `limit`; with patient, practitioner, room and device. One query
+    in plain SQL: the portal's pages read it on every view."""
+    db = router.db_for_read(Appointment)
+    params: list[Any] = [clinic.pk, patient.pk, AppointmentStatus.BOOKED.value]
+    params.append(connections[db].ops.adapt_datetimefield_value(timezone.now()))
+    if kind is not None:
+        params.append(kind.value)
+    if limit is not None:
+        params.append(limit)
+    where = _upcoming_sql(db, kind is not None, limit is not None)
+    return _appointments(clinic, _appointment_sql(db, where), params, db)
+
+
+@cache
+def _upcoming_sql(db: str, of_kind: bool, limited: bool) -> str:
+    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
     return (
-        Appointment.objects.filter(
-            clinic=clinic, patient=patient, status=AppointmentStatus.BOOKED, end__gt=timezone.now()
-        )
-        .select_related("practitioner", "room", "device", "patient")
-        .order_by("start", "id")
+        f" WHERE a.clinic_id = %s AND a.patient_id = %s AND a.status = %s AND a.{end} > %s"
+        + (" AND a.kind = %s" if of_kind else "")
+        + f" ORDER BY a.{start}, a.id"
+        + (" LIMIT %s" if limited else "")
     )
 
 
 def next_session(clinic: Clinic, patient: Patient) -> Appointment | None:
     """The patient's next booked session that has not ended (the one their timeline is for)."""
-    return upcoming_appointments(clinic, patient).filter(kind=AppointmentKind.SESSION).first()
+    found = upcoming_appointments(clinic, patient, kind=AppointmentKind.SESSION, limit=1)
+    return found[0] if found else None
