@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -45,7 +46,7 @@ from mesodesk.workspace.forms import (
     person,
     practitioner_users,
 )
-from mesodesk.workspace.views import visit_cells
+from mesodesk.workspace.views import slot_cells, visit_cells
 from mesodesk.workspace.views.common import clinic_today, page
 from mesodesk.workspace.views.visit_cells import RowContext
 from mesodesk.workspace.views.visit_info import staff_names, visit_of
@@ -179,6 +180,10 @@ def _booking_page(
         session_refused = kind == AppointmentKind.SESSION and not may_book
         if not session_refused:
             days, skipped = _search(request, form, kind=kind, patient=patient)
+            action = reverse("workspace:book", args=[clinic.slug, patient.pk])
+            slot_cells.add_forms(
+                days, request, action=action, verb="Book", kind=AppointmentKind(kind).value
+            )
     context: dict[str, Any] = {
         "patient": patient,
         "form": form,
@@ -324,6 +329,8 @@ def appointment_page(
     skipped: WashoutNotMet | None = None
     if is_booked and form.is_valid():
         days, skipped = _search(request, form, kind=appointment.kind, patient=appointment.patient)
+        action = reverse("workspace:reschedule", args=[request.clinic.slug, appointment.pk])
+        slot_cells.add_forms(days, request, action=action, verb="Move here")
     return page(
         request,
         "workspace/appointment.html",
