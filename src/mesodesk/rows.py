@@ -65,17 +65,21 @@ class Shape:
         return instance
 
 
-_shapes: WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], Shape]] = WeakKeyDictionary()
+_shapes: WeakKeyDictionary[
+    BaseDatabaseWrapper, dict[tuple[type[Model], tuple[str, ...]], Shape]
+] = WeakKeyDictionary()
 
 
-def shape(model: type[Model], db: str = "default") -> Shape:
+def shape(model: type[Model], db: str = "default", without: tuple[str, ...] = ()) -> Shape:
     """`model`'s columns and converters on the connection `db` (worked out once per
-    connection: the converters are the backend's, as the ORM's compiler would apply)."""
+    connection: the converters are the backend's, as the ORM's compiler would apply).
+    The fields named in `without` are left out and come back deferred, as the ORM's
+    `defer` leaves them (read on first use): a large JSON column a page never shows."""
     connection = connections[db]
     known = _shapes.setdefault(connection, {})
-    found = known.get(model)
+    found = known.get((model, without))
     if found is None:
-        fields = model._meta.concrete_fields
+        fields = _fields(model, without)
         converters = []
         for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
@@ -85,19 +89,42 @@ def shape(model: type[Model], db: str = "default") -> Shape:
                 converters.append((index, tuple((c, column) for c in [*backend, *own])))
         names = tuple(f.attname for f in fields)
         assert model._meta.pk is not None
-        plain = model.__init__ is Model.__init__ and not (
-            pre_init.has_listeners(model) or post_init.has_listeners(model)
+        # Model.from_db marks the fields left out as deferred.
+        plain = not without and (
+            model.__init__ is Model.__init__
+            and not (pre_init.has_listeners(model) or post_init.has_listeners(model))
         )
         pk_index = names.index(model._meta.pk.attname)
         found = Shape(model, names, tuple(converters), pk_index, plain)
-        known[model] = found
+        known[(model, without)] = found
     return found
 
 
-def columns(model: type[Model], alias: str, db: str = "default") -> str:
-    """`alias."column", ...` for every concrete field of `model`, in `shape` order."""
+def columns(
+    model: type[Model], alias: str, db: str = "default", without: tuple[str, ...] = ()
+) -> str:
+    """`alias."column", ...` for every concrete field of `model` (but those named in
+    `without`), in `shape` order."""
     quote = connections[db].ops.quote_name
-    return ", ".join(f"{alias}.{quote(_column(f))}" for f in model._meta.concrete_fields)
+    return ", ".join(f"{alias}.{quote(_column(f))}" for f in _fields(model, without))
+
+
+def _fields(model: type[Model], without: tuple[str, ...]) -> list[Any]:
+    return [f for f in model._meta.concrete_fields if f.name not in without]
+
+
+def converted(value: Any, model: type[Model], name: str, db: str = "default") -> Any:
+    """`value` as read from the database for `model`'s field `name` (a scalar sub-query's
+    answer), through the converters the ORM would apply to that field."""
+    connection = connections[db]
+    field: Any = model._meta.get_field(name)
+    column = field.get_col(model._meta.db_table)
+    for convert in [
+        *connection.ops.get_db_converters(column),
+        *field.get_db_converters(connection),
+    ]:
+        value = convert(value, column, connection)
+    return value
 
 
 def _column(field: Any) -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
+from django.db import router
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -235,8 +237,77 @@ def get_screening(clinic: Clinic, screening_id: int) -> ScreeningResult:
 
 
 def current_screening(clinic: Clinic, patient: Patient) -> ScreeningResult | None:
-    """The patient's latest screening (by when it was computed, then id), if any."""
-    return _screenings(clinic).filter(patient=patient).order_by("-computed_at", "-id").first()
+    """The patient's latest screening (by when it was computed, then id), if any, with its
+    protocol version (its library left deferred), sign-off and intake, as `screenings`
+    reads them. One query in plain SQL (mesodesk.rows): the chart, the booking pages and
+    the portal read it on every view."""
+    db = router.db_for_read(ScreeningResult)
+    found = rows.fetch(_screening_sql(db, for_booking=False), [clinic.pk, patient.pk], db)
+    return _screening_of(found[0], clinic, db)[0] if found else None
+
+
+# The protocol version's library files and data (large JSON) are not read with a screening.
+_LIBRARY = ("files", "data")
+
+
+def _screening_of(
+    row: tuple[Any, ...], clinic: Clinic, db: str
+) -> tuple[ScreeningResult, tuple[Any, ...]]:
+    """The screening of a `_screening_sql` row with its related rows attached, and the
+    columns after them."""
+    at = 0
+    loaded: list[Any] = []
+    for model, without in _SCREENING_PARTS:
+        part = rows.shape(model, db, without)
+        loaded.append(part.load(row, at, db) if row[at + part.pk_index] is not None else None)
+        at += part.width
+    screening, version, signed_off_by, intake = loaded
+    rows.attach(screening, "clinic", clinic)
+    rows.attach(screening, "protocol_version", version)
+    rows.attach(screening, "signed_off_by", signed_off_by)
+    rows.attach(screening, "intake", intake)
+    return screening, row[at:]
+
+
+_SCREENING_PARTS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
+    (ScreeningResult, ()),
+    (ProtocolVersion, _LIBRARY),
+    (User, ()),
+    (IntakeVersion, ()),
+)
+
+
+@cache
+def _screening_sql(db: str, *, for_booking: bool) -> str:
+    """The latest screening of (clinic, patient) with protocol version, sign-off and
+    intake; `for_booking` adds the patient's latest intake id and the last change and
+    removal of the clinic's overrides. Parameters: for booking first clinic, patient,
+    clinic, clinic, "-" (the added columns'); then clinic, patient."""
+    s, v, u, i = (rows.table(model, db) for model, _ in _SCREENING_PARTS)
+    selected = ", ".join(
+        rows.columns(model, alias, db, without)
+        for (model, without), alias in zip(_SCREENING_PARTS, "svui", strict=True)
+    )
+    facts = ""
+    if for_booking:
+        history = ClinicOverride.history.model
+        o, h = rows.table(ClinicOverride, db), rows.table(history, db)
+        facts = (
+            f", (SELECT x.id FROM {i} x WHERE x.clinic_id = %s AND x.patient_id = %s"  # noqa: S608 - names from the models, values as parameters
+            " ORDER BY x.number DESC LIMIT 1)"
+            f", (SELECT o.updated_at FROM {o} o WHERE o.clinic_id = %s"
+            " ORDER BY o.updated_at DESC LIMIT 1)"
+            f", (SELECT h.history_date FROM {h} h WHERE h.clinic_id = %s AND h.history_type = %s"
+            " ORDER BY h.history_date DESC LIMIT 1)"
+        )
+    return (
+        f"SELECT {selected}{facts} FROM {s} s"  # noqa: S608 - names from the models, values as parameters
+        f" JOIN {v} v ON v.id = s.protocol_version_id"
+        f" LEFT JOIN {u} u ON u.id = s.signed_off_by_id"
+        f" JOIN {i} i ON i.id = s.intake_id"
+        " WHERE s.clinic_id = %s AND s.patient_id = %s ORDER BY s.computed_at DESC, s.id DESC"
+        " LIMIT 1"
+    )
 
 
 def withheld(screening: ScreeningResult, member: Membership | None) -> ScreeningResult:
@@ -337,22 +408,17 @@ def screening_for_booking(clinic: Clinic, patient: Patient) -> ScreeningResult |
     version) carrying, from the same query, what `stale_reason_for_booking` needs: the
     patient's latest intake and the last change of the clinic's overrides. Booking a
     session reads it once, under the patient's lock."""
-    latest = IntakeVersion.objects.filter(clinic=clinic, patient=patient).order_by("-number")
-    overrides = ClinicOverride.objects.filter(clinic=clinic).order_by("-updated_at")
-    removals = ClinicOverride.history.filter(clinic=clinic, history_type="-").order_by(
-        "-history_date"
-    )
-    return (
-        _screenings(clinic)
-        .filter(patient=patient)
-        .annotate(
-            latest_intake_id=Subquery(latest.values("pk")[:1]),
-            overrides_updated_at=Subquery(overrides.values("updated_at")[:1]),
-            override_removed_at=Subquery(removals.values("history_date")[:1]),
-        )
-        .order_by("-computed_at", "-id")
-        .first()
-    )
+    db = router.db_for_read(ScreeningResult)
+    params = [clinic.pk, patient.pk, clinic.pk, clinic.pk, "-", clinic.pk, patient.pk]
+    found = rows.fetch(_screening_sql(db, for_booking=True), params, db)
+    if not found:
+        return None
+    screening, (latest, updated, removed) = _screening_of(found[0], clinic, db)
+    history = ClinicOverride.history.model
+    screening.latest_intake_id = latest  # type: ignore[attr-defined]
+    screening.overrides_updated_at = rows.converted(updated, ClinicOverride, "updated_at", db)  # type: ignore[attr-defined]
+    screening.override_removed_at = rows.converted(removed, history, "history_date", db)  # type: ignore[attr-defined]
+    return screening
 
 
 def stale_reason_for_booking(
