@@ -33,8 +33,10 @@ TODAY = 8  # with the access event of the day's patients
 WEEK = 10  # with the access event of the week's patients
 # The chart also looks for likely duplicates of the patient and lists the session
 # records, the adverse events (one query each; an event's follow-ups and suspects are one
-# more each, whatever their number), and asks the consent gate (one query).
-CHART = 21
+# more each, whatever their number), and asks the consent gate (one query). Whether a
+# session may be booked and which session's timeline to show come from the screening and
+# the appointments it read already (no query).
+CHART = 18
 SLOT_SEARCH = 19  # with the access event of the booking page
 
 

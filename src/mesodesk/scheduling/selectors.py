@@ -507,18 +507,20 @@ def appointment_timeline(
     )
 
 
-def upcoming_session(clinic: Clinic, patient: Patient) -> Appointment | None:
-    """The patient's next booked treatment session (one that has not ended), else their
-    latest booked or completed one: the session whose timeline their chart shows."""
-    sessions = Appointment.objects.filter(
-        clinic=clinic,
-        patient=patient,
-        kind=AppointmentKind.SESSION,
-        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED],
-    ).select_related("patient")
-    now = timezone.now()
-    upcoming = sessions.filter(end__gt=now).order_by("start", "id").first()
-    return upcoming or sessions.order_by("-start", "-id").first()
+def session_to_show(appointments: Iterable[Appointment], now: datetime) -> Appointment | None:
+    """Of a patient's `appointments`, the next booked treatment session (one that has not
+    ended), else their latest booked or completed one: the session whose timeline their
+    chart shows. The chart has read the appointments already: no query."""
+    sessions = [
+        a
+        for a in appointments
+        if a.kind == AppointmentKind.SESSION
+        and a.status in (AppointmentStatus.BOOKED, AppointmentStatus.COMPLETED)
+    ]
+    upcoming = [a for a in sessions if a.end > now]
+    if upcoming:
+        return min(upcoming, key=lambda a: (a.start, a.pk))
+    return max(sessions, key=lambda a: (a.start, a.pk), default=None)
 
 
 # --- the patient portal ------------------------------------------------------------------

@@ -141,9 +141,12 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     chart = selectors.patient_chart(clinic, patient_id, member)
     patient = chart.patient
     screening = chart.current_screening
-    may_book, booking_reason = selectors.may_book_session(clinic, patient, member)
+    # The screening the chart read (as this member may read it) decides, with no query.
+    may_book, booking_reason = selectors.session_permission(screening, member)
     appointments = list(scheduling.appointments_of_patient(clinic, patient))
-    session = scheduling.upcoming_session(clinic, patient)
+    session = scheduling.session_to_show(appointments, timezone.now())
+    if session is not None:
+        session.patient = patient  # for its timeline, without reading the patient again
     library = load_library()
     # The timeline is built from the intake's answers (a medicine's washout names it).
     timeline = (
