@@ -37,7 +37,9 @@ WEEK = 10  # with the access event of the week's patients
 # session may be booked and which session's timeline to show come from the screening and
 # the appointments it read already (no query).
 CHART = 18
-SLOT_SEARCH = 19  # with the access event of the booking page
+# The names of the slots' practitioners, rooms and devices come from the rows the search
+# form's lists are drawn with (read once for both).
+SLOT_SEARCH = 16  # with the access event of the booking page
 
 
 @pytest.fixture

@@ -3,12 +3,14 @@ clinic's own practitioners, rooms and devices; the services decide everything el
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.forms.models import ModelChoiceIterator
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
@@ -16,16 +18,35 @@ from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.patients.choices import Channel, Sex
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.web.fields import DateField, DateTimeField, TextField
+from mesodesk.web.widgets import Select
 
 
-class PractitionerChoice(forms.ModelChoiceField):
+class _ReadOnce(ModelChoiceIterator):
+    """The choices from the field's queryset as one read of it per form: Django's own
+    iterator reads the table again each time the list is drawn or looked at, and a page
+    that also names the slots it found from the same rows would read them twice."""
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:  # the field's own queryset: filled once, then reused
+            yield self.choice(obj)
+
+
+class ClinicChoice(forms.ModelChoiceField):
+    """One of the clinic's rows (the form sets the queryset), read once per form."""
+
+    iterator = _ReadOnce
+
+
+class PractitionerChoice(ClinicChoice):
     """A practitioner of the clinic, shown by name."""
 
     def label_from_instance(self, obj: Any) -> str:
         return person(obj)
 
 
-class DeviceChoice(forms.ModelChoiceField):
+class DeviceChoice(ClinicChoice):
     """A device of the clinic, shown with its model."""
 
     def label_from_instance(self, obj: Any) -> str:
@@ -73,17 +94,24 @@ class SlotSearchForm(ClinicForm):
     """What the desk is looking for: a kind of appointment, maybe one practitioner, room or
     device, from a date on."""
 
-    kind = forms.ChoiceField(choices=AppointmentKind.choices, initial=AppointmentKind.SESSION)
-    practitioner = PractitionerChoice(
-        queryset=User.objects.none(), required=False, empty_label="Any practitioner"
+    # Its select boxes drawn in Python (web.widgets): the page is searched again and again.
+    kind = forms.ChoiceField(
+        choices=AppointmentKind.choices, initial=AppointmentKind.SESSION, widget=Select
     )
-    room = forms.ModelChoiceField(
-        queryset=Room.objects.none(), required=False, empty_label="Any room"
+    practitioner = PractitionerChoice(
+        queryset=User.objects.none(),
+        required=False,
+        empty_label="Any practitioner",
+        widget=Select,
+    )
+    room = ClinicChoice(
+        queryset=Room.objects.none(), required=False, empty_label="Any room", widget=Select
     )
     device = DeviceChoice(
         queryset=Device.objects.none(),
         required=False,
         empty_label="Any suitable device",
+        widget=Select,
         help_text="A session whose plan needs a device gets one of the right type.",
     )
     start = DateField(

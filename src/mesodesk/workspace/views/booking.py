@@ -60,11 +60,15 @@ DAYS_SHOWN = 5
 SLOTS_PER_DAY = 10
 
 
-def _names(clinic: Clinic) -> dict[str, dict[int, str]]:
+def _names(form: SlotSearchForm) -> dict[str, dict[int, str]]:
+    """The names of the practitioners, rooms and devices the form offers (the clinic's
+    active ones, which are all a search finds), from the rows its lists are drawn with:
+    read once for both (workspace.forms.ClinicChoice)."""
+    fields: dict[str, Any] = form.fields
     return {
-        "practitioner": {u.pk: person(u) for u in practitioner_users(clinic)},
-        "room": dict(clinics.rooms(clinic, include_inactive=True).values_list("id", "name")),
-        "device": dict(clinics.devices(clinic, include_inactive=True).values_list("id", "name")),
+        "practitioner": {u.pk: person(u) for u in fields["practitioner"].queryset},
+        "room": {r.pk: r.name for r in fields["room"].queryset},
+        "device": {d.pk: d.name for d in fields["device"].queryset},
     }
 
 
@@ -110,7 +114,7 @@ def _search(
     except ValidationError as error:
         add_service_errors(form, error)
         return [], None
-    names = _names(clinic)
+    names = _names(form)
     zone = selectors.clinic_zone(clinic)
     rows: list[dict[str, Any]] = [
         {
