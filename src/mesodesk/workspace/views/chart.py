@@ -143,10 +143,8 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     screening = chart.current_screening
     # The screening the chart read (as this member may read it) decides, with no query.
     may_book, booking_reason = selectors.session_permission(screening, member)
-    appointments = list(scheduling.appointments_of_patient(clinic, patient))
+    appointments = scheduling.appointments_of_patient(clinic, patient)
     session = scheduling.session_to_show(appointments, timezone.now())
-    if session is not None:
-        session.patient = patient  # for its timeline, without reading the patient again
     library = load_library()
     # The timeline is built from the intake's answers (a medicine's washout names it).
     timeline = (
