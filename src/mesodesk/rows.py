@@ -13,7 +13,7 @@ runs its statement and reads the rows the database returns now.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -82,11 +82,9 @@ def shape(model: type[Model], db: str = "default", without: tuple[str, ...] = ()
         fields = _fields(model, without)
         converters = []
         for index, field in enumerate(fields):
-            column = field.get_col(model._meta.db_table)
-            backend = connection.ops.get_db_converters(column)
-            own = field.get_db_converters(connection)
-            if backend or own:
-                converters.append((index, tuple((c, column) for c in [*backend, *own])))
+            column, found_converters = _converters(model, field, connection)
+            if found_converters:
+                converters.append((index, tuple((c, column) for c in found_converters)))
         names = tuple(f.attname for f in fields)
         assert model._meta.pk is not None
         # Model.from_db marks the fields left out as deferred.
@@ -113,18 +111,38 @@ def _fields(model: type[Model], without: tuple[str, ...]) -> list[Any]:
     return [f for f in model._meta.concrete_fields if f.name not in without]
 
 
+def columns_of(
+    *parts: tuple[type[Model], str],
+    db: str = "default",
+    without: Mapping[type[Model], tuple[str, ...]] | None = None,
+) -> str:
+    """The `columns` of each (model, alias) in turn, for a row `load_all` reads with the
+    same models and `without`."""
+    return ", ".join(
+        columns(model, alias, db, (without or {}).get(model, ())) for model, alias in parts
+    )
+
+
 def converted(value: Any, model: type[Model], name: str, db: str = "default") -> Any:
     """`value` as read from the database for `model`'s field `name` (a scalar sub-query's
     answer), through the converters the ORM would apply to that field."""
     connection = connections[db]
-    field: Any = model._meta.get_field(name)
-    column = field.get_col(model._meta.db_table)
-    for convert in [
-        *connection.ops.get_db_converters(column),
-        *field.get_db_converters(connection),
-    ]:
+    column, found_converters = _converters(model, model._meta.get_field(name), connection)
+    for convert in found_converters:
         value = convert(value, column, connection)
     return value
+
+
+def _converters(
+    model: type[Model], field: Any, connection: BaseDatabaseWrapper
+) -> tuple[Any, list[Converter]]:
+    """The column expression of `model`'s `field` and the converters the ORM's compiler
+    applies to it: the backend's, then the field's own."""
+    column = field.get_col(model._meta.db_table)
+    return column, [
+        *connection.ops.get_db_converters(column),
+        *field.get_db_converters(connection),
+    ]
 
 
 def _column(field: Any) -> str:
@@ -177,11 +195,15 @@ def _prepared_cursor_class() -> type:
 
 
 def load_all(
-    rows: Sequence[Sequence[Any]], *models_: type[Model], db: str = "default"
+    rows: Sequence[Sequence[Any]],
+    *models_: type[Model],
+    db: str = "default",
+    without: Mapping[type[Model], tuple[str, ...]] | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Each row as one instance of each of `models_`, their columns one after another;
-    None for a model whose primary key is NULL (the missing side of a LEFT JOIN)."""
-    shapes = [shape(m, db) for m in models_]
+    """Each row as one instance of each of `models_`, their columns one after another
+    (those `without` names for a model left out and deferred, as in `shape`); None for a
+    model whose primary key is NULL (the missing side of a LEFT JOIN)."""
+    shapes = [shape(m, db, (without or {}).get(m, ())) for m in models_]
     loaded = []
     for row in rows:
         start = 0

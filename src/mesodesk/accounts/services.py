@@ -157,9 +157,8 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
 def _token_sql(db: str) -> str:
     """The token with its clinic, its active user and the user's membership of the clinic."""
     t, c, u, m = (rows.table(model, db) for model in (ApiToken, Clinic, User, Membership))
-    selected = ", ".join(
-        rows.columns(model, alias, db)
-        for model, alias in ((ApiToken, "t"), (Clinic, "c"), (User, "u"), (Membership, "m"))
+    selected = rows.columns_of(
+        (ApiToken, "t"), (Clinic, "c"), (User, "u"), (Membership, "m"), db=db
     )
     return (
         f"SELECT {selected} FROM {t} t"  # noqa: S608 - names from the models, values as parameters

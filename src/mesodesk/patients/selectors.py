@@ -243,65 +243,59 @@ def current_screening(clinic: Clinic, patient: Patient) -> ScreeningResult | Non
     the portal read it on every view."""
     db = router.db_for_read(ScreeningResult)
     found = rows.fetch(_screening_sql(db, for_booking=False), [clinic.pk, patient.pk], db)
-    return _screening_of(found[0], clinic, db)[0] if found else None
+    return _screening_of(found[0], clinic, db) if found else None
 
 
-# The protocol version's library files and data (large JSON) are not read with a screening.
-_LIBRARY = ("files", "data")
+# A screening's row: the screening, its protocol version (whose library files and data,
+# large JSON, are not read with it), sign-off and intake.
+_SCREENING_PARTS: tuple[tuple[type[Any], str], ...] = (
+    (ScreeningResult, "s"),
+    (ProtocolVersion, "v"),
+    (User, "u"),
+    (IntakeVersion, "i"),
+)
+_WITHOUT_LIBRARY: dict[type[Any], tuple[str, ...]] = {ProtocolVersion: ("files", "data")}
 
 
-def _screening_of(
-    row: tuple[Any, ...], clinic: Clinic, db: str
-) -> tuple[ScreeningResult, tuple[Any, ...]]:
-    """The screening of a `_screening_sql` row with its related rows attached, and the
-    columns after them."""
-    at = 0
-    loaded: list[Any] = []
-    for model, without in _SCREENING_PARTS:
-        part = rows.shape(model, db, without)
-        loaded.append(part.load(row, at, db) if row[at + part.pk_index] is not None else None)
-        at += part.width
-    screening, version, signed_off_by, intake = loaded
+def _screening_of(row: tuple[Any, ...], clinic: Clinic, db: str) -> ScreeningResult:
+    """The screening of a `_screening_sql` row (from its model columns on), with its
+    related rows attached."""
+    models = [model for model, _ in _SCREENING_PARTS]
+    ((screening, version, signed_off_by, intake),) = rows.load_all(
+        [row], *models, db=db, without=_WITHOUT_LIBRARY
+    )
     rows.attach(screening, "clinic", clinic)
     rows.attach(screening, "protocol_version", version)
     rows.attach(screening, "signed_off_by", signed_off_by)
     rows.attach(screening, "intake", intake)
-    return screening, row[at:]
+    return screening
 
 
-_SCREENING_PARTS: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
-    (ScreeningResult, ()),
-    (ProtocolVersion, _LIBRARY),
-    (User, ()),
-    (IntakeVersion, ()),
-)
+# The columns `_screening_sql(for_booking=True)` puts before the screening's.
+_BOOKING_FACTS = 3
 
 
 @cache
 def _screening_sql(db: str, *, for_booking: bool) -> str:
     """The latest screening of (clinic, patient) with protocol version, sign-off and
-    intake; `for_booking` adds the patient's latest intake id and the last change and
-    removal of the clinic's overrides. Parameters: for booking first clinic, patient,
-    clinic, clinic, "-" (the added columns'); then clinic, patient."""
+    intake; `for_booking` puts first the patient's latest intake id and the last change
+    and removal of the clinic's overrides. Parameters: for booking first clinic, patient,
+    clinic, clinic, "-" (those columns'); then clinic, patient."""
     s, v, u, i = (rows.table(model, db) for model, _ in _SCREENING_PARTS)
-    selected = ", ".join(
-        rows.columns(model, alias, db, without)
-        for (model, without), alias in zip(_SCREENING_PARTS, "svui", strict=True)
-    )
-    facts = ""
+    selected = rows.columns_of(*_SCREENING_PARTS, db=db, without=_WITHOUT_LIBRARY)
     if for_booking:
         history = ClinicOverride.history.model
         o, h = rows.table(ClinicOverride, db), rows.table(history, db)
-        facts = (
-            f", (SELECT x.id FROM {i} x WHERE x.clinic_id = %s AND x.patient_id = %s"  # noqa: S608 - names from the models, values as parameters
+        selected = (
+            f"(SELECT x.id FROM {i} x WHERE x.clinic_id = %s AND x.patient_id = %s"  # noqa: S608 - names from the models, values as parameters
             " ORDER BY x.number DESC LIMIT 1)"
             f", (SELECT o.updated_at FROM {o} o WHERE o.clinic_id = %s"
             " ORDER BY o.updated_at DESC LIMIT 1)"
             f", (SELECT h.history_date FROM {h} h WHERE h.clinic_id = %s AND h.history_type = %s"
-            " ORDER BY h.history_date DESC LIMIT 1)"
+            f" ORDER BY h.history_date DESC LIMIT 1), {selected}"
         )
     return (
-        f"SELECT {selected}{facts} FROM {s} s"  # noqa: S608 - names from the models, values as parameters
+        f"SELECT {selected} FROM {s} s"  # noqa: S608 - names from the models, values as parameters
         f" JOIN {v} v ON v.id = s.protocol_version_id"
         f" LEFT JOIN {u} u ON u.id = s.signed_off_by_id"
         f" JOIN {i} i ON i.id = s.intake_id"
@@ -413,7 +407,8 @@ def screening_for_booking(clinic: Clinic, patient: Patient) -> ScreeningResult |
     found = rows.fetch(_screening_sql(db, for_booking=True), params, db)
     if not found:
         return None
-    screening, (latest, updated, removed) = _screening_of(found[0], clinic, db)
+    latest, updated, removed = found[0][:_BOOKING_FACTS]
+    screening = _screening_of(found[0][_BOOKING_FACTS:], clinic, db)
     history = ClinicOverride.history.model
     screening.latest_intake_id = latest  # type: ignore[attr-defined]
     screening.overrides_updated_at = rows.converted(updated, ClinicOverride, "updated_at", db)  # type: ignore[attr-defined]

@@ -102,9 +102,15 @@ def _in_range(
     return _in_range_sql(db, include_cancelled, practitioner is not None), params
 
 
+def _start_end(db: str) -> tuple[str, str]:
+    """The appointment's `start` and `end` columns, quoted (both are SQL keywords)."""
+    quote = connections[db].ops.quote_name
+    return quote("start"), quote("end")
+
+
 @cache
 def _in_range_sql(db: str, include_cancelled: bool, of_one: bool) -> str:
-    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
+    start, end = _start_end(db)
     return (
         f" WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
         + ("" if include_cancelled else " AND a.status <> %s")
@@ -237,7 +243,7 @@ def unclosed_or_to_rebook(clinic: Clinic, *, now: datetime, limit: int) -> list[
 
 @cache
 def _pending_sql(db: str) -> str:
-    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
+    start, end = _start_end(db)
     return (
         f" WHERE a.clinic_id = %s AND ((a.status = %s AND a.{start} < %s AND a.{end} <= %s)"  # noqa: S608 - names from the models, values as parameters
         " OR (a.status = %s AND a.rebook = %s AND NOT EXISTS ("
@@ -252,15 +258,8 @@ def _pending_sql(db: str) -> str:
 def _appointment_sql(db: str, where: str) -> str:
     """Appointments (`where` they match) with patient, practitioner, room and device."""
     a, p, u, r, d = (rows.table(m, db) for m in (Appointment, Patient, User, Room, Device))
-    selected = ", ".join(
-        rows.columns(model, alias, db)
-        for model, alias in (
-            (Appointment, "a"),
-            (Patient, "p"),
-            (User, "u"),
-            (Room, "r"),
-            (Device, "d"),
-        )
+    selected = rows.columns_of(
+        (Appointment, "a"), (Patient, "p"), (User, "u"), (Room, "r"), (Device, "d"), db=db
     )
     return (
         f"SELECT {selected} FROM {a} a"  # noqa: S608 - names from the models, values as parameters
@@ -281,7 +280,7 @@ def appointments_of_patient(clinic: Clinic, patient: Patient) -> list[Appointmen
 
 @cache
 def _of_patient_sql(db: str) -> str:
-    start = connections[db].ops.quote_name("start")
+    start = _start_end(db)[0]
     return f" WHERE a.clinic_id = %s AND a.patient_id = %s ORDER BY a.{start} DESC, a.id DESC"
 
 
@@ -293,13 +292,19 @@ def busy_intervals(
     db = router.db_for_read(Appointment)
     connection = connections[db]
     adapt = connection.ops.adapt_datetimefield_value
-    params = [clinic.pk, AppointmentStatus.BOOKED.value, adapt(end), adapt(start - LONGEST)]
+    params = [
+        clinic.pk,
+        AppointmentStatus.BOOKED.value,
+        adapt(end),
+        adapt(start - LONGEST),
+        adapt(start),
+    ]
     # A few hundred rows a week: reading the times is most of the cost, so they are read
     # the cheapest way each database allows, straight from the cursor.
     convert: Callable[[Any], datetime] = (
         _from_epoch if connection.vendor == "postgresql" else _as_utc
     )
-    fetched = rows.fetch(_busy_sql(db), [*params, adapt(start)], db)
+    fetched = rows.fetch(_busy_sql(db), params, db)
     return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in fetched]
 
 
@@ -307,7 +312,7 @@ def busy_intervals(
 def _busy_sql(db: str) -> str:
     """In no particular order: slot search sorts them."""
     connection = connections[db]
-    start, end = (connection.ops.quote_name(name) for name in ("start", "end"))
+    start, end = _start_end(db)
     times = f"{start}, {end}"
     if connection.vendor == "postgresql":
         # Float seconds since 1970: exact to the microsecond, and several times cheaper
@@ -564,7 +569,7 @@ def upcoming_appointments(
 
 @cache
 def _upcoming_sql(db: str, of_kind: bool, limited: bool) -> str:
-    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
+    start, end = _start_end(db)
     return (
         f" WHERE a.clinic_id = %s AND a.patient_id = %s AND a.status = %s AND a.{end} > %s"
         + (" AND a.kind = %s" if of_kind else "")

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.middleware.csrf import get_token
 from django.utils.dateformat import format as date_format
 from django.utils.safestring import SafeString, mark_safe
 
+from mesodesk.workspace.views.visit_cells import csrf_input
 from mesodesk.workspace.views.visit_cells import escaped as _e
 
 Days = list[tuple[date, list[dict[str, Any]]]]
@@ -20,8 +20,7 @@ Days = list[tuple[date, list[dict[str, Any]]]]
 def add_forms(days: Days, request: Any, *, action: str, verb: str, kind: str = "") -> None:
     """Sets `html` on every free time of `days` (as `_search` found them): its form, posting
     to `action` with `kind` (booking) and a button saying `verb` ("Book", "Move here")."""
-    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{_e(get_token(request))}">'
-    head = f'<form method="post" action="{_e(action)}">{csrf}'
+    head = f'<form method="post" action="{_e(action)}">{csrf_input(request)}'
     if kind:
         head += f'<input type="hidden" name="kind" value="{_e(kind)}">'
     for _day, slots in days:

@@ -40,16 +40,20 @@ class RowContext:
 
     @classmethod
     def of(cls, request: Any, zone: ZoneInfo, today: date) -> RowContext:
-        csrf = format_html(
-            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
-        )
         return cls(
             links=Links(clinic_slug=request.clinic.slug),
             zone=zone,
             today=today,
             next_path=request.get_full_path(),
-            csrf_input=csrf,
+            csrf_input=csrf_input(request),
         )
+
+
+def csrf_input(request: Any) -> SafeString:
+    """The hidden field `{% csrf_token %}` writes, for the forms made in Python."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)
+    )
 
 
 def hm(instant: datetime, zone: ZoneInfo) -> str:
