@@ -218,13 +218,13 @@ def load_all(
 def one[M: Model](model: type[M], db: str = "default", **equals: Any) -> M | None:
     """The row of `model` whose columns equal `equals` (column names: `clinic_id`, `id`),
     or None: `SELECT ... WHERE a = %s AND b = %s`, its text made once."""
-    sql = _one_sql(model, tuple(equals), db)
+    sql = one_sql(model, tuple(equals), db)
     found = fetch(sql, list(equals.values()), db)
     return None if not found else shape(model, db).load(found[0], 0, db)
 
 
 @cache
-def _one_sql(model: type[Model], names: tuple[str, ...], db: str) -> str:
+def one_sql(model: type[Model], names: tuple[str, ...], db: str) -> str:
     quote = connections[db].ops.quote_name
     where = " AND ".join(f"{quote(name)} = %s" for name in names)
     selected, name = columns(model, table(model, db), db), table(model, db)

@@ -24,13 +24,13 @@ from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.api.conftest import API, intake
-from tests.query_counts import assert_statements, statements
+from tests.query_counts import assert_statements, read_and_log, statements
 
 BASE = f"{API}/lindenhof"
 
 # The token with its membership (one query), then the work.
-ONE_ROW_READ = 3  # + the appointment, its access event
-READ_PATIENT = 3  # + the patient, its access event
+ONE_ROW_READ = 1 + read_and_log()  # + the appointment and its access event
+READ_PATIENT = 1 + read_and_log()  # + the patient and its access event
 DAY_WITH_NAMES = 4  # + the practitioner, the day's appointments with patients, access event
 CREATE_PATIENT = 3  # + the patient, its history row
 # + patient, practitioner, room; the roles, closure and working hours (one); the

@@ -18,7 +18,8 @@ from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import intake
-from tests.query_counts import assert_statements, statements
+from tests.patient_pages import build_world
+from tests.query_counts import assert_statements, read_and_log, statements
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -31,12 +32,19 @@ TODAY = 8  # with the access event of the day's patients
 # + the working hours and the closures of the week, which decide the hour grid drawn and
 # the days hidden (issue 13: two statements more, whatever the number of appointments).
 WEEK = 10  # with the access event of the week's patients
-# The chart also looks for likely duplicates of the patient and lists the session
-# records, the adverse events (one query each; an event's follow-ups and suspects are one
-# more each, whatever their number), and asks the consent gate (one query). Whether a
-# session may be booked and which session's timeline to show come from the screening and
-# the appointments it read already (no query).
-CHART = 18
+# The chart reads the patient with their contact preferences, the access event and which
+# parts of the record have rows in one statement (two on SQLite), and queries only those
+# parts: this patient's intakes, screenings and appointments, then the likely duplicates
+# (none to look for without a birth date or contact). Whether a session may be booked and
+# which session's timeline to show come from the screening and the appointments it read
+# already (no query).
+CHART = 6 + read_and_log()
+# A record with the parts the walk's world has (intake, plan with its sessions, screening,
+# consents, appointments, a side-effect report, reminders): one query for each (two for
+# the plan), the consent gate, the likely duplicates, and the booked session's timeline
+# (its intake, plan and the clinic's overrides). The parts it lacks (adverse events,
+# deletion requests, merges, session records) cost nothing.
+FULL_CHART = 16 + read_and_log()
 # The names of the slots' practitioners, rooms and devices come from the rows the search
 # form's lists are drawn with (read once for both).
 SLOT_SEARCH = 16  # with the access event of the booking page
@@ -116,3 +124,14 @@ def test_the_chart_and_its_slot_search(
     assert page.status_code == 200
     assert_statements(chart, CHART)
     assert_statements(search, SLOT_SEARCH)
+
+
+def test_a_chart_with_every_part_reads_each_part_once(
+    clinic: Clinic, fiona: User, pedro: User
+) -> None:
+    world = build_world(clinic, fiona, pedro)
+    url = f"/staff/lindenhof/patients/{world.patient.pk}/"
+    assert world.doctor.get(url).status_code == 200  # the session's activity noted
+    with statements() as chart:
+        assert world.doctor.get(url).status_code == 200
+    assert_statements(chart, FULL_CHART)

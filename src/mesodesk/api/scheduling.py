@@ -17,7 +17,7 @@ from mesodesk.api.schemas import (
     SlotOut,
 )
 from mesodesk.api.types import Id, IsoDate, library_codes
-from mesodesk.audit.services import record_read, record_reads
+from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
@@ -159,8 +159,10 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
 )
 def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> HttpResponse:
     clinic_obj = member(request, clinic).clinic
-    appointment, name = selectors.listed_appointment(clinic_obj, appointment_id)
-    record_reads(request, clinic=clinic_obj, reads=[(appointment, appointment.patient_id)])
+    # The row and the access event of reading it (one statement on PostgreSQL).
+    appointment, name = selectors.listed_appointment_for_read(
+        clinic_obj, appointment_id, request=request
+    )
     # As the day list: AppointmentOut's fields from the typed columns, rendered as ninja
     # would render them validated (tests/api/test_rendered_answers.py).
     return rendered(request, _appointment_fields(appointment, clinic_obj, name))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, cast
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
-from django.db import models, router
+from django.db import connections, models, router
 from django.http import HttpRequest
 
 from mesodesk import rows
@@ -120,3 +121,83 @@ def record_reads(
         rows.insert(event, router.db_for_write(AccessEvent))
         return [event]
     return AccessEvent.objects.bulk_create(events.values()) if events else []
+
+
+def fetch_read(
+    *,
+    clinic: Clinic,
+    user: User | AnonymousUser | None,
+    model: type[models.Model],
+    sql: str,
+    params: Sequence[Any],
+    patient_column: str = "patient_id",
+    ip: str | None,
+    path: str,
+) -> list[tuple[Any, ...]]:
+    """The row `sql` selects (at most one: a read by id of a row of `model` of `clinic`,
+    with an `id` column and the patient's id in `patient_column`), and, when there is
+    one, the access event of reading it, as `record_access` writes it.
+
+    On PostgreSQL both are one statement: the INSERT rides the SELECT as a data-modifying
+    WITH, which runs to completion whether or not the outer query reads it. That is one
+    round trip fewer on every read of one row (issue 15), and the event is still written
+    in the same statement as the read, or neither happens. Elsewhere, the SELECT and then
+    the INSERT.
+    """
+    db = router.db_for_write(AccessEvent)
+    event = AccessEvent(
+        clinic=clinic,
+        user=user if user is not None and user.is_authenticated else None,
+        action=AccessAction.READ,
+        object_type=model._meta.label_lower,
+        ip=ip,
+        path=path[:2000],
+    )
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        with rows.cursor(db) as reading:
+            reading.execute(sql, params)
+            found = reading.fetchall()
+            names = [column[0] for column in reading.description]
+        if found:
+            row = found[0]
+            event.patient_id = row[names.index(patient_column)]
+            event.object_id = str(row[names.index("id")])
+            rows.insert(event, db)
+        return found
+    fields = _event_fields()
+    values = [
+        f.get_db_prep_save(f.pre_save(event, True), connection)
+        for f in fields
+        if f.name not in _FROM_ROW
+    ]
+    return rows.fetch(_fetch_read_sql(sql, patient_column, db), [*params, *values], db)
+
+
+# The event's columns taken from the row read, not from parameters.
+_FROM_ROW = ("patient", "object_id")
+
+
+def _event_fields() -> list[Any]:
+    auto = AccessEvent._meta.auto_field
+    return [f for f in AccessEvent._meta.concrete_fields if f is not auto]
+
+
+@cache
+def _fetch_read_sql(sql: str, patient_column: str, db: str) -> str:
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    columns, values = [], []
+    for field in _event_fields():
+        columns.append(quote(field.column))
+        if field.name == "patient":
+            values.append(f"r.{quote(patient_column)}")
+        elif field.name == "object_id":
+            values.append(f"CAST(r.{quote('id')} AS {field.cast_db_type(connection)})")
+        else:
+            # Typed: in INSERT ... SELECT, a parameter takes no type from its column.
+            values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+    return (
+        f"WITH r AS ({sql}), e AS (INSERT INTO {rows.table(AccessEvent, db)}"  # noqa: S608 - names from the models, values as parameters
+        f" ({', '.join(columns)}) SELECT {', '.join(values)} FROM r) SELECT * FROM r"
+    )

@@ -35,11 +35,14 @@ def lipolysis_ingredients(ingredients: list[str]) -> list[str]:
     return found
 
 
-def treatment_consent_missing(*, patient: Patient, plan: Any) -> str | None:
+def treatment_consent_missing(
+    *, patient: Patient, plan: Any, none_signed: bool = False
+) -> str | None:
     """None when valid, unwithdrawn consents cover the plan's technique (any treatment
     consent when there is no plan) and, for fat-dissolving ingredients, injection
-    lipolysis; otherwise a sentence saying what is missing."""
-    signed = set(_valid(patient).values_list("purpose", "technique"))
+    lipolysis; otherwise a sentence saying what is missing. `none_signed`: the caller
+    knows the patient has signed no consent at all (no query)."""
+    signed = set() if none_signed else set(_valid(patient).values_list("purpose", "technique"))
     missing = []
     technique = getattr(plan, "technique", "") or ""
     if technique:

@@ -9,16 +9,17 @@ from functools import cache
 from itertools import pairwise
 from typing import Any, NamedTuple
 
-from django.db import router
+from django.apps import apps
+from django.db import connections, router
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
-from mesodesk.audit.choices import AccessAction
+from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import record_access
+from mesodesk.audit.services import fetch_read
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.clinics.reading import Part, may_read
 from mesodesk.consents.models import SignedConsent
@@ -173,21 +174,108 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
 def get_patient_for_read(
     clinic: Clinic, patient_id: int, *, user: User | None, request: HttpRequest | None = None
 ) -> Patient:
-    """The clinic's patient, as get_patient, and an AccessEvent saying who read it from where.
+    """The clinic's patient, as get_patient, and an AccessEvent saying who read it from where
+    (on PostgreSQL in the same statement: audit.services.fetch_read).
 
     For views and API endpoints that show a patient's record.
     """
-    patient = get_patient(clinic, patient_id)
-    record_access(
+    db = router.db_for_write(AccessEvent)
+    found = fetch_read(
         clinic=clinic,
         user=user,
-        action=AccessAction.READ,
-        obj=patient,
-        patient=patient,
+        model=Patient,
+        sql=rows.one_sql(Patient, ("clinic_id", "id"), db),
+        params=[clinic.pk, patient_id],
+        patient_column="id",
         ip=client_ip(request) if request is not None else None,
         path=request.get_full_path() if request is not None else "",
     )
+    if not found:
+        raise Http404("No such patient.")
+    patient = rows.shape(Patient, db).load(found[0], 0, db)
+    rows.attach(patient, "clinic", clinic)
     return patient
+
+
+# The parts of a chart read only when the patient has rows there (`chart_patient_for_read`
+# says which): a new patient's chart then costs a handful of statements, not twenty.
+# Part name -> (model label, the column naming the patient).
+CHART_PARTS: dict[str, tuple[str, str]] = {
+    "intakes": ("patients.IntakeVersion", "patient_id"),
+    "screenings": ("patients.ScreeningResult", "patient_id"),
+    "merges_in": ("patients.PatientMerge", "kept_id"),
+    "plans": ("planning.TreatmentPlan", "patient_id"),
+    "consents": ("consents.SignedConsent", "patient_id"),
+    "side_effects": ("safety.SideEffectReport", "patient_id"),
+    "events": ("safety.AdverseEvent", "patient_id"),
+    "deletion_requests": ("portal.DeletionRequest", "patient_id"),
+    "records": ("charting.SessionRecord", "patient_id"),
+    "reminders": ("messaging.Reminder", "patient_id"),
+}
+
+
+def chart_patient_for_read(
+    clinic: Clinic, patient_id: int, *, user: User | None, request: HttpRequest
+) -> tuple[Patient, frozenset[str]]:
+    """The clinic's patient with their contact preferences, the access event of reading
+    the record (as `get_patient_for_read`), and which of CHART_PARTS have rows of them:
+    one statement on PostgreSQL, two elsewhere. Http404 for another clinic's or none.
+
+    What is present is read in the same statement as the patient; a part that gains its
+    first row after it is shown on the next view, as anything written after a read is."""
+    db = router.db_for_write(AccessEvent)
+    found = fetch_read(
+        clinic=clinic,
+        user=user,
+        model=Patient,
+        sql=_chart_patient_sql(db),
+        params=[clinic.pk, patient_id],
+        patient_column="id",
+        ip=client_ip(request),
+        path=request.get_full_path(),
+    )
+    if not found:
+        raise Http404("No such patient.")
+    row = found[0]
+    patient_shape = rows.shape(Patient, db)
+    patient = patient_shape.load(row, 0, db)
+    rows.attach(patient, "clinic", clinic)
+    preferences_model = Patient.contact_preferences.related.related_model
+    preferences_shape = rows.shape(preferences_model, db)
+    start = patient_shape.width
+    preferences = None
+    if row[start + preferences_shape.pk_index] is not None:
+        preferences = preferences_shape.load(row, start, db)
+        rows.attach(preferences, "patient", patient)
+    Patient.contact_preferences.related.set_cached_value(patient, preferences)
+    flags = row[start + preferences_shape.width :]
+    present = frozenset(part for part, flag in zip(CHART_PARTS, flags, strict=True) if flag)
+    return patient, present
+
+
+@cache
+def _chart_patient_sql(db: str) -> str:
+    """The patient (p), their contact preferences (c, columns renamed: the row must name
+    `id` once for fetch_read) and one EXISTS for each of CHART_PARTS."""
+    quote = connections[db].ops.quote_name
+    preferences_model = Patient.contact_preferences.related.related_model
+    p, c = rows.table(Patient, db), rows.table(preferences_model, db)
+    preferences = ", ".join(
+        f"c.{quote(column)} AS {quote('c_' + column)}"
+        for column in (str(f.column) for f in preferences_model._meta.concrete_fields)
+    )
+    exists = []
+    for label, column in CHART_PARTS.values():
+        table = rows.table(apps.get_model(label), db)
+        exists.append(
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.clinic_id = p.clinic_id"  # noqa: S608 - names from the models
+            f" AND x.{quote(column)} = p.id)"
+        )
+    return (
+        f"SELECT {rows.columns(Patient, 'p', db)}, {preferences}, {', '.join(exists)}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {p} p LEFT JOIN {c} c ON c.patient_id = p.id"
+        " WHERE p.clinic_id = %s AND p.id = %s"
+    )
 
 
 def intake_versions(clinic: Clinic, patient: Patient) -> QuerySet[IntakeVersion]:
@@ -313,36 +401,57 @@ def withheld(screening: ScreeningResult, member: Membership | None) -> Screening
     return screening
 
 
-def patient_chart(clinic: Clinic, patient_id: int, member: Membership | None = None) -> Chart:
+def patient_chart(
+    clinic: Clinic,
+    patient_id: int,
+    member: Membership | None = None,
+    *,
+    read: tuple[Patient, frozenset[str]] | None = None,
+) -> Chart:
     """The patient's chart as `member` may read it (clinics.reading; None: whole): intakes
     with what changed, screenings, consents, plans with their planned sessions. The front
     desk's has no intakes and screenings without findings. Http404 for another clinic's
-    patient. Six queries (five for the front desk); the patient comes with their reminder
-    choices, which the chart shows."""
-    patient = get_object_or_404(
-        Patient.objects.select_related("contact_preferences"), clinic=clinic, pk=patient_id
-    )
+    patient. Six queries at most (five for the front desk); the patient comes with their
+    reminder choices, which the chart shows. With `read` (what `chart_patient_for_read`
+    returned), the patient is not read again and a part without rows is not queried."""
+    if read is None:
+        patient = get_object_or_404(
+            Patient.objects.select_related("contact_preferences"), clinic=clinic, pk=patient_id
+        )
+        present = frozenset(CHART_PARTS)
+    else:
+        patient, present = read
     answers = member is None or may_read(member, Part.ANSWERS)
-    intakes = list(intake_versions(clinic, patient).select_related("created_by")) if answers else []
+    intakes = (
+        list(intake_versions(clinic, patient).select_related("created_by"))
+        if answers and "intakes" in present
+        else []
+    )
     changes: dict[int, list[Change]] = {intakes[0].number: []} if intakes else {}
     for older, newer in pairwise(intakes):
         changes[newer.number] = intake_changes(older, newer)
-    plans = list(
-        TreatmentPlan.objects.filter(clinic=clinic, patient=patient)
-        .order_by("created_at", "id")
-        .prefetch_related(
-            Prefetch(
-                "sessions",
-                queryset=PlannedSession.objects.filter(clinic=clinic).order_by("number"),
+    plans = (
+        list(
+            TreatmentPlan.objects.filter(clinic=clinic, patient=patient)
+            .order_by("created_at", "id")
+            .prefetch_related(
+                Prefetch(
+                    "sessions",
+                    queryset=PlannedSession.objects.filter(clinic=clinic).order_by("number"),
+                )
             )
         )
+        if "plans" in present
+        else []
     )
     return Chart(
         patient=patient,
         intakes=intakes,
         changes=changes,
-        screenings=[withheld(s, member) for s in screenings(clinic, patient)],
-        consents=list(signed_consents(clinic, patient)),
+        screenings=[withheld(s, member) for s in screenings(clinic, patient)]
+        if "screenings" in present
+        else [],
+        consents=list(signed_consents(clinic, patient)) if "consents" in present else [],
         plans=plans,
     )
 

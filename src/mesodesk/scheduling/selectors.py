@@ -11,12 +11,15 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
+from mesodesk.audit.models import AccessEvent
+from mesodesk.audit.selectors import client_ip
+from mesodesk.audit.services import fetch_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core import slots as core
@@ -147,21 +150,38 @@ def day_listing(
     return _listed(clinic, _listing_sql(db, where), params, db)
 
 
-def listed_appointment(clinic: Clinic, appointment_id: int) -> tuple[Appointment, str]:
+def listed_appointment_for_read(
+    clinic: Clinic, appointment_id: int, *, request: HttpRequest
+) -> tuple[Appointment, str]:
     """The clinic's appointment with this id and its patient's name as lists show it, as
-    `day_listing` reads them; Http404 for another clinic's or none. One query."""
-    db = router.db_for_read(Appointment)
-    sql = _listing_sql(db, " WHERE a.clinic_id = %s AND a.id = %s")
-    found = _listed(clinic, sql, [clinic.pk, appointment_id], db)
+    `day_listing` reads them, and the access event of the request's user reading it: one
+    statement on PostgreSQL (audit.services.fetch_read). Http404 for another clinic's or
+    none, and then no event."""
+    db = router.db_for_write(AccessEvent)
+    found = fetch_read(
+        clinic=clinic,
+        user=request.user,
+        model=Appointment,
+        sql=_listing_sql(db, " WHERE a.clinic_id = %s AND a.id = %s"),
+        params=[clinic.pk, appointment_id],
+        ip=client_ip(request),
+        path=request.path,
+    )
     if not found:
         raise Http404("No such appointment.")
-    return found[0]
+    return _listed_rows(clinic, found, db)[0]
 
 
 def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[Appointment, str]]:
+    return _listed_rows(clinic, rows.fetch(sql, params, db), db)
+
+
+def _listed_rows(
+    clinic: Clinic, found: list[tuple[Any, ...]], db: str
+) -> list[tuple[Appointment, str]]:
     shape = rows.shape(Appointment, db)
     listed = []
-    for row in rows.fetch(sql, params, db):
+    for row in found:
         appointment = shape.load(row, 0, db)
         rows.attach(appointment, "clinic", clinic)
         listed.append((appointment, listed_name(appointment.patient_id, *row[shape.width :])))

@@ -118,11 +118,14 @@ def _timeline_phases(
     ]
 
 
-def _adverse_events(request: StaffRequest, patient: Patient, library: Library) -> dict[str, Any]:
+def _adverse_events(
+    request: StaffRequest, patient: Patient, library: Library, *, any_events: bool
+) -> dict[str, Any]:
     clinic, member = request.clinic, request.membership
     if not safety.may_read_events(member):
-        return {"may_record_events": False, "event_count": safety.event_count(clinic, patient)}
-    events = safety.events_of_patient(clinic, patient, member=member)
+        count = safety.event_count(clinic, patient) if any_events else 0
+        return {"may_record_events": False, "event_count": count}
+    events = safety.events_of_patient(clinic, patient, member=member) if any_events else []
     return {
         "may_record_events": not patient.merged,
         "adverse_events": [
@@ -133,12 +136,14 @@ def _adverse_events(request: StaffRequest, patient: Patient, library: Library) -
 
 def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     clinic = request.clinic
-    # Reading a chart leaves an access event: who read whose record, when, from where.
-    selectors.get_patient_for_read(clinic, patient_id, user=request.user, request=request)
+    # Reading a chart leaves an access event: who read whose record, when, from where. The
+    # same statement says which parts of the record have rows; the others are not asked.
+    read = selectors.chart_patient_for_read(clinic, patient_id, user=request.user, request=request)
+    present = read[1]
     # What this member reads of the record (clinics.reading): the front desk, the diary.
     member = request.membership
     reads = {part.value: may_read(member, part) for part in Part}
-    chart = selectors.patient_chart(clinic, patient_id, member)
+    chart = selectors.patient_chart(clinic, patient_id, member, read=read)
     patient = chart.patient
     screening = chart.current_screening
     # The screening the chart read (as this member may read it) decides, with no query.
@@ -188,7 +193,11 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
     ]
     side_effects = [
         safety.labelled(report, library)
-        for report in safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
+        for report in (
+            safety.side_effect_reports(clinic, patient)[:REPORTS_SHOWN]
+            if "side_effects" in present
+            else ()
+        )
     ]
     if not reads[Part.SIDE_EFFECTS]:
         # That a report came and whether it is urgent, so the desk can fetch a
@@ -213,12 +222,16 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
             None,
         ),
         # Adverse events: their content for clinical roles, only how many for front desk.
-        **_adverse_events(request, patient, library),
-        "deletion_request": portal.pending_deletion(clinic, patient),
+        **_adverse_events(request, patient, library, any_events="events" in present),
+        "deletion_request": portal.pending_deletion(clinic, patient)
+        if "deletion_requests" in present
+        else None,
         # A merged record points to the one that holds everything now; a live one may
         # look like another (same name and birth date, e-mail or phone).
         "merge_out": selectors.merge_record(clinic, patient) if patient.merged else None,
-        "merges_in": list(patient.merges_in.select_related("by").order_by("at")),
+        "merges_in": list(patient.merges_in.select_related("by").order_by("at"))
+        if "merges_in" in present
+        else [],
         "duplicates": [] if patient.merged else selectors.duplicates_of(clinic, patient),
         "may_merge": request.membership.role == Role.ADMIN,
         "may_enter_intake": request.membership.role in INTAKE_ROLES and not patient.merged,
@@ -233,7 +246,9 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         "has_active_plan": any(p["active"] for p in plans),
         "may_plan": may_plan(request),
         "appointments": appointments,
-        "session_records": list(charting.records_of_patient(clinic, patient)),
+        "session_records": list(charting.records_of_patient(clinic, patient))
+        if "records" in present
+        else [],
         "now": timezone.now(),
         "session": session,
         "timeline": timeline,
@@ -244,10 +259,14 @@ def _chart_context(request: StaffRequest, patient_id: int) -> dict[str, Any]:
         ],
         "consents": chart.consents,
         "consent_missing": consent_gate.treatment_consent_missing(
-            patient=patient, plan=next((p["plan"] for p in plans if p["active"]), None)
+            patient=patient,
+            plan=next((p["plan"] for p in plans if p["active"]), None),
+            none_signed="consents" not in present,
         ),
         "may_collect_consents": request.membership.role in COLLECTORS,
-        "reminders": list(messaging.patient_reminders(clinic, patient)[:100]),
+        "reminders": list(messaging.patient_reminders(clinic, patient)[:100])
+        if "reminders" in present
+        else [],
         "reminder_channels": [
             MessageChannel(c).label for c in messaging.reminder_channels(clinic, patient)
         ],
