@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
@@ -16,9 +16,6 @@ from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
-
-if TYPE_CHECKING:
-    from mesodesk.patients.models import Patient
 from mesodesk.clinics.models import Clinic
 
 
@@ -47,18 +44,45 @@ def record_access(
         owner = getattr(thing, "clinic_id", clinic.pk)
         if owner != clinic.pk:
             raise ValidationError({"obj": "The object belongs to another clinic."})
-    event = AccessEvent(
+    event = _event(
         clinic=clinic,
-        user=user if user is not None and user.is_authenticated else None,
-        patient=cast("Patient | None", patient),
+        user=user,
         action=action,
-        object_type=obj._meta.label_lower,
-        object_id=str(obj.pk),
+        obj=obj,
+        patient_id=patient.pk if patient is not None else None,
         ip=ip,
-        path=path[:2000],
+        path=path,
     )
     rows.insert(event, router.db_for_write(AccessEvent))
     return event
+
+
+def _event(
+    *,
+    clinic: Clinic,
+    user: User | AnonymousUser | None,
+    action: str,
+    obj: models.Model | type[models.Model],
+    patient_id: int | None,
+    ip: str | None,
+    path: str,
+) -> AccessEvent:
+    """An unsaved event: an anonymous reader is logged without a user, and the path is
+    cut to what the column holds. `obj` a model class: the row's id comes from the
+    database (fetch_read)."""
+    return AccessEvent(
+        clinic=clinic,
+        user=user if user is not None and user.is_authenticated else None,
+        patient_id=patient_id,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id="" if isinstance(obj, type) else str(obj.pk),
+        ip=ip,
+        path=path[:_PATH_LENGTH],
+    )
+
+
+_PATH_LENGTH = AccessEvent._meta.get_field("path").max_length
 
 
 def record_read(
@@ -97,23 +121,21 @@ def record_reads(
     Every object must belong to `clinic`; the patient ids come from rows of the clinic
     (their owner is checked by the caller's clinic-scoped query).
     """
-    user = request.user if request.user.is_authenticated else None
-    ip, path = client_ip(request), request.path[:2000]
+    ip = client_ip(request)
     events: dict[int, AccessEvent] = {}
     for obj, patient_id in reads:
         if getattr(obj, "clinic_id", clinic.pk) != clinic.pk:
             raise ValidationError({"obj": "The object belongs to another clinic."})
         if patient_id in events:
             continue
-        events[patient_id] = AccessEvent(
+        events[patient_id] = _event(
             clinic=clinic,
-            user=user,
-            patient_id=patient_id,
+            user=request.user,
             action=AccessAction.READ,
-            object_type=obj._meta.label_lower,
-            object_id=str(obj.pk),
+            obj=obj,
+            patient_id=patient_id,
             ip=ip,
-            path=path,
+            path=request.path,
         )
     if len(events) == 1:
         # One read (an API answer of one row): the INSERT whose text is made once.
@@ -145,13 +167,14 @@ def fetch_read(
     the INSERT.
     """
     db = router.db_for_write(AccessEvent)
-    event = AccessEvent(
+    event = _event(
         clinic=clinic,
-        user=user if user is not None and user.is_authenticated else None,
+        user=user,
         action=AccessAction.READ,
-        object_type=model._meta.label_lower,
+        obj=model,
+        patient_id=None,
         ip=ip,
-        path=path[:2000],
+        path=path,
     )
     connection = connections[db]
     if connection.vendor != "postgresql":
@@ -165,10 +188,9 @@ def fetch_read(
             event.object_id = str(row[names.index("id")])
             rows.insert(event, db)
         return found
-    fields = _event_fields()
     values = [
         f.get_db_prep_save(f.pre_save(event, True), connection)
-        for f in fields
+        for f in _event_fields()
         if f.name not in _FROM_ROW
     ]
     return rows.fetch(_fetch_read_sql(sql, patient_column, db), [*params, *values], db)
@@ -178,9 +200,10 @@ def fetch_read(
 _FROM_ROW = ("patient", "object_id")
 
 
-def _event_fields() -> list[Any]:
+@cache
+def _event_fields() -> tuple[Any, ...]:
     auto = AccessEvent._meta.auto_field
-    return [f for f in AccessEvent._meta.concrete_fields if f is not auto]
+    return tuple(f for f in AccessEvent._meta.concrete_fields if f is not auto)
 
 
 @cache
