@@ -16,6 +16,7 @@ from mesodesk.accounts.services import create_user, issue_api_token
 from mesodesk.charting.models import SessionRecord
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.services import record_intake, register_patient
@@ -163,7 +164,7 @@ def lindenhof_ids(
         symptoms=["swelling"],
         other="",
         area="cheek",
-        since=timezone.localdate(),
+        since=clinic_today(clinic),
         how_bad="severe",
         red_flags=[],
     )
@@ -172,7 +173,7 @@ def lindenhof_ids(
         patient=record.patient,
         by=pedro,
         event="bruising",
-        onset=timezone.localdate(),
+        onset=clinic_today(clinic),
         grade=1,
         session_record=record,
         administrations=[given],

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
+from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.safety.models import AdverseEvent, SideEffectReport
 from tests.api.conftest import signed_in
 
@@ -45,7 +46,7 @@ def test_front_desk_is_refused_everything(desk: Client, lindenhof_ids: dict[str,
 
 
 def test_a_practitioner_triages_a_report_into_a_graded_event_with_its_lot(
-    doctor: Client, lindenhof_ids: dict[str, int], pedro: User
+    doctor: Client, clinic: Clinic, lindenhof_ids: dict[str, int], pedro: User
 ) -> None:
     reports = doctor.get(f"{C}/side-effect-reports").json()
     assert [r["id"] for r in reports] == [lindenhof_ids["report_id"]] and reports[0]["urgent"]
@@ -54,13 +55,13 @@ def test_a_practitioner_triages_a_report_into_a_graded_event_with_its_lot(
         f"{C}/side-effect-reports/{lindenhof_ids['report_id']}/triage",
         {
             "event": "infection",
-            "onset": timezone.localdate().isoformat(),
+            "onset": clinic_today(clinic).isoformat(),
             "grade": 3,
             "serious": True,
             "session_record_id": lindenhof_ids["record_id"],
             "administration_ids": [lindenhof_ids["administration_id"]],
             "actions_taken": "Oral antibiotics.",
-            "follow_up_on": (timezone.localdate() + timedelta(days=2)).isoformat(),
+            "follow_up_on": (clinic_today(clinic) + timedelta(days=2)).isoformat(),
         },
     )
     assert answer.status_code == 201, answer.content

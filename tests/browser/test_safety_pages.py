@@ -5,11 +5,11 @@ banner clears; the safety page flags a lot and offers its quarantine and recall.
 from __future__ import annotations
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety.models import AdverseEvent
@@ -96,7 +96,7 @@ def test_the_safety_page_flags_a_lot_and_leads_to_its_quarantine(
         patient=patient,
         by=pedro,
         event="bruising",
-        onset=timezone.localdate(),
+        onset=clinic_today(clinic),
         grade=1,
         session_record=records[-1],
         administrations=list(records[-1].administrations.all()),

@@ -14,6 +14,7 @@ from mesodesk.charting.models import Administration, SessionRecord
 from mesodesk.charting.services import open_record
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.clinics.services import add_device, add_member, add_room
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
@@ -87,7 +88,7 @@ def world(clinic: Clinic, fiona: User, pedro: User, alice: User, lot: Lot) -> Wo
         patient=anna,
         by=pedro,
         event="bruising",
-        onset=timezone.localdate(),
+        onset=clinic_today(clinic),
         grade=1,
         session_record=record,
         administrations=[given],

@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.messaging.models import Reminder
 from mesodesk.patients import selectors
 from mesodesk.patients.merging import merge_patients
@@ -106,7 +106,7 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_lost(
         reported_by=tom_again.portal_user,
         symptoms=["redness"],
         area="face",
-        since=timezone.localdate() - timedelta(days=1),
+        since=clinic_today(clinic) - timedelta(days=1),
         how_bad="mild",
     )
     selectors.get_patient_for_read(clinic, tom_again.pk, user=pedro)

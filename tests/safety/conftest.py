@@ -13,6 +13,7 @@ from mesodesk.accounts.models import User
 from mesodesk.charting import services as charting
 from mesodesk.charting.models import Administration, SessionRecord
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.inventory.models import Lot, Product
 from mesodesk.patients.models import Patient
 from tests.charting.fixtures import nappage, session
@@ -66,7 +67,7 @@ def red_flag_report(clinic: Clinic, patient: Patient, by: User, **changes: Any) 
         "symptoms": ["swelling"],
         "other": "",
         "area": "Left cheek",
-        "since": timezone.localdate(),
+        "since": clinic_today(clinic),
         "how_bad": "moderate",
         "red_flags": ["late_nodules"],
     }
@@ -95,7 +96,7 @@ def suspect_lot_events(
             patient=record.patient,
             by=by,
             event="nodules",
-            onset=timezone.localdate(),
+            onset=clinic_today(record.clinic),
             grade=2,
             session_record=record,
             administrations=[g for g in given if g.lot_id == suspect.pk],

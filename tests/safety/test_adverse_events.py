@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety import selectors
@@ -42,12 +43,12 @@ def test_an_event_takes_its_category_session_and_suspects_from_what_was_charted(
         patient=patient,
         by=pedro,
         event="nodules",
-        onset=timezone.localdate(),
+        onset=clinic_today(clinic),
         grade=2,
         session_record=record,
         administrations=given,
         actions_taken="Warm compresses; review in a week.",
-        follow_up_on=timezone.localdate() + timedelta(days=7),
+        follow_up_on=clinic_today(clinic) + timedelta(days=7),
     )
     assert event.category == "red_flag"
     assert event.appointment_id == record.appointment_id
@@ -55,7 +56,7 @@ def test_an_event_takes_its_category_session_and_suspects_from_what_was_charted(
     assert event.practitioner == pedro
     suspect = event.suspects.get()
     assert (suspect.lot, suspect.administration) == (lot, given[0])
-    assert selectors.current(event).follow_up_on == timezone.localdate() + timedelta(days=7)
+    assert selectors.current(event).follow_up_on == clinic_today(clinic) + timedelta(days=7)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,7 @@ def test_grades_follow_ctcae(
             patient=patient,
             by=pedro,
             event="infection",
-            onset=timezone.localdate(),
+            onset=clinic_today(clinic),
             grade=grade,
             serious=serious,
             outcome=outcome,
@@ -111,7 +112,7 @@ def test_unknown_events_and_future_onsets_are_refused(
             patient=patient,
             by=pedro,
             event="bruising",
-            onset=timezone.localdate() + timedelta(days=3),
+            onset=clinic_today(clinic) + timedelta(days=3),
             grade=1,
         )
     assert code(refused.value, "onset") == "future"
@@ -128,7 +129,7 @@ def test_front_desk_records_and_triages_nothing(
             patient=patient,
             by=fiona,
             event="bruising",
-            onset=timezone.localdate(),
+            onset=clinic_today(clinic),
             grade=1,
         )
     assert code(refused.value, "by") == "permission_denied"
@@ -156,7 +157,7 @@ def test_another_clinics_administration_or_lot_is_refused(
         product=product,
         by=boss,
         number="X1",
-        expiry=timezone.localdate() + timedelta(days=90),
+        expiry=clinic_today(clinic) + timedelta(days=90),
         quantity=1,
     )
     with pytest.raises(ValidationError) as refused:
@@ -165,7 +166,7 @@ def test_another_clinics_administration_or_lot_is_refused(
             patient=patient,
             by=pedro,
             event="bruising",
-            onset=timezone.localdate(),
+            onset=clinic_today(clinic),
             grade=1,
             lots=[theirs],
         )
@@ -219,7 +220,7 @@ def test_closing_a_report_needs_the_call_and_a_note(
 def test_follow_ups_change_the_current_state_not_the_event(
     clinic: Clinic, patient: Patient, pedro: User, alice: User
 ) -> None:
-    today = timezone.localdate()
+    today = clinic_today(clinic)
     event = record_adverse_event(
         clinic=clinic,
         patient=patient,
@@ -277,7 +278,7 @@ def test_events_suspects_follow_ups_and_closed_reports_cannot_be_edited_in_the_d
         patient=patient,
         by=pedro,
         event="abscess",
-        onset=timezone.localdate(),
+        onset=clinic_today(clinic),
         grade=3,
         serious=True,
         session_record=record,

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 from django.test import Client
-from django.utils import timezone
 
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
 from mesodesk.safety.models import AdverseEvent, SideEffectReport
@@ -47,9 +47,9 @@ def event(clinic: Clinic, patient: Patient, pedro: User) -> AdverseEvent:
         patient=patient,
         by=pedro,
         event="infection",
-        onset=timezone.localdate(),
+        onset=clinic_today(patient.clinic),
         grade=2,
-        follow_up_on=timezone.localdate(),
+        follow_up_on=clinic_today(patient.clinic),
     )
 
 
@@ -113,7 +113,7 @@ def test_a_practitioner_triages_a_red_flag_report_and_the_banners_clear(
             "administrations": [given.pk],
             "outcome": "ongoing",
             "actions_taken": "Seen today; culture taken.",
-            "follow_up_on": (timezone.localdate() + timedelta(days=7)).isoformat(),
+            "follow_up_on": (clinic_today(patient.clinic) + timedelta(days=7)).isoformat(),
         },
     )
     event = AdverseEvent.objects.get()
@@ -134,7 +134,7 @@ def test_a_refused_event_shows_the_reason_next_to_the_field(
 ) -> None:
     answer = doctor.post(
         f"{C}/patients/{patient.pk}/adverse-events/new/",
-        {"event": "anaphylaxis", "onset": timezone.localdate().isoformat(), "grade": "4",
+        {"event": "anaphylaxis", "onset": clinic_today(patient.clinic).isoformat(), "grade": "4",
          "outcome": "ongoing"},
     )  # fmt: skip
     assert answer.status_code == 400
@@ -164,7 +164,7 @@ def test_a_follow_up_is_added_and_the_reminder_moves(doctor: Client, event: Adve
     answer = doctor.post(
         f"{C}/adverse-events/{event.pk}/follow-ups/",
         {"note": "Better on antibiotics.", "outcome": "recovering",
-         "follow_up_on": (timezone.localdate() + timedelta(days=3)).isoformat()},
+         "follow_up_on": (clinic_today(event.clinic) + timedelta(days=3)).isoformat()},
     )  # fmt: skip
     assert answer.status_code == 302
     assert event.follow_ups.get().outcome == "recovering"

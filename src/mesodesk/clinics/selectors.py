@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, time
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections, router
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
@@ -25,6 +27,12 @@ from mesodesk.clinics.models import (
     WorkingHours,
     invitation_token_hash,
 )
+
+
+def clinic_today(clinic: Clinic) -> date:
+    """Today in the clinic's time zone: its date can differ from the server's (UTC) for
+    hours every night, and every rule about "today" is the clinic's."""
+    return timezone.now().astimezone(ZoneInfo(clinic.time_zone)).date()
 
 
 def clinic_by_slug(*, slug: str) -> Clinic | None:

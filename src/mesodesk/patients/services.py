@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date
 from typing import Any
 
@@ -14,7 +13,7 @@ from django.utils import timezone
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
-from mesodesk.clinics.selectors import membership
+from mesodesk.clinics.selectors import clinic_today, membership
 from mesodesk.core.inputs import InputError, Intake, parse_intake
 from mesodesk.core.library import Library, load_library
 from mesodesk.core.phones import PhoneError, can_take_sms, to_e164
@@ -81,7 +80,7 @@ def register_patient(
         raise _refusal("phone", "Give a phone number to be reminded by SMS.", "required")
     if preferred_channel == Channel.SMS and not can_take_sms(patient.phone):
         raise _refusal("phone", NOT_A_MOBILE, "not_mobile")
-    if birth_date is not None and birth_date > _today(clinic):
+    if birth_date is not None and birth_date > clinic_today(clinic):
         raise _refusal("birth_date", "The birth date is in the future.", "future")
     patient._history_user = by  # type: ignore[attr-defined] # read by simple-history
     patient.save()
@@ -100,10 +99,6 @@ def phone_e164(clinic: Clinic, text: str) -> str:
         return to_e164(text, clinic.country)
     except PhoneError as error:
         raise _refusal("phone", str(error), "invalid_phone") from None
-
-
-def _today(clinic: Clinic) -> date:
-    return timezone.now().astimezone(zoneinfo.ZoneInfo(clinic.time_zone)).date()
 
 
 def _store_screening(
@@ -168,7 +163,7 @@ def record_intake(
         raise _refusal("source", "Say where the answers come from.", "invalid")
     library = load_library()
     try:
-        intake = parse_intake(answers, library, today=_today(clinic))
+        intake = parse_intake(answers, library, today=clinic_today(clinic))
     except InputError as error:
         raise _as_validation_error(error) from None
     # Two intakes recorded at once get numbers n+1 and n+2.

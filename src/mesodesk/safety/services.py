@@ -21,7 +21,7 @@ from mesodesk.accounts.models import User
 from mesodesk.charting.models import Administration, SessionRecord
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Device
-from mesodesk.clinics.selectors import membership
+from mesodesk.clinics.selectors import clinic_today, membership
 from mesodesk.core.library import load_library
 from mesodesk.inventory.models import Lot
 from mesodesk.patients.models import Patient
@@ -92,7 +92,7 @@ def report_side_effect(
         errors["symptoms"] = "Choose from the list."
     if set(red_flags) - known_flags:
         errors["red_flags"] = "Choose from the list."
-    if since > timezone.now().astimezone(ZoneInfo(clinic.time_zone)).date() + timedelta(days=1):
+    if since > clinic_today(clinic) + timedelta(days=1):
         errors["since"] = "That date is still to come."
     elif appointment is None:
         appointment, first = _session_before(clinic, patient, since)
@@ -141,10 +141,6 @@ def _clinical(clinic: Clinic, by: User) -> None:
             "Only a practitioner or an admin of this clinic records adverse events.",
             "permission_denied",
         )
-
-
-def _today(clinic: Clinic) -> date:
-    return timezone.now().astimezone(ZoneInfo(clinic.time_zone)).date()
 
 
 def _check_grade(grade: int, serious: bool, outcome: str) -> None:
@@ -205,9 +201,9 @@ def record_adverse_event(
     if term is None:
         raise _refusal("event", "Choose the event from the list.", "invalid")
     _check_grade(grade, serious, outcome)
-    if onset > _today(clinic):
+    if onset > clinic_today(clinic):
         raise _refusal("onset", "The onset is still to come: give the day it started.", "future")
-    if follow_up_on is not None and follow_up_on < _today(clinic):
+    if follow_up_on is not None and follow_up_on < clinic_today(clinic):
         raise _refusal("follow_up_on", "Choose a follow-up date from today on.", "past")
     if session_record is not None and (
         session_record.clinic_id != clinic.pk or session_record.patient_id != patient.pk
@@ -353,7 +349,7 @@ def add_follow_up(
         serious if serious is not None else now.serious,
         outcome or now.outcome,
     )
-    if follow_up_on is not None and follow_up_on < _today(clinic):
+    if follow_up_on is not None and follow_up_on < clinic_today(clinic):
         raise _refusal("follow_up_on", "Choose a follow-up date from today on.", "past")
     entry = FollowUp(
         clinic=clinic,
