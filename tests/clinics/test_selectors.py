@@ -22,6 +22,7 @@ from mesodesk.clinics.selectors import (
     get_room,
     membership,
     practitioners,
+    resources,
     rooms,
     working_hours,
 )
@@ -125,3 +126,46 @@ def test_another_clinics_room_or_device_is_not_found(clinic: Clinic, other_clini
         get_room(clinic, room.pk)
     with pytest.raises(Http404):
         get_device(clinic, device.pk)
+
+
+def test_resources_are_the_clinics_practitioners_rooms_devices_and_hours_in_one_statement(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    pedro: User,
+    fiona: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    zoe = create_user(email="a.zoe@lindenhof.test", password=None, first_name="Zoe")
+    add_member(clinic=clinic, user=zoe, role=Role.PRACTITIONER)
+    elsewhere = create_user(email="paula@harbour.test", password=None)
+    add_member(clinic=other_clinic, user=elsewhere, role=Role.PRACTITIONER)
+    add_room(clinic=clinic, name="Room B")
+    set_active(clinic=clinic, resource=add_room(clinic=clinic, name="Room A"), active=False)
+    add_room(clinic=clinic, name="Room 1")
+    add_room(clinic=other_clinic, name="Harbour room")
+    add_device(clinic=clinic, name="Kit", device_type="manual_needle_kit", model_name="K2")
+    add_device(clinic=clinic, name="Gun", device_type="meso_gun")
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=0, start=time(14), end=time(18))
+    add_working_hours(clinic=clinic, practitioner=pedro, weekday=0, start=time(9), end=time(12))
+    add_member(clinic=other_clinic, user=pedro, role=Role.PRACTITIONER)
+    add_working_hours(
+        clinic=other_clinic, practitioner=pedro, weekday=1, start=time(9), end=time(12)
+    )
+    with django_assert_num_queries(1):
+        found = resources(clinic)
+    # In the order of `practitioners`, `rooms` and `devices` (by e-mail address or name);
+    # front desk and admins are not practitioners, and nothing is another clinic's.
+    assert [u.pk for u in found.practitioners] == [m.user_id for m in practitioners(clinic)]
+    assert [u.email for u in found.practitioners] == ["a.zoe@lindenhof.test", pedro.email]
+    assert found.practitioners[0].first_name == "Zoe"
+    assert [r.name for r in found.rooms] == [r.name for r in rooms(clinic)] == ["Room 1", "Room B"]
+    assert [(d.name, d.device_type, d.model_name) for d in found.devices] == [
+        ("Gun", "meso_gun", ""),
+        ("Kit", "manual_needle_kit", "K2"),
+    ]
+    # The hours as `working_hours` gives them: times, by weekday and start; every
+    # practitioner has a week, empty when none is recorded.
+    assert found.hours[pedro.pk] == working_hours(clinic, [pedro.pk])[pedro.pk]
+    assert found.hours[pedro.pk][0] == [(time(9), time(12)), (time(14), time(18))]
+    assert found.hours[zoe.pk] == {day: [] for day in range(7)}
+    assert fiona.pk not in found.hours

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mesodesk.core.slots import Resource, SlotQuery, find_slots
+from mesodesk.core.slots import Resource, SlotQuery, find_slots, shown_days
 
 BERLIN = ZoneInfo("Europe/Berlin")
 MONDAY = datetime(2026, 11, 30, tzinfo=UTC)
@@ -99,3 +99,22 @@ def test_every_offered_slot_is_free_inside_the_hours_and_in_time_order(
         assert any(o <= start.time() and end.time() <= c for o, c in HOURS[start.weekday()])
         for resource in (slot.practitioner, slot.room):
             assert all(e <= slot.start or slot.end <= s for s, e in busy[resource])
+
+
+def test_a_search_for_a_few_days_stops_after_the_days_with_times() -> None:
+    closed_tuesday = query(closures=frozenset({date(2026, 12, 1)}), limit=1000, days_wanted=3)
+    days = {local(s.start).date() for s in find_slots(closed_tuesday)}
+    assert sorted(days) == [date(2026, 11, 30), date(2026, 12, 2), date(2026, 12, 3)]
+
+
+def test_a_page_shows_the_first_days_each_with_a_few_half_hours() -> None:
+    slots = find_slots(query(limit=1000, duration=timedelta(minutes=30)))
+    shown = shown_days(slots, BERLIN, days=2, per_day=4)
+    assert [day for day, _ in shown] == [date(2026, 11, 30), date(2026, 12, 1)]
+    # More starts than fit: the half hours, from the first.
+    assert [f"{start:%H:%M}" for _, start in shown[0][1]] == ["09:00", "09:30", "10:00", "10:30"]
+    assert all(start == local(slot.start) for _, times in shown for slot, start in times)
+    # A day with no half hour free keeps what it has.
+    quarter = [s for s in slots if local(s.start).minute == 15][:3]
+    kept = shown_days(quarter, BERLIN, days=5, per_day=2)
+    assert [f"{t:%H:%M}" for _, t in kept[0][1]] == ["09:15", "10:15"]

@@ -145,6 +145,10 @@ def test_everything_of_the_duplicate_moves_and_nothing_is_lost(
     assert tom_again.portal_user is None
     assert tom.portal_user is not None and tom.portal_user.email == "tom.baker@example.test"
     assert selectors.portal_patient(clinic, tom.portal_user) == tom
+    # The portal's one read of clinic and patient agrees: the kept record, with its clinic.
+    found_clinic, found = selectors.portal_clinic_and_patient(clinic.slug, tom.portal_user)
+    assert (found_clinic, found) == (clinic, tom) and found.clinic is found_clinic
+    assert selectors.portal_clinic_and_patient("nowhere", tom.portal_user) == (None, None)
     # The kept record takes the details it lacked; its own stay.
     assert tom.email == "tom@example.test"
     assert (tom.birth_date.isoformat(), tom.phone) == ("1988-06-15", "+491701234567")  # type: ignore[union-attr]

@@ -10,10 +10,13 @@ from mesodesk.patients.models import Patient
 from tests.portal.conftest import url
 from tests.query_counts import assert_statements, statements
 
-# The session and the user, the clinic and the patient, then the page's own reads.
-# The consent gate reads the active plan and the signed consents (two); the screening
-# is read once for the verdict and the page.
-PORTAL_BOOKING = 18
+# The session and the user, the clinic with the patient (one), then the page's own reads.
+# The active plan is read once, for the consent gate (with the signed consents), the
+# device a session needs and its washouts; the screening once for the verdict and the
+# page; the clinic's practitioners (with their names), rooms, devices and hours in one
+# statement; then a week's closures and bookings, the washout's intake and overrides,
+# and the patient's appointments.
+PORTAL_BOOKING = 12
 
 
 def test_the_booking_page(

@@ -182,6 +182,54 @@ def test_slot_search_looks_past_a_closed_week(
     assert slots[0].start.astimezone(BERLIN).date() == monday + timedelta(days=7)
 
 
+def test_a_search_for_a_few_days_stops_after_them_and_reads_one_week_only(
+    clinic: Clinic, pedro: User, room: Room, monday: date
+) -> None:
+    # Sunday is closed and the Saturday (09:00-13:00) counts as a day with times; a
+    # closure is skipped, not counted.
+    add_closure(clinic=clinic, date=monday + timedelta(days=1), reason="Training")
+    everything = find_slots(
+        clinic=clinic, kind=AppointmentKind.CONSULTATION, start_date=monday, days=14, limit=1000
+    )
+    with CaptureQueriesContext(connection) as queries:
+        few = find_slots(
+            clinic=clinic,
+            kind=AppointmentKind.CONSULTATION,
+            start_date=monday,
+            days=14,
+            limit=1000,
+            days_wanted=3,
+        )
+    days = sorted({s.start.astimezone(BERLIN).date() for s in few})
+    assert days == [monday, monday + timedelta(days=2), monday + timedelta(days=3)]
+    assert few == [s for s in everything if s.start.astimezone(BERLIN).date() in days]
+    # The clinic's resources, then the closures and bookings of the first week only.
+    assert len(queries) == 3
+    # Over a week boundary: the days come from both weeks, read one after the other.
+    later = find_slots(
+        clinic=clinic,
+        kind=AppointmentKind.CONSULTATION,
+        start_date=monday + timedelta(days=4),
+        days=14,
+        limit=1000,
+        days_wanted=3,
+    )
+    assert sorted({s.start.astimezone(BERLIN).strftime("%a") for s in later}) == [
+        "Fri",
+        "Mon",
+        "Sat",
+    ]
+    with pytest.raises(ValidationError) as refused:
+        find_slots(
+            clinic=clinic,
+            kind=AppointmentKind.CONSULTATION,
+            start_date=monday,
+            days=7,
+            days_wanted=8,
+        )
+    assert "days_wanted" in refused.value.message_dict
+
+
 def test_slot_search_reads_a_fixed_number_of_queries_per_week_searched(
     clinic: Clinic, eligible: Patient, fiona: User, pedro: User, room: Room, at: At
 ) -> None:
@@ -192,8 +240,9 @@ def test_slot_search_reads_a_fixed_number_of_queries_per_week_searched(
             clinic=clinic, kind=AppointmentKind.CONSULTATION, start_date=at("09:00").date()
         )
     assert len(slots) == 20
-    # Practitioners, rooms, working hours; then closures and busy times of the one week.
-    assert len(queries) == 5
+    # Practitioners, rooms, devices and working hours in one; then closures and busy
+    # times of the one week.
+    assert len(queries) == 3
 
 
 def test_the_day_schedule_lists_the_local_day_in_one_query(

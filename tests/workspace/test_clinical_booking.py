@@ -78,6 +78,28 @@ def test_slot_search_lists_free_times_with_practitioner_and_room(
     assert f'value="{at(monday, "09:00").isoformat()}"' in page.text
 
 
+def test_slot_search_for_one_practitioner_and_room_offers_only_theirs(
+    clinic: Clinic, other_clinic: Clinic, fiona: User, pedro: User, room: Room, desk: Client,
+    monday: date,
+) -> None:  # fmt: skip
+    patient = patient_with(clinic, fiona, "Keller")
+    second = add_room(clinic=clinic, name="Room 2")
+    harbour = add_room(clinic=other_clinic, name="Harbour room")
+    asked = {"kind": "consultation", "start": monday.isoformat(), "practitioner": pedro.pk}
+    page = desk.get(book_url(patient), asked | {"room": second.pk})
+    assert page.status_code == 200
+    slots = re.findall(r'name="room" value="(\d+)"', page.text)
+    assert slots and set(slots) == {str(second.pk)}
+    # The lists offer the clinic's own, the choice kept.
+    assert f'<option value="{second.pk}" selected>Room 2</option>' in page.text
+    assert f'<option value="{pedro.pk}" selected>' in page.text
+    # Another clinic's room is not one of the choices: said next to the field, no search.
+    page = desk.get(book_url(patient), asked | {"room": harbour.pk})
+    assert page.status_code == 200
+    assert 'id="id_room_error"' in page.text and "Select a valid choice" in page.text
+    assert 'class="slot"' not in page.text
+
+
 def test_slot_search_with_a_bad_date_says_so_next_to_the_field(
     clinic: Clinic, fiona: User, pedro: User, room: Room, desk: Client
 ) -> None:

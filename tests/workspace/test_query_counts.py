@@ -45,9 +45,11 @@ CHART = 6 + read_and_log()
 # (its intake, plan and the clinic's overrides). The parts it lacks (adverse events,
 # deletion requests, merges, session records) cost nothing.
 FULL_CHART = 16 + read_and_log()
-# The names of the slots' practitioners, rooms and devices come from the rows the search
-# form's lists are drawn with (read once for both).
-SLOT_SEARCH = 16  # with the access event of the booking page
+# The patient with the page's access event; the screening; the clinic's practitioners,
+# rooms, devices and working hours in one statement, which the search form's lists, the
+# search and the slots' names share; a week's closures and bookings; and the rest of the
+# page (the session, user and membership first).
+SLOT_SEARCH = 7 + read_and_log()
 
 
 @pytest.fixture

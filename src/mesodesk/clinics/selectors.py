@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, time
 from functools import cache
 from zoneinfo import ZoneInfo
@@ -171,41 +172,80 @@ def devices(
     return qs.order_by("name")
 
 
-def practitioner_ids(clinic: Clinic) -> list[int]:
-    """The user ids of `practitioners(clinic)`, in its order. Plain SQL: slot search."""
+@dataclass(frozen=True)
+class Resources:
+    """What a slot search and its form are drawn from: the clinic's practitioners (by
+    e-mail address, as `practitioners`), its active rooms and devices (by name, as `rooms`
+    and `devices`) and the practitioners' working hours (as `working_hours`)."""
+
+    practitioners: list[User]
+    rooms: list[Room]
+    devices: list[Device]
+    hours: dict[int, dict[int, list[tuple[time, time]]]]
+
+
+def resources(clinic: Clinic) -> Resources:
+    """The clinic's `Resources`, in one statement of plain SQL (mesodesk.rows): slot search
+    read them in four, and its form three more times through the ORM. Instances carry
+    the columns the pages and searches use (names, types, ids), not whole rows."""
     db = router.db_for_read(Membership)
-    return [
-        row[0] for row in rows.fetch(_practitioner_ids_sql(db), [clinic.pk, Role.PRACTITIONER], db)
-    ]
+    practitioners: list[User] = []
+    room_list: list[Room] = []
+    device_list: list[Device] = []
+    hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
+    params = [clinic.pk, clinic.pk, Role.PRACTITIONER.value, clinic.pk, True, clinic.pk, True]
+    for part, pk, name, _order, first, last, start, end in rows.fetch(
+        _resources_sql(db), params, db
+    ):
+        if part == 0:
+            practitioners.append(User(pk=pk, email=name, first_name=first, last_name=last))
+        elif part == 1:
+            room_list.append(Room(pk=pk, clinic_id=clinic.pk, name=name, active=True))
+        elif part == 2:
+            device_list.append(
+                Device(
+                    pk=pk,
+                    clinic_id=clinic.pk,
+                    name=name,
+                    device_type=first,
+                    model_name=last,
+                    active=True,
+                )
+            )
+        else:
+            week = hours.setdefault(pk, {day: [] for day in range(7)})
+            week[_order].append(
+                (
+                    rows.converted(start, WorkingHours, "start", db),
+                    rows.converted(end, WorkingHours, "end", db),
+                )
+            )
+    for user in practitioners:
+        hours.setdefault(user.pk, {day: [] for day in range(7)})
+    return Resources(practitioners, room_list, device_list, hours)
 
 
 @cache
-def _practitioner_ids_sql(db: str) -> str:
-    m, u = rows.table(Membership, db), rows.table(User, db)
-    return (
-        f"SELECT m.user_id FROM {m} m JOIN {u} u ON u.id = m.user_id"  # noqa: S608 - names from the models, values as parameters
-        " WHERE m.clinic_id = %s AND m.role = %s ORDER BY u.email, m.id"
+def _resources_sql(db: str) -> str:
+    # One row shape for the four parts: (part, id, name, order, text, text, start, end),
+    # sorted as each part's own selector sorts (by e-mail address or name, then id; hours
+    # by weekday and start).
+    m, u, r, d, w = (
+        rows.table(model, db) for model in (Membership, User, Room, Device, WorkingHours)
     )
-
-
-def room_ids(clinic: Clinic) -> list[int]:
-    """The ids of `rooms(clinic)` (active ones, by name). Plain SQL: slot search."""
-    db = router.db_for_read(Room)
-    return [row[0] for row in rows.fetch(_active_sql(Room, "id", db), [clinic.pk, True], db)]
-
-
-def device_rows(clinic: Clinic, device_type: str | None = None) -> list[tuple[int, str]]:
-    """(id, type) of `devices(clinic, device_type)` (active ones, by name). Plain SQL."""
-    db = router.db_for_read(Device)
-    found = rows.fetch(_active_sql(Device, "id, device_type", db), [clinic.pk, True], db)
-    return [(pk, kind) for pk, kind in found if device_type is None or kind == device_type]
-
-
-@cache
-def _active_sql(model: type[Room | Device], selected: str, db: str) -> str:
+    start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
+    # The hours first: PostgreSQL types a UNION's columns from left to right, and a NULL
+    # that comes first is text, which a time then cannot join.
     return (
-        f"SELECT {selected} FROM {rows.table(model, db)}"  # noqa: S608 - names from the models, values as parameters
-        " WHERE clinic_id = %s AND active = %s ORDER BY name, id"
+        f"SELECT 3, practitioner_id, NULL, weekday, NULL, NULL, {start}, {end}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {w} WHERE clinic_id = %s"
+        " UNION ALL SELECT 0, u.id, u.email, m.id, u.first_name, u.last_name, NULL, NULL"
+        f" FROM {m} m JOIN {u} u ON u.id = m.user_id WHERE m.clinic_id = %s AND m.role = %s"
+        " UNION ALL SELECT 1, id, name, id, NULL, NULL, NULL, NULL"
+        f" FROM {r} WHERE clinic_id = %s AND active = %s"
+        " UNION ALL SELECT 2, id, name, id, device_type, model_name, NULL, NULL"
+        f" FROM {d} WHERE clinic_id = %s AND active = %s"
+        " ORDER BY 1, 3, 4, 7"
     )
 
 

@@ -12,6 +12,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from mesodesk.core.localtime import forward
@@ -55,6 +56,7 @@ class SlotQuery:
     device_kind: str | None = None  # a session with a meso gun needs a free meso gun
     step: timedelta = timedelta(minutes=15)
     limit: int = 20
+    days_wanted: int | None = None  # stop after this many days with a free slot
     not_before: datetime | None = None  # e.g. the earliest start a washout allows
     practitioners: tuple[Resource, ...] = ()
     rooms: tuple[Resource, ...] = ()
@@ -124,7 +126,8 @@ def _aligned(instant: datetime, step: timedelta, origin: datetime) -> datetime:
 
 
 def find_slots(query: SlotQuery) -> list[Slot]:
-    """The first `limit` slots in time order (ties: practitioner order, then room, device)."""
+    """The first `limit` slots in time order (ties: practitioner order, then room, device),
+    from the first `days_wanted` days that have any when that is set."""
     zone = query.zone
     busy = _BusyIndex(query)
     devices = [d for d in query.devices if query.device_kind is None or d.kind == query.device_kind]
@@ -134,12 +137,14 @@ def find_slots(query: SlotQuery) -> list[Slot]:
     slots: list[Slot] = []
     day = query.window_start.astimezone(zone).date()
     last_day = query.window_end.astimezone(zone).date()
-    while day <= last_day and len(slots) < query.limit:
+    days_left = query.days_wanted if query.days_wanted is not None else -1
+    while day <= last_day and len(slots) < query.limit and days_left:
         if day not in query.closures:
             # Whole days at a time, so the first N are the earliest N whoever is free.
             todays = _slots_on(day, query, busy, devices, earliest)
             todays.sort(key=lambda s: s.start)  # stable: practitioner order within a start
             slots += todays
+            days_left -= 1 if todays else 0
         day += timedelta(days=1)
     return slots[: query.limit]
 
@@ -188,3 +193,22 @@ def _with_room_and_device(
         return Slot(start, end, practitioner, room, None)
     device = next((d.id for d in devices if busy[("d", d.id)].free(start, end)), None)
     return None if device is None else Slot(start, end, practitioner, room, device)
+
+
+def shown_days(
+    slots: Iterable[Slot], zone: ZoneInfo, *, days: int, per_day: int
+) -> list[tuple[date, list[tuple[Slot, datetime]]]]:
+    """What a page offers of `slots` (in time order): the first `days` local days with
+    any, each with its first `per_day` (the half hours when it has more, so the few shown
+    spread over the day), with their local starts. Nothing is chosen for the patient: the
+    earliest times come first."""
+    shown: list[tuple[date, list[tuple[Slot, datetime]]]] = []
+    local = ((slot, slot.start.astimezone(zone)) for slot in slots)
+    for day, items in groupby(local, key=lambda pair: pair[1].date()):
+        if len(shown) == days:
+            break
+        times = list(items)
+        if len(times) > per_day:
+            times = [pair for pair in times if pair[1].minute in (0, 30)] or times
+        shown.append((day, times[:per_day]))
+    return shown

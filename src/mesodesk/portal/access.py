@@ -22,7 +22,7 @@ from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import clinic_by_slug
 from mesodesk.patients.models import Patient
-from mesodesk.patients.selectors import portal_patient, portal_records
+from mesodesk.patients.selectors import portal_clinic_and_patient, portal_records
 
 
 class PatientRequest(HttpRequest):
@@ -70,13 +70,13 @@ def patient_view[**Q](view: PatientView[Q]) -> View[Q]:
     def wrapper(
         request: HttpRequest, clinic_slug: str, *args: Q.args, **kwargs: Q.kwargs
     ) -> HttpResponse:
-        clinic = portal_clinic(clinic_slug)
+        clinic, patient = portal_clinic_and_patient(clinic_slug, request.user)
+        if clinic is None:
+            raise Http404("No such clinic.")
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        patient = portal_patient(clinic, request.user)
         if patient is None:
             return not_a_patient(request, clinic)
-        patient.clinic = clinic
         patient_request = cast(PatientRequest, request)
         patient_request.clinic = clinic
         patient_request.patient = patient

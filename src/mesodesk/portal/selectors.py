@@ -9,11 +9,12 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
-from mesodesk.planning.selectors import active_plan
+from mesodesk.planning.models import TreatmentPlan
 from mesodesk.portal.choices import CopyStatus, DeletionStatus
 from mesodesk.portal.models import CalendarFeed, DataCopy, DeletionRequest, IntakeDraft
 from mesodesk.scheduling import rules
@@ -130,18 +131,25 @@ def today(clinic: Clinic) -> date:
     return timezone.now().astimezone(clinic_zone(clinic)).date()
 
 
-def session_device_type(clinic: Clinic, patient: Patient) -> str | None:
-    """The device type a session of the patient's active plan needs (None: any room)."""
-    return rules.needed_device_type(active_plan(clinic, patient), load_library())
-
-
 def bookable_slots(
-    clinic: Clinic, patient: Patient, kind: AppointmentKind, start_date: date
-) -> tuple[list[Slot], WashoutNotMet | None]:
-    """A few free times for an appointment of `kind` from `start_date`. For a session,
-    times too soon for the patient's preparation are skipped: the search starts again at
-    the earliest safe start, which comes back with the WashoutNotMet that moved it."""
-    device_type = session_device_type(clinic, patient) if kind is AppointmentKind.SESSION else None
+    clinic: Clinic,
+    patient: Patient,
+    kind: AppointmentKind,
+    start_date: date,
+    *,
+    plan: TreatmentPlan | None,
+) -> tuple[list[Slot], WashoutNotMet | None, dict[int, str]]:
+    """A few free times for an appointment of `kind` from `start_date`, and the names of
+    the clinic's practitioners (read with its rooms and hours, which every search reads).
+    For a session, times too soon for the patient's preparation are skipped: the search
+    starts again at the earliest safe start, which comes back with the WashoutNotMet that
+    moved it. `plan` is the patient's active plan: the device a session needs and its
+    washouts come from it."""
+    library = load_library()
+    device_type = (
+        rules.needed_device_type(plan, library) if kind is AppointmentKind.SESSION else None
+    )
+    found_in = clinics.resources(clinic)
 
     def search(day: date, not_before: datetime | None) -> list[Slot]:
         # The week from `day` first (the slot search reads a week's bookings at a time, so
@@ -155,14 +163,18 @@ def bookable_slots(
                 device_type=device_type,
                 not_before=not_before,
                 limit=limit,
+                days_wanted=DAYS_SHOWN,
+                resources=found_in,
             )
             if found:
                 break
         return found
 
-    return safe_slots(
-        clinic=clinic, patient=patient, kind=kind, start_date=start_date, search=search
+    found, moved = safe_slots(
+        clinic=clinic, patient=patient, kind=kind, start_date=start_date, search=search, plan=plan
     )
+    names = {user.pk: user.get_full_name() or "a practitioner" for user in found_in.practitioners}
+    return found, moved, names
 
 
 def search_start(clinic: Clinic, wanted: date | None) -> date:

@@ -8,7 +8,6 @@ through the signed-in patient's own record (portal.access).
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from itertools import groupby
 from typing import Any
 
 from allauth.account.views import SignupView
@@ -20,11 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from mesodesk.accounts.models import User
 from mesodesk.clinics import selectors as clinics
 from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.bounds import check_date, check_id
 from mesodesk.core.localtime import zone_label
+from mesodesk.core.slots import shown_days
 from mesodesk.outcomes import selectors as outcomes
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.choices import Verdict
@@ -37,6 +36,7 @@ from mesodesk.portal.wording import reasons
 from mesodesk.scheduling import selectors as scheduling
 from mesodesk.scheduling.choices import AppointmentKind, AppointmentStatus
 from mesodesk.scheduling.errors import BookingConflict, WashoutNotMet
+from mesodesk.scheduling.selectors import Slot
 from mesodesk.scheduling.services import book_appointment, cancel_appointment
 
 
@@ -270,7 +270,8 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     may_book, why_not = patients.session_permission(screening)
     # The consent gate: a session needs a signed treatment consent for the plan, which the
     # patient can sign here first (consents.gate).
-    consent_missing = treatment_consent_missing(patient=patient, plan=active_plan(clinic, patient))
+    plan = active_plan(clinic, patient)
+    consent_missing = treatment_consent_missing(patient=patient, plan=plan)
     if consent_missing is not None and may_book:
         may_book, why_not = False, consent_missing
     source = request.POST if request.method == "POST" else request.GET
@@ -298,27 +299,11 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             target = "portal:timeline" if kind is AppointmentKind.SESSION else "portal:book"
             return redirect(target, clinic_slug=clinic.slug)
     start = selectors.search_start(clinic, _date(source.get("from")))
-    slots, moved = selectors.bookable_slots(clinic, patient, kind, start)
+    slots, moved, names = selectors.bookable_slots(clinic, patient, kind, start, plan=plan)
     washout = washout or moved
-    names = _practitioner_names(clinic, {slot.practitioner for slot in slots})
     zone = scheduling.clinic_zone(clinic)
-    offered = [
-        {
-            "value": "|".join(
-                (
-                    slot.start.isoformat(),
-                    str(slot.practitioner),
-                    str(slot.room),
-                    str(slot.device or ""),
-                )
-            ),
-            "start": slot.start.astimezone(zone),
-            "practitioner": names.get(slot.practitioner, ""),
-            "id": f"slot-{i}",
-        }
-        for i, slot in enumerate(slots)
-    ]
-    days = _by_day(offered)
+    shown = shown_days(slots, zone, days=selectors.DAYS_SHOWN, per_day=selectors.TIMES_PER_DAY)
+    days = _offered(shown, names)
     return render(
         request,
         "portal/book.html",
@@ -331,7 +316,6 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
             "why_not": why_not,
             "has_screening": screening is not None,
             "consent_missing": consent_missing,
-            "slots": offered,
             "days": days,
             # The day after the last one shown: where "later times" searches from.
             "later_from": days[-1][0] + timedelta(days=1) if days else None,
@@ -346,18 +330,30 @@ def book(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     )
 
 
-def _by_day(offered: list[dict[str, Any]]) -> list[tuple[date, list[dict[str, Any]]]]:
-    """The first days with free times, each with a few of them (the half hours first
-    when a day has more than fit): nothing chosen for the patient."""
-    days = []
-    for day, items in groupby(offered, key=lambda s: s["start"].date()):
-        times = list(items)
-        if len(times) > selectors.TIMES_PER_DAY:
-            times = [s for s in times if s["start"].minute in (0, 30)] or times
-        days.append((day, times[: selectors.TIMES_PER_DAY]))
-        if len(days) == selectors.DAYS_SHOWN:
-            break
-    return days
+def _offered(
+    days: list[tuple[date, list[tuple[Slot, datetime]]]], names: dict[int, str]
+) -> list[tuple[date, list[dict[str, Any]]]]:
+    """The times shown, as the form's radio buttons: the slot they book (its start,
+    practitioner, room and device) and the local time, written here rather than by
+    template filters, once for each of the few shown."""
+    offered = []
+    count = 0
+    for day, times in days:
+        buttons = []
+        for slot, start in times:
+            parts = (slot.start.isoformat(), slot.practitioner, slot.room, slot.device or "")
+            buttons.append(
+                {
+                    "value": "|".join(str(part) for part in parts),
+                    "datetime": start.isoformat(),
+                    "time": f"{start:%H:%M}",
+                    "practitioner": names.get(slot.practitioner, ""),
+                    "id": f"slot-{count}",
+                }
+            )
+            count += 1
+        offered.append((day, buttons))
+    return offered
 
 
 def _book_posted(request: PatientRequest, kind: AppointmentKind) -> Any:
@@ -397,11 +393,6 @@ def _plain_refusal(error: ValidationError) -> str:
         return "That time is no longer available. Please choose another."
     # Any other refusal speaks the clinic's language (codes, fields): not for patients.
     return "That time can't be booked. Please choose another, or call the clinic."
-
-
-def _practitioner_names(clinic: Any, ids: set[int]) -> dict[int, str]:
-    users = User.objects.filter(pk__in=ids, memberships__clinic=clinic)
-    return {user.pk: user.get_full_name() or "a practitioner" for user in users}
 
 
 @require_http_methods(["GET", "POST"])

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from mesodesk.clinics.models import Clinic
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
-from mesodesk.planning.selectors import active_plan
+from mesodesk.planning.models import TreatmentPlan
 from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.durations import duration_of
@@ -29,11 +29,13 @@ def safe_slots(
     kind: AppointmentKind | str,
     start_date: date,
     search: Search,
+    plan: TreatmentPlan | None,
 ) -> tuple[list[Slot], WashoutNotMet | None]:
     """The slots `search` finds from `start_date`; for a session whose first slot comes
     too soon for the patient's preparation, the slots from the earliest safe start instead,
     with the WashoutNotMet that moved them. A washout only ever allows later times, so
-    checking the first slot is enough."""
+    checking the first slot is enough. `plan` is the patient's active plan (the caller
+    has read it for the device a session needs)."""
     found = search(start_date, None)
     if kind != AppointmentKind.SESSION or not found:
         return found, None
@@ -47,7 +49,7 @@ def safe_slots(
         rules.check_washout(
             clinic=clinic,
             patient=patient,
-            plan=active_plan(clinic, patient),
+            plan=plan,
             booking=booking,
             library=library,
         )

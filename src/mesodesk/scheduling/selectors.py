@@ -366,23 +366,30 @@ def find_slots(
     device_type: str | None = None,
     not_before: datetime | None = None,
     limit: int = 20,
+    days_wanted: int | None = None,
+    resources: clinics.Resources | None = None,
 ) -> list[Slot]:
     """The first `limit` free slots for an appointment of `kind` in the `days` local days
-    from `start_date`: a practitioner (of `practitioner_ids`, else any of the clinic's) in
-    their working hours, a free room (of `room_ids`, else any) and, with `device_type` or
-    `device_ids`, a free device of that type or among those, inside opening hours, off
-    closures, not before `not_before` nor now. ValidationError
-    (by field) for a search too long or too big, an unknown kind or a naive `not_before`.
+    from `start_date` (only from the first `days_wanted` days with any, when given: a page
+    that shows a few days reads no further than it needs): a practitioner (of
+    `practitioner_ids`, else any of the clinic's) in their working hours, a free room (of
+    `room_ids`, else any) and, with `device_type` or `device_ids`, a free device of that
+    type or among those, inside opening hours, off closures, not before `not_before` nor
+    now. ValidationError (by field) for a search too long or too big, an unknown kind or a
+    naive `not_before`.
 
-    The clinic's settings are read once; the busy intervals are read a week at a time and
-    the search stops as soon as it has `limit` slots, so it costs the same with ten
-    thousand or a million appointments in the table.
+    The clinic's settings are read once (or come as `resources`, read by the caller for
+    its form as well, or for a second search); the busy intervals are read a week at a
+    time and the search stops as soon as it has `limit` slots (or `days_wanted` days), so
+    it costs the same with ten thousand or a million appointments in the table.
     """
     errors = {}
     if not 1 <= days <= MAX_SEARCH_DAYS:
         errors["days"] = f"Search 1 to {MAX_SEARCH_DAYS} days."
     if not 1 <= limit <= MAX_SLOTS:
         errors["limit"] = f"Ask for 1 to {MAX_SLOTS} slots."
+    if days_wanted is not None and not 1 <= days_wanted <= days:
+        errors["days_wanted"] = "Ask for at least one day, and no more than are searched."
     if kind not in AppointmentKind.values:
         errors["kind"] = f"Choose one of {', '.join(AppointmentKind.values)}."
     if not_before is not None and timezone.is_naive(not_before):
@@ -392,18 +399,24 @@ def find_slots(
     zone = clinic_zone(clinic)
     now = timezone.now()
     earliest = max(not_before, now) if not_before is not None else now
-    # The clinic's settings in plain SQL (mesodesk.rows): every slot search reads them.
-    members = clinics.practitioner_ids(clinic)
+    # The clinic's settings in one statement of plain SQL: every slot search reads them.
+    if resources is None:
+        resources = clinics.resources(clinic)
+    members = [user.pk for user in resources.practitioners]
     if practitioner_ids is not None:
         wanted = set(practitioner_ids)
         members = [pid for pid in members if pid in wanted]
-    chosen_rooms = clinics.room_ids(clinic)
+    chosen_rooms = [room.pk for room in resources.rooms]
     if room_ids is not None:
         wanted_rooms = set(room_ids)
         chosen_rooms = [pk for pk in chosen_rooms if pk in wanted_rooms]
     device_rows: list[tuple[int, str]] = []
     if device_type is not None or device_ids is not None:
-        device_rows = clinics.device_rows(clinic, device_type)
+        device_rows = [
+            (d.pk, d.device_type)
+            for d in resources.devices
+            if device_type is None or d.device_type == device_type
+        ]
         if device_ids is not None:
             wanted_devices = set(device_ids)
             device_rows = [row for row in device_rows if row[0] in wanted_devices]
@@ -411,19 +424,21 @@ def find_slots(
             device_type = device_rows[0][1]
     if not members or not chosen_rooms or (device_type is not None and not device_rows):
         return []
-    hours = clinics.working_hours(clinic, members)
+    hours = resources.hours
     clinic_hours = clinics.clinic_hours(clinic)
     duration = duration_of(kind)
 
     found: list[Slot] = []
     last = start_date + timedelta(days=days)
     chunk_start = start_date
-    while chunk_start < last and len(found) < limit:
+    days_left = days_wanted
+    while chunk_start < last and len(found) < limit and days_left != 0:
         chunk_end = min(chunk_start + SEARCH_CHUNK, last)
         window_start, window_end = local_day_range(
             clinic, chunk_start, (chunk_end - chunk_start).days
         )
         if window_end > earliest:
+            before = len(found)
             found += _search_window(
                 window_start=window_start,
                 window_end=window_end,
@@ -440,7 +455,10 @@ def find_slots(
                 device_type=device_type,
                 not_before=earliest,
                 limit=limit - len(found),
+                days_wanted=days_left,
             )
+            if days_left is not None:
+                days_left -= len({slot.start.astimezone(zone).date() for slot in found[before:]})
         chunk_start = chunk_end
     return found
 
@@ -460,6 +478,7 @@ def _search_window(
     device_type: str | None,
     not_before: datetime,
     limit: int,
+    days_wanted: int | None = None,
 ) -> list[Slot]:
     by_practitioner: dict[int, list[core.Interval]] = {pid: [] for pid in practitioner_hours}
     by_room: dict[int, list[core.Interval]] = {rid: [] for rid in room_ids}
@@ -482,6 +501,7 @@ def _search_window(
         device_kind=device_type,
         step=SLOT_STEP,
         limit=limit,
+        days_wanted=days_wanted,
         not_before=not_before,
         practitioners=tuple(
             core.Resource(

@@ -29,14 +29,37 @@ class _ReadOnce(ModelChoiceIterator):
     def __iter__(self) -> Iterator[Any]:
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        for obj in self.queryset:  # the field's own queryset: filled once, then reused
+        # The rows the form was given, else the field's own queryset: filled once, reused.
+        given = getattr(self.field, "given", None)
+        found = given if given is not None else self.queryset
+        for obj in found:
             yield self.choice(obj)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def __bool__(self) -> bool:
+        return any(True for _ in self)
 
 
 class ClinicChoice(forms.ModelChoiceField):
-    """One of the clinic's rows (the form sets the queryset), read once per form."""
+    """One of the clinic's rows (the form sets the queryset), read once per form; or,
+    when the form is given them (`given`, the rows a page has read anyway), one of those,
+    checked without a read."""
 
     iterator = _ReadOnce
+    given: list[Any] | None = None
+
+    def to_python(self, value: Any) -> Any:
+        if self.given is None or value in self.empty_values:
+            return super().to_python(value)
+        key = str(getattr(value, "pk", value))
+        for obj in self.given:
+            if str(obj.pk) == key:
+                return obj
+        raise ValidationError(
+            self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        )
 
 
 class PractitionerChoice(ClinicChoice):
@@ -92,7 +115,22 @@ class ClinicForm(forms.Form):
 
 class SlotSearchForm(ClinicForm):
     """What the desk is looking for: a kind of appointment, maybe one practitioner, room or
-    device, from a date on."""
+    device, from a date on. Its lists are the `resources` the search itself uses, read
+    once for both (clinics.selectors.resources)."""
+
+    def __init__(self, *args: Any, resources: clinics.Resources, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.resources = resources
+        given = {
+            "practitioner": sorted(
+                resources.practitioners, key=lambda u: (u.first_name, u.last_name, u.email)
+            ),
+            "room": resources.rooms,
+            "device": resources.devices,
+        }
+        for name, found in given.items():
+            if name in self.fields:
+                self.fields[name].given = found  # type: ignore[attr-defined]
 
     # Its select boxes drawn in Python (web.widgets): the page is searched again and again.
     kind = forms.ChoiceField(

@@ -3,8 +3,8 @@ and booking the whole series of a plan."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
-from itertools import groupby
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +21,7 @@ from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.clinics.reading import Part, may_read
 from mesodesk.core.library import load_library
+from mesodesk.core.slots import shown_days
 from mesodesk.patients import selectors as patients
 from mesodesk.patients.models import Patient
 from mesodesk.planning import selectors as plans
@@ -34,6 +35,7 @@ from mesodesk.scheduling.choices import (
 from mesodesk.scheduling.errors import WashoutNotMet
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.safe_slots import safe_slots
+from mesodesk.scheduling.selectors import Slot
 from mesodesk.workspace.forms import (
     BookForm,
     CancelForm,
@@ -60,22 +62,14 @@ DAYS_SHOWN = 5
 SLOTS_PER_DAY = 10
 
 
-def _names(form: SlotSearchForm) -> dict[str, dict[int, str]]:
-    """The names of the practitioners, rooms and devices the form offers (the clinic's
-    active ones, which are all a search finds), from the rows its lists are drawn with:
-    read once for both (workspace.forms.ClinicChoice)."""
-    fields: dict[str, Any] = form.fields
+def _names(found: clinics.Resources) -> dict[str, dict[int, str]]:
+    """The names of the practitioners, rooms and devices a search may find (the clinic's
+    active ones, which its form offers as well)."""
     return {
-        "practitioner": {u.pk: person(u) for u in fields["practitioner"].queryset},
-        "room": {r.pk: r.name for r in fields["room"].queryset},
-        "device": {d.pk: d.name for d in fields["device"].queryset},
+        "practitioner": {u.pk: person(u) for u in found.practitioners},
+        "room": {r.pk: r.name for r in found.rooms},
+        "device": {d.pk: d.name for d in found.devices},
     }
-
-
-def _needed_device_type(clinic: Clinic, patient: Patient, kind: str) -> str | None:
-    if kind != AppointmentKind.SESSION:
-        return None
-    return rules.needed_device_type(plans.active_plan(clinic, patient), load_library())
 
 
 def _search(
@@ -91,7 +85,11 @@ def _search(
     clinic = request.clinic
     data = form.cleaned_data
     practitioner, room, device = data.get("practitioner"), data.get("room"), data.get("device")
-    device_type = None if device else _needed_device_type(clinic, patient, kind)
+    # A session's device and washouts come from the active plan: read once for both.
+    plan = plans.active_plan(clinic, patient) if kind == AppointmentKind.SESSION else None
+    device_type = None if device else rules.needed_device_type(plan, load_library())
+
+    found_in = form.resources
 
     def search(day: date, not_before: datetime | None) -> list[selectors.Slot]:
         return selectors.find_slots(
@@ -105,56 +103,56 @@ def _search(
             device_type=device_type,
             not_before=not_before,
             limit=SLOTS_SEARCHED,
+            days_wanted=DAYS_SHOWN,
+            resources=found_in,
         )
 
     try:
         found, moved = safe_slots(
-            clinic=clinic, patient=patient, kind=kind, start_date=data["start"], search=search
+            clinic=clinic,
+            patient=patient,
+            kind=kind,
+            start_date=data["start"],
+            search=search,
+            plan=plan,
         )
     except ValidationError as error:
         add_service_errors(form, error)
         return [], None
-    names = _names(form)
+    names = _names(found_in)
     zone = selectors.clinic_zone(clinic)
-    rows: list[dict[str, Any]] = [
-        {
-            "start": slot.start,
-            "end": slot.end,
-            "local_start": slot.start.astimezone(zone),
-            "practitioner_id": slot.practitioner,
-            "room_id": slot.room,
-            "device_id": slot.device,
-            "practitioner": names["practitioner"].get(slot.practitioner, ""),
-            "room": names["room"].get(slot.room, ""),
-            "device": names["device"].get(slot.device, "") if slot.device else "",
-        }
-        for slot in found
-    ]
     days = [
-        (day, _thinned(list(items)))
-        for day, items in groupby(rows, key=lambda r: r["local_start"].date())
+        (day, [_row(slot, start, names) for slot, start in times])
+        for day, times in shown_days(found, zone, days=DAYS_SHOWN, per_day=SLOTS_PER_DAY)
     ]
-    return days[:DAYS_SHOWN], moved
+    return days, moved
 
 
-def _thinned(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    if len(rows) > SLOTS_PER_DAY:
-        rows = [r for r in rows if r["local_start"].minute in (0, 30)] or rows
-    return rows[:SLOTS_PER_DAY]
+def _row(slot: Slot, local_start: datetime, names: dict[str, dict[int, str]]) -> dict[str, Any]:
+    """A slot shown, with the names of who and where (made for the few shown only)."""
+    return {
+        "start": slot.start,
+        "end": slot.end,
+        "local_start": local_start,
+        "practitioner_id": slot.practitioner,
+        "room_id": slot.room,
+        "device_id": slot.device,
+        "practitioner": names["practitioner"].get(slot.practitioner, ""),
+        "room": names["room"].get(slot.room, ""),
+        "device": names["device"].get(slot.device, "") if slot.device else "",
+    }
 
 
 def _search_form(
     request: StaffRequest, form_class: type[SlotSearchForm], initial: dict[str, Any]
 ) -> SlotSearchForm:
-    params = request.GET if "start" in request.GET else None
-    form = form_class(params, clinic=request.clinic, initial=initial)
+    params: Mapping[str, Any] | None = request.GET if "start" in request.GET else None
     if params is None:
         # Nothing asked yet: search with the defaults straight away.
-        form = form_class(
-            {k: getattr(v, "pk", v) for k, v in initial.items() if v is not None},
-            clinic=request.clinic,
-        )
-    return form
+        params = {k: getattr(v, "pk", v) for k, v in initial.items() if v is not None}
+        initial = {}
+    found = clinics.resources(request.clinic)
+    return form_class(params, clinic=request.clinic, initial=initial, resources=found)
 
 
 def _booking_page(
@@ -164,9 +162,11 @@ def _booking_page(
     refusal: ValidationError | None = None,
     tried: dict[str, Any] | None = None,
     search_start: date | None = None,
+    read_logged: bool = False,
 ) -> HttpResponse:
     clinic = request.clinic
-    record_read(request, clinic=clinic, obj=patient)
+    if not read_logged:
+        record_read(request, clinic=clinic, obj=patient)
     may_book, booking_reason = patients.may_book_session(clinic, patient, request.membership)
     # A patient who may not have a session yet (a review not signed off, not suitable)
     # starts with a consultation: the search offers only what they may book.
@@ -249,9 +249,13 @@ def book(request: StaffRequest, clinic_slug: str, patient_id: int) -> HttpRespon
     POST: books the slot picked; a refusal is shown with the search, and a washout not
     met offers the earliest safe start."""
     clinic = request.clinic
-    patient = patients.get_patient(clinic, patient_id)
     if request.method == "GET":
-        return _booking_page(request, patient)
+        # The patient and the access event in one statement where the database allows.
+        found = patients.get_patient_for_read(
+            clinic, patient_id, user=request.user, request=request
+        )
+        return _booking_page(request, found, read_logged=True)
+    patient = patients.get_patient(clinic, patient_id)
     form = BookForm(request.POST, clinic=clinic)
     if not form.is_valid():
         error = ValidationError([f"{k}: {v[0]}" for k, v in form.errors.items()])
@@ -316,7 +320,6 @@ def appointment_page(
         initial |= {k: tried.get(k) for k in ("practitioner", "room", "device")}
         if tried.get("start"):
             initial["start"] = tried["start"].astimezone(zone).date()
-    form = _search_form(request, SlotSearchFixedKindForm, initial)
     visit = visit_of(
         appointment,
         request.membership.role,
@@ -331,7 +334,9 @@ def appointment_page(
     is_booked = visit.stage is VisitStage.BOOKED
     days: list[tuple[date, list[dict[str, Any]]]] = []
     skipped: WashoutNotMet | None = None
-    if is_booked and form.is_valid():
+    # The search to move it only while it can be moved.
+    form = _search_form(request, SlotSearchFixedKindForm, initial) if is_booked else None
+    if form is not None and form.is_valid():
         days, skipped = _search(request, form, kind=appointment.kind, patient=appointment.patient)
         action = reverse("workspace:reschedule", args=[request.clinic.slug, appointment.pk])
         slot_cells.add_forms(days, request, action=action, verb="Move here")
