@@ -33,15 +33,16 @@ ONE_ROW_READ = 1 + read_and_log()  # + the appointment and its access event
 READ_PATIENT = 1 + read_and_log()  # + the patient and its access event
 DAY_WITH_NAMES = 4  # + the practitioner, the day's appointments with patients, access event
 CREATE_PATIENT = 3  # + the patient, its history row
-# + patient, practitioner, room; the roles, closure and working hours (one); the
-# appointment and its history row; the contact preferences; the reminders. Whether the
-# practitioner, room, device, patient and planned session are free is the database's
-# answer to the INSERT (scheduling.rules.save_or_conflict), not a query of its own.
-BOOK_CONSULTATION = 9
-# As a consultation, + the planned session and device; the plan, the patient's lock, the
-# screening with every staleness fact, the clinic's overrides (the washout's timeline,
-# reused for the reminders), the last session of the series (for the maintenance recall).
-BOOK_SESSION = 16
+# + the patient with their contact preferences (one); the practitioner, room and device
+# (one); the roles, closure and working hours (one); the appointment and its history row;
+# the reminders. Whether the practitioner, room, device, patient and planned session are
+# free is the database's answer to the INSERT (scheduling.rules.save_or_conflict), not a
+# query of its own.
+BOOK_CONSULTATION = 7
+# As a consultation, + the planned session; the plan, the patient's lock, the screening
+# with every staleness fact, the clinic's overrides (the washout's timeline, reused for
+# the reminders), the last session of the series (for the maintenance recall).
+BOOK_SESSION = 13
 # + the appointment, locked with who and what it books and the patient's contact
 # preferences; the checks and writes of a booking; the existing reminders, cancelling the
 # old ones, and the new reminder with the change notice (one INSERT).

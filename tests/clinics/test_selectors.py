@@ -24,6 +24,7 @@ from mesodesk.clinics.selectors import (
     practitioners,
     resources,
     rooms,
+    who_and_where,
     working_hours,
 )
 from mesodesk.clinics.services import (
@@ -169,3 +170,33 @@ def test_resources_are_the_clinics_practitioners_rooms_devices_and_hours_in_one_
     assert found.hours[pedro.pk][0] == [(time(9), time(12)), (time(14), time(18))]
     assert found.hours[zoe.pk] == {day: [] for day in range(7)}
     assert fiona.pk not in found.hours
+
+
+def test_who_and_where_a_booking_names_are_read_in_one_statement(
+    clinic: Clinic,
+    other_clinic: Clinic,
+    pedro: User,
+    fiona: User,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    room = add_room(clinic=clinic, name="Room 1")
+    gun = add_device(clinic=clinic, name="Gun", device_type="meso_gun")
+    harbour = add_room(clinic=other_clinic, name="Harbour room")
+    harbour_gun = add_device(clinic=other_clinic, name="Harbour gun", device_type="meso_gun")
+    with django_assert_num_queries(1):
+        found = who_and_where(clinic, practitioner_id=pedro.pk, room_id=room.pk, device_id=gun.pk)
+    assert found == (pedro, room, gun) and found[1].clinic == clinic
+    assert who_and_where(clinic, practitioner_id=pedro.pk, room_id=room.pk, device_id=None) == (
+        pedro,
+        room,
+        None,
+    )
+    # The first missing is named: front desk is no practitioner; another clinic's room
+    # or device is none of this clinic's.
+    for asked, named in (
+        ({"practitioner_id": fiona.pk, "room_id": harbour.pk}, "practitioner"),
+        ({"practitioner_id": pedro.pk, "room_id": harbour.pk}, "room"),
+        ({"practitioner_id": pedro.pk, "room_id": room.pk, "device_id": harbour_gun.pk}, "device"),
+    ):
+        with pytest.raises(Http404, match=f"No such {named}"):
+            who_and_where(clinic, **{"device_id": None} | asked)  # type: ignore[arg-type]

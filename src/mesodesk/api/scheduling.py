@@ -138,15 +138,23 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
     planned = None
     if body.planned_session_id is not None:
         planned = plan_selectors.get_planned_session(clinic_obj, body.planned_session_id)
+    # The patient with the contact preferences its reminders follow; who and where in one.
+    patient = patient_selectors.get_patient_with_preferences(clinic_obj, body.patient_id)
+    practitioner, room, device = clinic_selectors.who_and_where(
+        clinic_obj,
+        practitioner_id=body.practitioner_id,
+        room_id=body.room_id,
+        device_id=body.device_id,
+    )
     appointment = services.book_appointment(
         clinic=clinic_obj,
-        patient=patient_selectors.get_patient(clinic_obj, body.patient_id),
+        patient=patient,
         by=caller(request),
         kind=body.kind,
         start=body.start,
-        practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
-        room=clinic_selectors.get_room(clinic_obj, body.room_id),
-        device=_device(clinic_obj, body.device_id),
+        practitioner=practitioner,
+        room=room,
+        device=device,
         planned_session=planned,
     )
     return Status(201, appointment_out(appointment, clinic_obj))
@@ -222,12 +230,19 @@ def book_series(
     request: HttpRequest, clinic: str, plan_id: int, body: SeriesIn
 ) -> Status[list[AppointmentOut]]:
     clinic_obj = member(request, clinic).clinic
+    plan = plan_selectors.get_plan(clinic_obj, plan_id)
+    practitioner, room, device = clinic_selectors.who_and_where(
+        clinic_obj,
+        practitioner_id=body.practitioner_id,
+        room_id=body.room_id,
+        device_id=body.device_id,
+    )
     appointments = services.book_series(
         clinic=clinic_obj,
-        plan=plan_selectors.get_plan(clinic_obj, plan_id),
+        plan=plan,
         by=caller(request),
-        practitioner=clinic_selectors.get_practitioner(clinic_obj, body.practitioner_id),
-        room=clinic_selectors.get_room(clinic_obj, body.room_id),
-        device=_device(clinic_obj, body.device_id),
+        practitioner=practitioner,
+        room=room,
+        device=device,
     )
     return Status(201, [appointment_out(a, clinic_obj) for a in appointments])

@@ -288,6 +288,42 @@ def _practitioner_sql(db: str) -> str:
     )
 
 
+def who_and_where(
+    clinic: Clinic, *, practitioner_id: int, room_id: int, device_id: int | None
+) -> tuple[User, Room, Device | None]:
+    """The practitioner, room and device (if one is asked for) a booking names, as
+    get_practitioner, get_room and get_device find them, in one statement of plain SQL
+    (every booking and move reads all three). Http404 naming the first not found."""
+    db = router.db_for_read(Room)
+    params = [practitioner_id, clinic.pk, Role.PRACTITIONER.value]
+    found = rows.fetch(
+        _who_and_where_sql(db), [*params, clinic.pk, room_id, clinic.pk, device_id], db
+    )
+    practitioner, room, device = rows.load_all(found, User, Room, Device, db=db)[0]
+    if practitioner is None:
+        raise Http404("No such practitioner.")
+    for model, instance in ((Room, room), (Device, device)):
+        if instance is not None:
+            rows.attach(instance, "clinic", clinic)
+        elif model is Room or device_id is not None:
+            raise Http404(f"No such {model._meta.verbose_name}.")
+    return practitioner, room, device
+
+
+@cache
+def _who_and_where_sql(db: str) -> str:
+    u, m, r, d = (rows.table(model, db) for model in (User, Membership, Room, Device))
+    selected = rows.columns_of((User, "u"), (Room, "r"), (Device, "d"), db=db)
+    # One row whatever is found: each part joined to it on its own, NULL when missing.
+    return (
+        f"SELECT {selected} FROM (SELECT 1 AS one) x"  # noqa: S608 - names from the models, values as parameters
+        f" LEFT JOIN {u} u ON u.id = %s AND EXISTS (SELECT 1 FROM {m} m"
+        " WHERE m.user_id = u.id AND m.clinic_id = %s AND m.role = %s)"
+        f" LEFT JOIN {r} r ON r.clinic_id = %s AND r.id = %s"
+        f" LEFT JOIN {d} d ON d.clinic_id = %s AND d.id = %s"
+    )
+
+
 def get_closure(clinic: Clinic, closure_id: int) -> ClinicClosure:
     """The clinic's closure with this id; Http404 for another clinic's or none."""
     return get_object_or_404(ClinicClosure, clinic=clinic, pk=closure_id)

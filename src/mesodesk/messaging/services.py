@@ -206,7 +206,7 @@ def _never_told(existing: dict[str, Reminder]) -> bool:
     )
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def refresh_reminders(
     *,
     clinic: Clinic,

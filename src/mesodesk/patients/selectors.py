@@ -236,7 +236,26 @@ def chart_patient_for_read(
     )
     if not found:
         raise Http404("No such patient.")
-    row = found[0]
+    patient, end = _patient_with_preferences(found[0], clinic, db)
+    flags = found[0][end:]
+    present = frozenset(part for part, flag in zip(CHART_PARTS, flags, strict=True) if flag)
+    return patient, present
+
+
+def get_patient_with_preferences(clinic: Clinic, patient_id: int) -> Patient:
+    """The clinic's patient, as get_patient, with their contact preferences read in the
+    same statement (cached on the patient; none when they never chose): what a booking's
+    reminders ask next. Http404 for another clinic's patient or none."""
+    db = router.db_for_read(Patient)
+    found = rows.fetch(_patient_with_preferences_sql(db), [clinic.pk, patient_id], db)
+    if not found:
+        raise Http404("No such patient.")
+    return _patient_with_preferences(found[0], clinic, db)[0]
+
+
+def _patient_with_preferences(row: Any, clinic: Clinic, db: str) -> tuple[Patient, int]:
+    """The patient and their preferences (cached on it) from a row of
+    `_patient_with_preferences_sql`'s columns, and where the row's next column is."""
     patient_shape = rows.shape(Patient, db)
     patient = patient_shape.load(row, 0, db)
     rows.attach(patient, "clinic", clinic)
@@ -248,15 +267,13 @@ def chart_patient_for_read(
         preferences = preferences_shape.load(row, start, db)
         rows.attach(preferences, "patient", patient)
     Patient.contact_preferences.related.set_cached_value(patient, preferences)
-    flags = row[start + preferences_shape.width :]
-    present = frozenset(part for part, flag in zip(CHART_PARTS, flags, strict=True) if flag)
-    return patient, present
+    return patient, start + preferences_shape.width
 
 
 @cache
-def _chart_patient_sql(db: str) -> str:
-    """The patient (p), their contact preferences (c, columns renamed: the row must name
-    `id` once for fetch_read) and one EXISTS for each of CHART_PARTS."""
+def _patient_with_preferences_sql(db: str, extra: str = "") -> str:
+    """The patient (p) and their contact preferences (c, columns renamed: the row must
+    name `id` once for fetch_read), then `extra` columns."""
     quote = connections[db].ops.quote_name
     preferences_model = Patient.contact_preferences.related.related_model
     p, c = rows.table(Patient, db), rows.table(preferences_model, db)
@@ -264,6 +281,17 @@ def _chart_patient_sql(db: str) -> str:
         f"c.{quote(column)} AS {quote('c_' + column)}"
         for column in (str(f.column) for f in preferences_model._meta.concrete_fields)
     )
+    return (
+        f"SELECT {rows.columns(Patient, 'p', db)}, {preferences}{extra}"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {p} p LEFT JOIN {c} c ON c.patient_id = p.id"
+        " WHERE p.clinic_id = %s AND p.id = %s"
+    )
+
+
+@cache
+def _chart_patient_sql(db: str) -> str:
+    """The patient with their contact preferences and one EXISTS for each of CHART_PARTS."""
+    quote = connections[db].ops.quote_name
     exists = []
     for label, column in CHART_PARTS.values():
         table = rows.table(apps.get_model(label), db)
@@ -271,11 +299,7 @@ def _chart_patient_sql(db: str) -> str:
             f"EXISTS (SELECT 1 FROM {table} x WHERE x.clinic_id = p.clinic_id"  # noqa: S608 - names from the models
             f" AND x.{quote(column)} = p.id)"
         )
-    return (
-        f"SELECT {rows.columns(Patient, 'p', db)}, {preferences}, {', '.join(exists)}"  # noqa: S608 - names from the models, values as parameters
-        f" FROM {p} p LEFT JOIN {c} c ON c.patient_id = p.id"
-        " WHERE p.clinic_id = %s AND p.id = %s"
-    )
+    return _patient_with_preferences_sql(db, ", " + ", ".join(exists))
 
 
 def intake_versions(clinic: Clinic, patient: Patient) -> QuerySet[IntakeVersion]:
