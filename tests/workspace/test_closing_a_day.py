@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, ClinicClosure, Room
 from mesodesk.messaging.models import Reminder
 from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.selectors import unclosed_or_to_rebook
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.workspace.test_clinical_schedule import BERLIN, book, monday, rooms
@@ -130,3 +132,27 @@ def test_only_admins_close_a_day_and_outsiders_get_404(
         == 404
     )
     assert outsider.post(CLOSURES, data).status_code == 404
+
+
+def test_what_today_asks_to_close_or_rebook_comes_oldest_first_up_to_the_limit(
+    clinic: Clinic, alice: User, fiona: User, pedro: User, rooms: list[Room], monday: date
+) -> None:
+    anna, ben = _two_bookings(clinic, fiona, pedro, rooms[0], monday)
+    sign_in_with_mfa(Client(), alice).post(
+        CLOSURES, {"action": "add", "date": monday.isoformat(), "confirmed": "2"}
+    )
+    later = monday + timedelta(days=1)
+    cara, dan = _two_bookings(clinic, fiona, pedro, rooms[0], later)
+    book(clinic, fiona, pedro, rooms[0], datetime.combine(later, time(15), BERLIN), "Eve")
+    # The next morning at 12:00: Cara's and Dan's visits are over and still booked, Eve's
+    # is to come; Anna and Ben were cancelled by the closure.
+    with time_machine.travel(datetime.combine(later, time(12), BERLIN), tick=False):
+        now = datetime.combine(later, time(12), BERLIN)
+        found = unclosed_or_to_rebook(clinic, now=now, limit=10)
+        assert [a.pk for a in found] == [anna.pk, ben.pk, cara.pk, dan.pk]
+        assert found[0].patient.last_name == "Test" and found[2].room == rooms[0]
+        assert [a.pk for a in unclosed_or_to_rebook(clinic, now=now, limit=3)] == [
+            anna.pk,
+            ben.pk,
+            cara.pk,
+        ]

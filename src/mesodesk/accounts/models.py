@@ -8,7 +8,8 @@ from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from simple_history.models import HistoricalRecords
+
+from mesodesk.history import HistoricalRecords
 
 
 class UserManager(BaseUserManager["User"]):

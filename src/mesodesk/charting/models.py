@@ -13,10 +13,10 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.charting.choices import Diagram, Prefill, RecordStatus
 from mesodesk.clinics.models import Clinic, Device
+from mesodesk.history import HistoricalRecords
 from mesodesk.inventory.models import QUANTITY, Lot, OpenedVial, Product, StockMove
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import TreatmentPlan

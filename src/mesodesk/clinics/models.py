@@ -9,7 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.choices import InvitationStatus, Role
 from mesodesk.clinics.validators import (
@@ -20,6 +19,7 @@ from mesodesk.clinics.validators import (
     validate_phone,
     validate_time_zone,
 )
+from mesodesk.history import HistoricalRecords
 
 # Patients younger than this cannot sign up on a clinic's portal (a clinic may choose
 # another age between these bounds).

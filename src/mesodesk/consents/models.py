@@ -10,10 +10,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
 from mesodesk.consents.choices import Channel, Method, Purpose, Tier
+from mesodesk.history import HistoricalRecords
 from mesodesk.patients.models import Patient
 
 

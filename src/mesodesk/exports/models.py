@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.history import HistoricalRecords
 
 
 class StaffCalendarFeed(models.Model):

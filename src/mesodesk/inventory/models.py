@@ -13,9 +13,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Round
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.history import HistoricalRecords
 from mesodesk.inventory.choices import LotStatus, MoveKind, Unit
 
 

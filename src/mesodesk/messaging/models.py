@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.template import TemplateSyntaxError
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.validators import validate_time_zone
+from mesodesk.history import HistoricalRecords
 from mesodesk.messaging.choices import (
     ONE_OFF,
     MessageChannel,

@@ -11,9 +11,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.history import HistoricalRecords
 from mesodesk.outcomes.choices import Method, Rater, Side, TimePoint
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import TreatmentPlan

@@ -11,9 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.history import HistoricalRecords
 from mesodesk.patients.models import Patient
 from mesodesk.photos.choices import Kind, View
 from mesodesk.scheduling.models import Appointment

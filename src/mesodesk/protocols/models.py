@@ -7,9 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic
+from mesodesk.history import HistoricalRecords
 from mesodesk.protocols.choices import Severity
 
 

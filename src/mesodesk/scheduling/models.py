@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
 
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.history import HistoricalRecords
 from mesodesk.patients.models import Patient
 from mesodesk.planning.models import PlannedSession
 from mesodesk.scheduling.choices import (
@@ -143,6 +143,13 @@ class Appointment(models.Model):
                 fields=("clinic", "start"),
                 condition=models.Q(status=AppointmentStatus.BOOKED),
                 name="sched_appt_booked_start",
+            ),
+            # Today's visits to rebook: those a closure cancelled, found without reading
+            # every appointment of the clinic (scheduling.selectors.unclosed_or_to_rebook).
+            models.Index(
+                fields=("clinic", "start"),
+                condition=models.Q(status=AppointmentStatus.CANCELLED, rebook=True),
+                name="sched_appt_to_rebook",
             ),
         ]
         constraints = [
