@@ -11,6 +11,7 @@ import pytest
 from django.forms.models import model_to_dict
 from django.http import Http404
 
+from mesodesk import rows
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.accounts.services import authenticate_api_token
 from mesodesk.audit.models import AccessEvent
@@ -135,3 +136,48 @@ def test_the_access_events_insert_stores_what_save_would(
     )
     assert event.pk is not None and not event._state.adding
     assert every_field(AccessEvent.objects.get(pk=event.pk)) == every_field(event)
+
+
+def test_insert_all_stores_what_bulk_create_would(
+    clinic: Clinic, booked: list[Appointment], fiona: User
+) -> None:
+    from django.utils import timezone
+
+    from mesodesk.messaging.models import Reminder
+
+    appointment = booked[0]
+    now = timezone.now()
+
+    def reminder(key: str, codes: list[str]) -> Reminder:
+        return Reminder(
+            clinic=clinic,
+            patient_id=appointment.patient_id,
+            appointment=appointment,
+            kind="appointment",
+            channel="email",
+            codes=codes,
+            moment=appointment.start,
+            send_at=now,
+            expires_at=appointment.start,
+            next_attempt_at=now,
+            idempotency_key=key,
+            created_at=now,
+            updated_at=now,
+        )
+
+    ours = [reminder(f"rows:{n}", ["appointment_reminder", f"n{n}"]) for n in range(3)]
+    orms = [reminder(f"orm:{n}", ["appointment_reminder", f"n{n}"]) for n in range(3)]
+    rows.insert_all(ours)
+    Reminder.objects.bulk_create(orms)
+    assert all(not r._state.adding for r in ours)
+    stored = {
+        r.idempotency_key: every_field(r)
+        for r in Reminder.objects.filter(idempotency_key__regex=r"^(rows|orm):")
+    }
+    for n in range(3):
+        mine, theirs = stored[f"rows:{n}"], stored[f"orm:{n}"]
+        assert {k: v for k, v in mine.items() if k not in ("id", "idempotency_key")} == {
+            k: v for k, v in theirs.items() if k not in ("id", "idempotency_key")
+        }
+    assert stored["rows:2"]["codes"] == ["appointment_reminder", "n2"]
+    rows.insert_all([])  # nothing to write: no statement

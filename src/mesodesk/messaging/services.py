@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
 from mesodesk.clinics.selectors import membership
@@ -200,9 +201,9 @@ def _never_told(existing: dict[str, Reminder]) -> bool:
     """Whether the appointment's notices all stayed unsent (its confirmation still waits,
     or was replaced by a change notice that waits too): cancelling it then needs no notice
     either. An appointment booked before notices existed has none, and is told."""
-    rows = [row for row in existing.values() if row.kind in NOTICES]
-    return bool(rows) and not any(
-        row.status in (ReminderStatus.SENT, ReminderStatus.SENDING) for row in rows
+    found = [row for row in existing.values() if row.kind in NOTICES]
+    return bool(found) and not any(
+        row.status in (ReminderStatus.SENT, ReminderStatus.SENDING) for row in found
     )
 
 
@@ -329,7 +330,9 @@ def refresh_reminders(
                 ),
                 updated_at=now,
             )
-    Reminder.objects.bulk_create(
+    # In plain SQL (mesodesk.rows): the ORM's bulk_create built this INSERT of a booking's
+    # nine rows more slowly than the database ran it.
+    rows.insert_all(
         [
             Reminder(
                 clinic=clinic,
