@@ -73,3 +73,36 @@ def test_an_anonymous_reader_is_logged_without_a_user(clinic: Clinic, fiona: Use
     )
     event = AccessEvent.objects.latest("id")
     assert (event.user_id, event.patient_id, event.ip) == (None, maria.pk, None)
+
+
+def test_a_listing_comes_back_with_its_one_event_even_when_empty(
+    clinic: Clinic, fiona: User
+) -> None:
+    from django.test import RequestFactory
+
+    from mesodesk.audit.services import fetch_listed
+
+    maria = register_patient(clinic=clinic, by=fiona, first_name="Maria", last_name="Keller")
+    tom = register_patient(clinic=clinic, by=fiona, first_name="Tom", last_name="Berg")
+    request = RequestFactory().get("/staff/lindenhof/?day=2026-12-07", REMOTE_ADDR="192.0.2.9")
+    request.user = fiona
+    db = router.db_for_write(AccessEvent)
+    table = rows.table(Patient, db)
+    sql = f"SELECT id, last_name FROM {table} WHERE clinic_id = %s ORDER BY id"  # noqa: S608
+    both = [(maria.pk, "Keller"), (tom.pk, "Berg")]
+    for params, expected in (([clinic.pk], both), ([10**9], [])):
+        before = AccessEvent.objects.count()
+        with statements() as found:
+            got = fetch_listed(request, clinic=clinic, sql=sql, params=params)
+        assert_statements(found, read_and_log())
+        assert [tuple(row) for row in got] == expected
+        assert AccessEvent.objects.count() == before + 1
+        event = AccessEvent.objects.latest("id")
+        assert (event.clinic_id, event.user_id, event.patient_id) == (clinic.pk, fiona.pk, None)
+        assert (event.action, event.object_type, event.object_id) == (
+            "read",
+            "clinics.clinic",
+            str(clinic.pk),
+        )
+        # The path without its query string, as record_read logs it.
+        assert (event.ip, event.path) == ("192.0.2.9", "/staff/lindenhof/")

@@ -160,6 +160,12 @@ def test_resources_are_the_clinics_practitioners_rooms_devices_and_hours_in_one_
     assert [u.email for u in found.practitioners] == ["a.zoe@lindenhof.test", pedro.email]
     assert found.practitioners[0].first_name == "Zoe"
     assert [r.name for r in found.rooms] == [r.name for r in rooms(clinic)] == ["Room 1", "Room B"]
+    # The week's filters list the rooms out of use too, as `rooms(include_inactive=True)`.
+    every = rooms(clinic, include_inactive=True)
+    assert [(r.pk, r.name, r.active) for r in found.every_room] == [
+        (r.pk, r.name, r.active) for r in every
+    ]
+    assert [r.active for r in found.every_room] == [True, False, True]
     assert [(d.name, d.device_type, d.model_name) for d in found.devices] == [
         ("Gun", "meso_gun", ""),
         ("Kit", "manual_needle_kit", "K2"),

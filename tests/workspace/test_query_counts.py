@@ -28,10 +28,11 @@ BERLIN = ZoneInfo("Europe/Berlin")
 # page's own reads. The chart also writes its access event.
 # Today also reads the past visits to close and, for clinical roles, the adverse events
 # to follow up.
-TODAY = 8  # with the access event of the day's patients
-# + the working hours and the closures of the week, which decide the hour grid drawn and
-# the days hidden (issue 13: two statements more, whatever the number of appointments).
-WEEK = 10  # with the access event of the week's patients
+TODAY = 6 + read_and_log()  # the day's appointments with the access event of its patients
+# + the practitioners, rooms, devices and working hours (one: the filters' lists and the
+# hours of the grid), the week's appointments with the access event of its patients, and
+# the closures (the days hidden), whatever the number of appointments.
+WEEK = 5 + read_and_log()
 # The chart reads the patient with their contact preferences, the access event and which
 # parts of the record have rows in one statement (two on SQLite), and queries only those
 # parts: this patient's intakes, screenings and appointments, then the likely duplicates

@@ -174,33 +174,43 @@ def devices(
 
 @dataclass(frozen=True)
 class Resources:
-    """What a slot search and its form are drawn from: the clinic's practitioners (by
-    e-mail address, as `practitioners`), its active rooms and devices (by name, as `rooms`
-    and `devices`) and the practitioners' working hours (as `working_hours`)."""
+    """What a slot search and its form, or the week, are drawn from: the clinic's
+    practitioners (by e-mail address, as `practitioners`), all its rooms and devices (by
+    name, in use or not; `rooms` and `devices` are those in use) and the practitioners'
+    working hours (as `working_hours`)."""
 
     practitioners: list[User]
-    rooms: list[Room]
-    devices: list[Device]
+    every_room: list[Room]
+    every_device: list[Device]
     hours: dict[int, dict[int, list[tuple[time, time]]]]
+
+    @property
+    def rooms(self) -> list[Room]:
+        return [room for room in self.every_room if room.active]
+
+    @property
+    def devices(self) -> list[Device]:
+        return [device for device in self.every_device if device.active]
 
 
 def resources(clinic: Clinic) -> Resources:
     """The clinic's `Resources`, in one statement of plain SQL (mesodesk.rows): slot search
-    read them in four, and its form three more times through the ORM. Instances carry
-    the columns the pages and searches use (names, types, ids), not whole rows."""
+    read them in four, and its form three more times through the ORM; the week in four.
+    Instances carry the columns the pages and searches use (names, types, ids, whether in
+    use), not whole rows."""
     db = router.db_for_read(Membership)
     practitioners: list[User] = []
     room_list: list[Room] = []
     device_list: list[Device] = []
     hours: dict[int, dict[int, list[tuple[time, time]]]] = {}
-    params = [clinic.pk, clinic.pk, Role.PRACTITIONER.value, clinic.pk, True, clinic.pk, True]
-    for part, pk, name, _order, first, last, start, end in rows.fetch(
+    params = [clinic.pk, clinic.pk, Role.PRACTITIONER.value, clinic.pk, clinic.pk]
+    for part, pk, name, order, first, last, start, end, active in rows.fetch(
         _resources_sql(db), params, db
     ):
         if part == 0:
             practitioners.append(User(pk=pk, email=name, first_name=first, last_name=last))
         elif part == 1:
-            room_list.append(Room(pk=pk, clinic_id=clinic.pk, name=name, active=True))
+            room_list.append(Room(pk=pk, clinic_id=clinic.pk, name=name, active=bool(active)))
         elif part == 2:
             device_list.append(
                 Device(
@@ -209,12 +219,12 @@ def resources(clinic: Clinic) -> Resources:
                     name=name,
                     device_type=first,
                     model_name=last,
-                    active=True,
+                    active=bool(active),
                 )
             )
         else:
             week = hours.setdefault(pk, {day: [] for day in range(7)})
-            week[_order].append(
+            week[order].append(
                 (
                     rows.converted(start, WorkingHours, "start", db),
                     rows.converted(end, WorkingHours, "end", db),
@@ -227,24 +237,25 @@ def resources(clinic: Clinic) -> Resources:
 
 @cache
 def _resources_sql(db: str) -> str:
-    # One row shape for the four parts: (part, id, name, order, text, text, start, end),
-    # sorted as each part's own selector sorts (by e-mail address or name, then id; hours
-    # by weekday and start).
+    # One row shape for the four parts: (part, id, name, order, text, text, start, end,
+    # active), sorted as each part's own selector sorts (by e-mail address or name, then
+    # id; hours by weekday and start).
     m, u, r, d, w = (
         rows.table(model, db) for model in (Membership, User, Room, Device, WorkingHours)
     )
     start, end = (connections[db].ops.quote_name(name) for name in ("start", "end"))
     # The hours first: PostgreSQL types a UNION's columns from left to right, and a NULL
-    # that comes first is text, which a time then cannot join.
+    # that comes first is text, which a time (or a boolean) then cannot join.
     return (
-        f"SELECT 3, practitioner_id, NULL, weekday, NULL, NULL, {start}, {end}"  # noqa: S608 - names from the models, values as parameters
+        f"SELECT 3, practitioner_id, NULL, weekday, NULL, NULL, {start}, {end},"  # noqa: S608 - names from the models, values as parameters
+        " CAST(NULL AS BOOLEAN)"
         f" FROM {w} WHERE clinic_id = %s"
-        " UNION ALL SELECT 0, u.id, u.email, m.id, u.first_name, u.last_name, NULL, NULL"
+        " UNION ALL SELECT 0, u.id, u.email, m.id, u.first_name, u.last_name, NULL, NULL, NULL"
         f" FROM {m} m JOIN {u} u ON u.id = m.user_id WHERE m.clinic_id = %s AND m.role = %s"
-        " UNION ALL SELECT 1, id, name, id, NULL, NULL, NULL, NULL"
-        f" FROM {r} WHERE clinic_id = %s AND active = %s"
-        " UNION ALL SELECT 2, id, name, id, device_type, model_name, NULL, NULL"
-        f" FROM {d} WHERE clinic_id = %s AND active = %s"
+        " UNION ALL SELECT 1, id, name, id, NULL, NULL, NULL, NULL, active"
+        f" FROM {r} WHERE clinic_id = %s"
+        " UNION ALL SELECT 2, id, name, id, device_type, model_name, NULL, NULL, active"
+        f" FROM {d} WHERE clinic_id = %s"
         " ORDER BY 1, 3, 4, 7"
     )
 

@@ -19,7 +19,7 @@ from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import fetch_read
+from mesodesk.audit.services import fetch_listed, fetch_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core import slots as core
@@ -77,13 +77,20 @@ def _schedule(
     end: datetime,
     practitioner: User | None,
     include_cancelled: bool,
+    read_by: HttpRequest | None = None,
 ) -> list[Appointment]:
     """`overlapping`, of one practitioner if given, in time order, with patient,
     practitioner, room and device: one query in plain SQL (mesodesk.rows), since building
-    and loading it through the ORM cost more than the database's work on a busy day."""
+    and loading it through the ORM cost more than the database's work on a busy day.
+    With `read_by`, the access event of that request reading the patients listed, in the
+    same statement where the database allows (audit.services.fetch_listed)."""
     db = router.db_for_read(Appointment)
     where, params = _in_range(clinic, start, end, practitioner, include_cancelled, db)
-    return _appointments(clinic, _appointment_sql(db, where), params, db)
+    sql = _appointment_sql(db, where)
+    if read_by is None:
+        return _appointments(clinic, sql, params, db)
+    found = fetch_listed(read_by, clinic=clinic, sql=sql, params=params)
+    return _loaded(clinic, found, db)
 
 
 def _in_range(
@@ -128,11 +135,13 @@ def day_schedule(
     practitioner: User | None = None,
     *,
     include_cancelled: bool = False,
+    read_by: HttpRequest | None = None,
 ) -> list[Appointment]:
     """The appointments of the clinic's local `day` (of one practitioner, if given), in time
-    order, with patient, practitioner, room and device loaded: one query."""
+    order, with patient, practitioner, room and device loaded: one query (with the access
+    event of `read_by` reading them, where given: see `_schedule`)."""
     start, end = local_day_range(clinic, day)
-    return _schedule(clinic, start, end, practitioner, include_cancelled)
+    return _schedule(clinic, start, end, practitioner, include_cancelled, read_by)
 
 
 def day_listing(
@@ -205,13 +214,15 @@ def week_schedule(
     practitioner: User | None = None,
     *,
     include_cancelled: bool = False,
+    read_by: HttpRequest | None = None,
 ) -> dict[date, list[Appointment]]:
     """Seven local days from `first_day`, each with its appointments in time order (an
-    appointment is listed on the local day it starts): one query."""
+    appointment is listed on the local day it starts): one query (with the access event
+    of `read_by` reading them, where given: see `_schedule`)."""
     zone = clinic_zone(clinic)
     start, end = local_day_range(clinic, first_day, days=7)
     week: dict[date, list[Appointment]] = {first_day + timedelta(days=i): [] for i in range(7)}
-    for appointment in _schedule(clinic, start, end, practitioner, include_cancelled):
+    for appointment in _schedule(clinic, start, end, practitioner, include_cancelled, read_by):
         day = appointment.start.astimezone(zone).date()
         # An appointment that began the evening before the week is shown on its first day.
         week[day if day in week else first_day].append(appointment)
@@ -236,9 +247,11 @@ _RELATED = ("patient", "practitioner", "room", "device")
 def _appointments(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[Appointment]:
     """The appointments `sql` (made by `_appointment_sql`) selects, each with its clinic
     and, read in the same row, its patient, practitioner, room and device."""
-    found = rows.load_all(
-        rows.fetch(sql, params, db), Appointment, Patient, User, Room, Device, db=db
-    )
+    return _loaded(clinic, rows.fetch(sql, params, db), db)
+
+
+def _loaded(clinic: Clinic, found_rows: list[tuple[Any, ...]], db: str) -> list[Appointment]:
+    found = rows.load_all(found_rows, Appointment, Patient, User, Room, Device, db=db)
     listed = []
     for appointment, *related in found:
         rows.attach(appointment, "clinic", clinic)

@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from mesodesk.accounts.access import StaffRequest, staff_view
-from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Membership
 from mesodesk.patients.selectors import portal_records
@@ -20,7 +19,7 @@ from mesodesk.safety import selectors as safety
 from mesodesk.scheduling import selectors
 from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.models import Appointment
-from mesodesk.workspace.forms import person, practitioner_users
+from mesodesk.workspace.forms import person
 from mesodesk.workspace.links import Links
 from mesodesk.workspace.views import week_cells
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
@@ -60,10 +59,12 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     """One day of the clinic's appointments (?day=YYYY-MM-DD, else today), in its zone."""
     now_day = clinic_today(request)
     day = parse_day(request.GET.get("day"), now_day)
-    appointments = selectors.day_schedule(request.clinic, day, include_cancelled=True)
+    # The day's patients by name, and urgent side-effect reports: a read of patient data,
+    # logged with the day's read.
+    appointments = selectors.day_schedule(
+        request.clinic, day, include_cancelled=True, read_by=request
+    )
     booked = sum(1 for a in appointments if a.status == "booked")
-    # The day's patients by name, and urgent side-effect reports: a read of patient data.
-    record_read(request, clinic=request.clinic, obj=request.clinic)
     # Visits whose time is over with no outcome, before today: the clinic closes them.
     day_start, _ = selectors.local_day_range(request.clinic, now_day)
     # With the appointments a closure cancelled, to book again: the same query.
@@ -121,16 +122,18 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     clinic = request.clinic
     now_day = clinic_today(request)
     start = parse_day(request.GET.get("start"), now_day - timedelta(days=now_day.weekday()))
-    practitioners = list(practitioner_users(clinic))
-    rooms = list(clinics.rooms(clinic, include_inactive=True))
-    devices = list(clinics.devices(clinic, include_inactive=True))
+    # Who and what the week may show, with everyone's working hours: one statement.
+    found = clinics.resources(clinic)
+    practitioners = sorted(found.practitioners, key=lambda u: (u.first_name, u.last_name, u.email))
+    rooms, devices = found.every_room, found.every_device
     # Only the clinic's own: another clinic's id is ignored, not looked up.
     practitioner = next(
         (p for p in practitioners if p.pk == _int(request.GET.get("practitioner"))), None
     )
     room = next((r for r in rooms if r.pk == _int(request.GET.get("room"))), None)
     device = next((d for d in devices if d.pk == _int(request.GET.get("device"))), None)
-    days = selectors.week_schedule(clinic, start, practitioner)
+    # The week's patients by name: a read of patient data, logged with the week's read.
+    days = selectors.week_schedule(clinic, start, practitioner, read_by=request)
     week_days = [
         (day, _filtered(items, room.pk if room else None, device.pk if device else None))
         for day, items in days.items()
@@ -142,12 +145,12 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     ]
     query = "&".join(f"{name}={value}" for name, value in filters if value)
     # The hour grid: the working hours of the practitioner shown (of everyone, else) and
-    # the closures decide the hours drawn and the days hidden (two reads).
+    # the closures decide the hours drawn and the days hidden.
     shown_ids = [practitioner.pk] if practitioner else [p.pk for p in practitioners]
     zone = selectors.clinic_zone(clinic)
     grid = week_grid(
         dict(week_days),
-        union_hours(clinics.working_hours(clinic, shown_ids), clinics.clinic_hours(clinic)),
+        union_hours({pk: found.hours[pk] for pk in shown_ids}, clinics.clinic_hours(clinic)),
         clinics.closures_between(clinic, start, start + timedelta(days=6)),
         zone,
     )
@@ -159,8 +162,6 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     listed = [
         (day, [week_cells.list_item(a, links, zone) for a in items]) for day, items in week_days
     ]
-    # The week's patients by name: a read of patient data.
-    record_read(request, clinic=clinic, obj=clinic)
     shown = [
         label
         for label in (
