@@ -192,6 +192,11 @@ class Resources:
     def devices(self) -> list[Device]:
         return [device for device in self.every_device if device.active]
 
+    @property
+    def practitioners_by_name(self) -> list[User]:
+        """The practitioners as the pages list them: by name, then e-mail address."""
+        return sorted(self.practitioners, key=lambda u: (u.first_name, u.last_name, u.email))
+
 
 def resources(clinic: Clinic) -> Resources:
     """The clinic's `Resources`, in one statement of plain SQL (mesodesk.rows): slot search

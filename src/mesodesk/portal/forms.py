@@ -13,11 +13,12 @@ from django.http import HttpRequest
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.core.library import load_library
 from mesodesk.core.localtime import grouped_zones
 from mesodesk.messaging.forms import PreferencesForm as MessagingPreferencesForm
 from mesodesk.patients.services import phone_e164
-from mesodesk.portal import selectors, services
+from mesodesk.portal import services
 from mesodesk.safety.choices import HowBad
 from mesodesk.web.fields import DateField, TextField
 
@@ -72,11 +73,11 @@ class SignupForm(EveryProblemAtOnce):
 
     def clean_birth_date(self) -> date:
         birth_date: date = self.cleaned_data["birth_date"]
-        if birth_date > selectors.today(self.clinic):
+        if birth_date > clinic_today(self.clinic):
             raise forms.ValidationError("The date of birth cannot be in the future.")
         if birth_date.year < 1900:
             raise forms.ValidationError("Check the year of your date of birth.")
-        if services.age_on(birth_date, selectors.today(self.clinic)) < self.clinic.minimum_age:
+        if services.age_on(birth_date, clinic_today(self.clinic)) < self.clinic.minimum_age:
             raise forms.ValidationError(services.too_young(self.clinic), code="too_young")
         return birth_date
 

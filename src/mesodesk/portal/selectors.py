@@ -21,7 +21,7 @@ from mesodesk.scheduling import rules
 from mesodesk.scheduling.choices import AppointmentKind
 from mesodesk.scheduling.errors import WashoutNotMet
 from mesodesk.scheduling.safe_slots import safe_slots
-from mesodesk.scheduling.selectors import Slot, clinic_zone, find_slots
+from mesodesk.scheduling.selectors import Slot, find_slots
 
 # How far ahead the portal looks for free times, and how many it offers.
 SEARCH_DAYS = 42
@@ -126,11 +126,6 @@ def deletion_request(clinic: Clinic, member: Membership, request_id: int) -> Del
     return found
 
 
-def today(clinic: Clinic) -> date:
-    """Today in the clinic's time zone."""
-    return timezone.now().astimezone(clinic_zone(clinic)).date()
-
-
 def bookable_slots(
     clinic: Clinic,
     patient: Patient,
@@ -180,7 +175,7 @@ def bookable_slots(
 def search_start(clinic: Clinic, wanted: date | None) -> date:
     """The first day to search from: the day asked for, never before today, and never more
     than a year ahead."""
-    first = today(clinic)
+    first = clinics.clinic_today(clinic)
     if wanted is None or wanted < first:
         return first
     return min(wanted, first + timedelta(days=365))

@@ -16,7 +16,7 @@ from django.utils import timezone
 from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic
-from mesodesk.clinics.selectors import membership
+from mesodesk.clinics.selectors import clinic_today, membership
 from mesodesk.consents.choices import Channel as ConsentChannel
 from mesodesk.consents.choices import Purpose
 from mesodesk.consents.models import SignedConsent
@@ -28,7 +28,6 @@ from mesodesk.messaging.models import Reminder
 from mesodesk.messaging.services import update_preferences
 from mesodesk.patients.models import IntakeVersion, Patient
 from mesodesk.patients.services import phone_e164, record_intake, register_patient
-from mesodesk.portal import selectors
 from mesodesk.portal.choices import OPEN_COPY, CopyStatus, DeletionStatus
 from mesodesk.portal.copies import copy_storage
 from mesodesk.portal.models import (
@@ -61,7 +60,7 @@ def start_signup(
     once they verify their e-mail address (`complete_signup`). ValidationError keyed
     "birth_date" for a birth date in the future or someone younger than the clinic's
     minimum age ("too_young"), "phone" for a number that is not one."""
-    today = selectors.today(clinic)
+    today = clinic_today(clinic)
     if birth_date > today:
         raise ValidationError({"birth_date": "The birth date is in the future."})
     if age_on(birth_date, today) < clinic.minimum_age:

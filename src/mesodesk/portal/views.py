@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from mesodesk.clinics import selectors as clinics
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.consents.gate import treatment_consent_missing
 from mesodesk.core.bounds import check_date, check_id
 from mesodesk.core.localtime import zone_label
@@ -139,7 +140,7 @@ account_signup = AccountSignupView.as_view()
 def intake(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     """The medical-history questionnaire: save and finish later, add rows, submit."""
     clinic, patient = request.clinic, request.patient
-    today = selectors.today(clinic)
+    today = clinic_today(clinic)
     if request.method == "POST":
         rows = rows_for(_posted_rows(request))
         action = request.POST.get("action", "submit")

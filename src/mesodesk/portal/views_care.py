@@ -19,6 +19,7 @@ from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.models import Clinic
+from mesodesk.clinics.selectors import clinic_today
 from mesodesk.core.formats.ics import patient_calendar_ics
 from mesodesk.core.library import load_library
 from mesodesk.core.library.model import Kind, Phase
@@ -74,7 +75,7 @@ def timeline(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     clinic, patient = request.clinic, request.patient
     session = scheduling.next_session(clinic, patient)
     found = scheduling.appointment_timeline(clinic, session) if session is not None else None
-    today = selectors.today(clinic)
+    today = clinic_today(clinic)
     context: dict[str, Any] = {
         "clinic": clinic,
         "patient": patient,
@@ -212,7 +213,7 @@ def _red_flags() -> dict[str, Any]:
 def side_effects(request: PatientRequest, clinic_slug: str) -> HttpResponse:
     """Tell the clinic about side effects; the red-flag guidance comes first."""
     clinic, patient = request.clinic, request.patient
-    form = SideEffectForm(request.POST or None, initial={"since": selectors.today(clinic)})
+    form = SideEffectForm(request.POST or None, initial={"since": clinic_today(clinic)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

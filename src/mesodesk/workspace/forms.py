@@ -122,9 +122,7 @@ class SlotSearchForm(ClinicForm):
         super().__init__(*args, **kwargs)
         self.resources = resources
         given = {
-            "practitioner": sorted(
-                resources.practitioners, key=lambda u: (u.first_name, u.last_name, u.email)
-            ),
+            "practitioner": resources.practitioners_by_name,
             "room": resources.rooms,
             "device": resources.devices,
         }

@@ -7,12 +7,11 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
 from mesodesk.accounts.access import StaffRequest
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.reading import Part, may_read
-from mesodesk.scheduling.selectors import clinic_zone
+from mesodesk.clinics.selectors import clinic_today as clinics_today
 
 
 def page(
@@ -37,7 +36,7 @@ def page(
 
 def clinic_today(request: StaffRequest) -> date:
     """Today in the clinic's time zone."""
-    return timezone.now().astimezone(clinic_zone(request.clinic)).date()
+    return clinics_today(request.clinic)
 
 
 # How far from `default` a day asked for may be: enough for any schedule, and far from

@@ -124,7 +124,7 @@ def week(request: StaffRequest, clinic_slug: str) -> HttpResponse:
     start = parse_day(request.GET.get("start"), now_day - timedelta(days=now_day.weekday()))
     # Who and what the week may show, with everyone's working hours: one statement.
     found = clinics.resources(clinic)
-    practitioners = sorted(found.practitioners, key=lambda u: (u.first_name, u.last_name, u.email))
+    practitioners = found.practitioners_by_name
     rooms, devices = found.every_room, found.every_device
     # Only the clinic's own: another clinic's id is ignored, not looked up.
     practitioner = next(
