@@ -130,6 +130,8 @@ TEMPLATES = [
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # `{% url %}` reversing each address once per process (web.templatetags).
+            "builtins": ["mesodesk.web.templatetags.reversed_once"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.csp",
