@@ -27,6 +27,16 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+def analyze() -> None:
+    """Statistics, and on PostgreSQL the visibility map, as tables in service have them
+    (autovacuum's work, which may be off or not yet done on a fresh load): the planner
+    then chooses as it would in production."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+
+
 # A healthy adult's intake (DESIGN 7.1): a patient who may book a session.
 HEALTHY_INTAKE: dict[str, Any] = {
     "birth_date": "1985-05-05",

@@ -8,9 +8,11 @@ MESODESK_ENV=production behind a TLS proxy, which the client plays by sending
 `X-Forwarded-Proto: https` from the loopback address gunicorn trusts) on the database
 DATABASE_URL names (a schema of its own, dropped afterwards unless --keep) or, without
 one, on SQLite in a temporary folder. It loads the patients and appointments through the
-API (printing how long that took), then, over one persistent connection, times --requests
-rounds of every request in turn (interleaved, so a busy moment of the machine touches all
-of them alike): median and p90 of each, and the median as a ratio to the floor. Then
+API (printing how long that took) and gathers the tables' statistics as autovacuum would
+in service (VACUUM ANALYZE: the planner then chooses as in production), then, over one
+persistent connection, times --requests rounds of every request in turn (interleaved,
+so a busy moment of the machine touches all of them alike): median and p90 of each, and
+the median as a ratio to the floor. Then
 --clients concurrent clients for --seconds each on read-patient and on the day list
 (requests/s and p95), the peak RSS of each web worker, and each request's SQL statements
 (counted by running the same request once more in this process, on the same database).
@@ -53,7 +55,7 @@ from typing import Any  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
 from bench_database import HEALTHY_INTAKE as INTAKE  # noqa: E402
-from bench_database import configure, percentile  # noqa: E402
+from bench_database import analyze, configure, percentile  # noqa: E402
 
 ZONE = ZoneInfo("Europe/Berlin")
 TRANSACTION_CONTROL = re.compile(r"^\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
@@ -717,6 +719,7 @@ def main() -> None:
         )
         with serving(folder, args.workers, args.threads) as (port, server):
             seconds = load(port, bench, args.patients, args.appointments, args.days)
+            analyze()
             print(
                 f"loaded {args.patients} patients and {args.appointments} appointments over "
                 f"{args.days} days through the API in {seconds:.1f} s "

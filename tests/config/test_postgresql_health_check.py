@@ -73,3 +73,22 @@ def test_a_connection_the_server_dropped_is_replaced(wrapper: BaseDatabaseWrappe
     wrapper.close_if_health_check_failed()
     assert wrapper.connection is None  # closed, so the next statement connects anew
     assert backend_pid(wrapper) != pid
+
+
+def test_a_new_connection_plans_prepared_statements_once(wrapper: BaseDatabaseWrapper) -> None:
+    # mesodesk.rows' prepared statements keep the plan made at their first run, instead
+    # of PostgreSQL planning them again on every run (the module's docstring).
+    with wrapper.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+    # Also after the connection was replaced, and in a connection not in autocommit.
+    wrapper.close()
+    wrapper.settings_dict["AUTOCOMMIT"] = False
+    try:
+        wrapper.ensure_connection()
+        assert not wrapper.connection.info.transaction_status  # committed: nothing open
+        with wrapper.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            assert cursor.fetchone()[0] == "force_generic_plan"
+    finally:
+        wrapper.settings_dict["AUTOCOMMIT"] = True

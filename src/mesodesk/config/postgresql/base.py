@@ -12,11 +12,20 @@ socket without waiting; only when something is there (a closed socket, or a noti
 parameter change the server sent meanwhile) does it run Django's own `SELECT 1`, which
 then decides as before. After a database error, Django's own check runs as it always did
 (`close_if_unusable_or_obsolete` calls `is_usable`, which is untouched).
+
+Each new connection also sets `plan_cache_mode = force_generic_plan`. It concerns only
+prepared statements, which here are mesodesk.rows' hand-written hot statements (Django's
+own never prepare). Left on `auto`, PostgreSQL plans a prepared statement afresh on every
+run whenever its generic plan is estimated to cost more than the custom plans so far, and
+with a table's statistics in place it did so for Today's visits to close: planned in
+1.27 ms, run in 0.2 ms, on every request. Those statements are written for their indexes
+(each leads with the clinic), so the plan made once per connection serves every run.
 """
 
 from __future__ import annotations
 
 import select
+from typing import Any
 
 from django.db.backends.postgresql import base
 
@@ -25,6 +34,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
     # Set by Django's BaseDatabaseWrapper (annotations only, for the type checker).
     health_check_enabled: bool
     health_check_done: bool
+
+    def _configure_connection(self, connection: Any) -> bool:
+        # Django's hook for a new connection, pooled or not (time zone, role).
+        commit = super()._configure_connection(connection)  # type: ignore[misc]
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+        return bool(commit) or not connection.autocommit
 
     def close_if_health_check_failed(self) -> None:
         if (
