@@ -39,6 +39,13 @@ def read_and_log() -> int:
     return 1 if connection.vendor == "postgresql" else 2
 
 
+def write_with_history() -> int:
+    """Statements of writing a new row and its history row: one on PostgreSQL, where the
+    history's INSERT reads the new row from a WITH (rows.insert_with_history); two
+    elsewhere."""
+    return 1 if connection.vendor == "postgresql" else 2
+
+
 def assert_statements(found: Statements, expected: int) -> None:
     """Fails with every statement listed unless there were exactly `expected`."""
     listing = "\n".join(f"{n}. {sql[:300]}" for n, sql in enumerate(found, 1))

@@ -30,8 +30,23 @@ def _manager_class(manager: Any, queryset: type, name: str | None) -> Any:
 
 
 class HistoricalRecords(_HistoricalRecords):
-    """`simple_history.models.HistoricalRecords`, its history manager `CachedHistoryManager`."""
+    """`simple_history.models.HistoricalRecords`, its history manager `CachedHistoryManager`,
+    each kept by the model it tracks (`records_of`)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("history_manager", CachedHistoryManager)
         super().__init__(*args, **kwargs)
+
+    def finalize(self, sender: Any, **kwargs: Any) -> None:
+        super().finalize(sender, **kwargs)
+        if sender is self.cls:
+            _RECORDS[sender] = self
+
+
+_RECORDS: dict[type, HistoricalRecords] = {}
+
+
+def records_of(model: type) -> HistoricalRecords:
+    """The HistoricalRecords tracking `model` (simple-history keeps it only in its signal
+    receivers): what writes its history rows, for `rows.insert_with_history`."""
+    return _RECORDS[model]

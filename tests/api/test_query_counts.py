@@ -24,7 +24,7 @@ from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.api.conftest import API, intake
-from tests.query_counts import assert_statements, read_and_log, statements
+from tests.query_counts import assert_statements, read_and_log, statements, write_with_history
 
 BASE = f"{API}/lindenhof"
 
@@ -38,11 +38,11 @@ CREATE_PATIENT = 3  # + the patient, its history row
 # the reminders. Whether the practitioner, room, device, patient and planned session are
 # free is the database's answer to the INSERT (scheduling.rules.save_or_conflict), not a
 # query of its own.
-BOOK_CONSULTATION = 7
+BOOK_CONSULTATION = 5 + write_with_history()
 # As a consultation, + the planned session; the plan, the patient's lock, the screening
 # with every staleness fact, the clinic's overrides (the washout's timeline, reused for
 # the reminders), the last session of the series (for the maintenance recall).
-BOOK_SESSION = 13
+BOOK_SESSION = 11 + write_with_history()
 # + the appointment, locked with who and what it books and the patient's contact
 # preferences; the checks and writes of a booking; the existing reminders, cancelling the
 # old ones, and the new reminder with the change notice (one INSERT).

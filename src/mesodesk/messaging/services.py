@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
 from mesodesk import rows
@@ -67,6 +67,14 @@ def _store(prefs: ContactPreferences) -> None:
     if prefs.pk is None:
         # The caller has just found none: no need to look again before writing. A
         # concurrent first booking of the patient may store the same defaults first.
+        db = router.db_for_write(ContactPreferences)
+        if connections[db].vendor == "postgresql":
+            # One statement with its history row; a row stored first is left as it is.
+            stored = ContactPreferences(
+                patient=prefs.patient, clinic=prefs.clinic, email=prefs.email, sms=prefs.sms
+            )
+            rows.insert_with_history(stored, skip_conflicts=True, db=db)
+            return
         try:
             with transaction.atomic():
                 ContactPreferences.objects.create(

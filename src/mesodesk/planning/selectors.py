@@ -6,6 +6,7 @@ from functools import cache
 
 from django.db import router
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from mesodesk import rows
@@ -72,11 +73,37 @@ def planned_sessions(clinic: Clinic, plan: TreatmentPlan) -> QuerySet[PlannedSes
 
 
 def get_planned_session(clinic: Clinic, session_id: int) -> PlannedSession:
-    """The clinic's planned session with this id; Http404 otherwise."""
-    return get_object_or_404(
-        PlannedSession.objects.select_related("plan", "plan__patient"),
-        clinic=clinic,
-        pk=session_id,
+    """The clinic's planned session with this id, with its plan and the plan's patient;
+    Http404 otherwise. One query in plain SQL (mesodesk.rows): every session booking over
+    the API reads it, and the ORM's three-table join cost more to build than to run."""
+    db = router.db_for_read(PlannedSession)
+    found = rows.load_all(
+        rows.fetch(_planned_session_sql(db), [clinic.pk, session_id], db),
+        PlannedSession,
+        TreatmentPlan,
+        Patient,
+        db=db,
+    )
+    if not found:
+        raise Http404("No such planned session.")
+    session, plan, patient = found[0]
+    rows.attach(patient, "clinic", clinic)
+    rows.attach(plan, "clinic", clinic)
+    rows.attach(plan, "patient", patient)
+    rows.attach(session, "clinic", clinic)
+    rows.attach(session, "plan", plan)
+    return session
+
+
+@cache
+def _planned_session_sql(db: str) -> str:
+    s, p, pt = (rows.table(m, db) for m in (PlannedSession, TreatmentPlan, Patient))
+    selected = rows.columns_of((PlannedSession, "s"), (TreatmentPlan, "p"), (Patient, "pt"), db=db)
+    return (
+        f"SELECT {selected} FROM {s} s"  # noqa: S608 - names from the models, values as parameters
+        f" JOIN {p} p ON p.id = s.plan_id AND p.clinic_id = s.clinic_id"
+        f" JOIN {pt} pt ON pt.id = p.patient_id AND pt.clinic_id = p.clinic_id"
+        " WHERE s.clinic_id = %s AND s.id = %s"
     )
 
 

@@ -431,7 +431,9 @@ def check_planned_session(
         )
         return None
     # Read from the database, not from `planned_session.plan`, which may be stale.
-    plan = TreatmentPlan.objects.filter(clinic=clinic, pk=planned_session.plan_id).first()
+    plan = rows.one(TreatmentPlan, clinic_id=clinic.pk, id=planned_session.plan_id)
+    if plan is not None:
+        rows.attach(plan, "clinic", clinic)
     if planned_session.clinic_id != clinic.pk or plan is None or plan.patient_id != patient.pk:
         errors["planned_session"] = _error(
             "The planned session is not one of this patient's plan.", "wrong_plan"
@@ -526,16 +528,39 @@ def save_or_conflict(
     booking) becomes a BookingConflict, never a server error.
 
     The database is the only judge of whether they are free: asking first as well was one
-    or two queries more on every booking. The save runs in a savepoint, so that after a
-    refusal the conflict can name what a receptionist needs to hear first (the planned
-    session, then the practitioner, room, device, and last the patient: `check_free`'s
-    order), whichever constraint the database happened to check first.
+    or two queries more on every booking. After a refusal the conflict names what a
+    receptionist needs to hear first (the planned session, then the practitioner, room,
+    device, and last the patient: `check_free`'s order), whichever constraint the
+    database happened to check first. On PostgreSQL a new appointment is written with its
+    history row in one statement that skips a refused row (rows.insert_with_history), so
+    the transaction goes on to `check_free` without a savepoint; otherwise the save runs
+    in a savepoint.
 
     Call it inside the caller's `transaction.atomic` (the services are).
     """
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("save_or_conflict needs an atomic block")
     existing = None if appointment._state.adding else appointment.pk
+
+    def name_what_is_taken() -> None:
+        check_free(
+            clinic=appointment.clinic,
+            booking=booking,
+            patient=appointment.patient,
+            practitioner=appointment.practitioner,
+            room=appointment.room,
+            device=device,
+            planned_session=appointment.planned_session,
+            exclude=existing,
+        )
+
+    if existing is None and connection.vendor == "postgresql":
+        if rows.insert_with_history(appointment, skip_conflicts=True, db=connection.alias):
+            return appointment
+        name_what_is_taken()
+        # What was in the way is gone again (cancelled meanwhile): the savepoint's way
+        # below books it, or names what the database refuses now.
     try:
         with transaction.atomic():
             appointment.save()
@@ -543,20 +568,11 @@ def save_or_conflict(
         resource = conflicting_resource(error)
         if resource is None:
             raise
+        name_what_is_taken()
         practitioner, room, patient = (
             appointment.practitioner,
             appointment.room,
             appointment.patient,
-        )
-        check_free(
-            clinic=appointment.clinic,
-            booking=booking,
-            patient=patient,
-            practitioner=practitioner,
-            room=room,
-            device=device,
-            planned_session=appointment.planned_session,
-            exclude=existing,
         )
         raise conflict(
             resource, booking, practitioner=practitioner, room=room, device=device, patient=patient
