@@ -9,7 +9,7 @@ half-open [start, end) in UTC; hours are local wall times in the clinic's zone.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import groupby
@@ -161,37 +161,43 @@ def _slots_on(
     if not open_today:
         return []
     found: list[Slot] = []
+    # Each room's and device's busy times looked up once a day, not once a time tried.
+    rooms = [(r.id, busy[("r", r.id)].free) for r in query.rooms]
+    kits = (
+        [(d.id, busy[("d", d.id)].free) for d in devices] if query.device_kind is not None else None
+    )
+    step, duration, window_end = query.step, query.duration, query.window_end
     for practitioner in query.practitioners:
         hours = open_today
         if practitioner.hours is not None:
             hours = _intersect(open_today, _day_intervals(day, practitioner.hours, zone))
-        p_busy = busy[("p", practitioner.id)]
+        p_free = busy[("p", practitioner.id)].free
         for open_at, close_at in hours:
-            start = _aligned(max(open_at, earliest), query.step, open_at)
-            while start + query.duration <= close_at and start + query.duration <= query.window_end:
-                end = start + query.duration
-                if p_busy.free(start, end):
-                    slot = _with_room_and_device(start, end, practitioner.id, query, busy, devices)
+            start = _aligned(max(open_at, earliest), step, open_at)
+            last = min(close_at, window_end) - duration
+            while start <= last:
+                end = start + duration
+                if p_free(start, end):
+                    slot = _with_room_and_device(start, end, practitioner.id, rooms, kits)
                     if slot is not None:
                         found.append(slot)
-                start += query.step
+                start += step
     return found
 
 
+Free = Sequence[tuple[int, Callable[[datetime, datetime], bool]]]
+
+
 def _with_room_and_device(
-    start: datetime,
-    end: datetime,
-    practitioner: int,
-    query: SlotQuery,
-    busy: _BusyIndex,
-    devices: list[Resource],
+    start: datetime, end: datetime, practitioner: int, rooms: Free, devices: Free | None
 ) -> Slot | None:
-    room = next((r.id for r in query.rooms if busy[("r", r.id)].free(start, end)), None)
+    """The slot with the first room (and device, when `devices` are asked for) free then."""
+    room = next((r for r, free in rooms if free(start, end)), None)
     if room is None:
         return None
-    if query.device_kind is None:
+    if devices is None:
         return Slot(start, end, practitioner, room, None)
-    device = next((d.id for d in devices if busy[("d", d.id)].free(start, end)), None)
+    device = next((d for d, free in devices if free(start, end)), None)
     return None if device is None else Slot(start, end, practitioner, room, device)
 
 

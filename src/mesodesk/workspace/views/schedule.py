@@ -21,7 +21,7 @@ from mesodesk.scheduling.choices import AppointmentStatus
 from mesodesk.scheduling.models import Appointment
 from mesodesk.workspace.forms import person
 from mesodesk.workspace.links import Links
-from mesodesk.workspace.views import week_cells
+from mesodesk.workspace.views import visit_cells, week_cells
 from mesodesk.workspace.views.common import clinic_today, page, parse_day
 from mesodesk.workspace.views.visit_info import with_visits
 from mesodesk.workspace.week_grid import union_hours, week_grid
@@ -83,8 +83,12 @@ def today(request: StaffRequest, clinic_slug: str) -> HttpResponse:
             "next_day": day + timedelta(days=1),
             "today_day": now_day,
             "appointments": appointments,
+            # The rows as HTML made in Python (visit_cells): the template's loop over 35
+            # rows cost more than the rest of the page.
+            "schedule_rows": [visit_cells.schedule_row(a) for a in appointments],
             "booked_count": booked,
             "unclosed": unclosed,
+            "unclosed_rows": [visit_cells.past_row(a) for a in unclosed],
             "unclosed_more": len(pending) == UNCLOSED_SHOWN,
             "to_rebook": to_rebook,
             # Urgent reports of the last week: staff must see them first.

@@ -5,6 +5,7 @@ values are escaped as the templates escaped them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -23,25 +24,38 @@ def add_forms(days: Days, request: Any, *, action: str, verb: str, kind: str = "
     head = f'<form method="post" action="{_e(action)}">{csrf_input(request)}'
     if kind:
         head += f'<input type="hidden" name="kind" value="{_e(kind)}">'
-    for _day, slots in days:
+    # Each day's name, and each person's, room's and device's name escaped, once a page:
+    # formatting a date through Django's translations cost as much as the rest of a time.
+    names: dict[str, str] = {}
+
+    def name(text: str) -> str:
+        found = names.get(text)
+        if found is None:
+            found = names[text] = _e(text)
+        return found
+
+    for day, slots in days:
+        day_name = date_format(day, "l j F")
         for slot in slots:
-            slot["html"] = _item(slot, head, _e(verb))
+            slot["html"] = _item(slot, head, _e(verb), day_name, name)
 
 
-def _item(s: dict[str, Any], head: str, verb: str) -> SafeString:
+def _item(
+    s: dict[str, Any], head: str, verb: str, day: str, name: Callable[[str], str]
+) -> SafeString:
     local = s["local_start"]
-    hm, day = f"{local:%H:%M}", date_format(local, "l j F")
-    device = f" · {_e(s['device'])}" if s["device"] else ""
+    hm, at = f"{local:%H:%M}", local.isoformat()
+    device = f" · {name(s['device'])}" if s["device"] else ""
     device_input = (
         f'<input type="hidden" name="device" value="{s["device_id"]}">' if s["device_id"] else ""
     )
-    who, room = _e(s["practitioner"]), _e(s["room"])
+    who, room = name(s["practitioner"]), name(s["room"])
     return mark_safe(  # noqa: S308 - every value escaped
         f'<li class="slot">{head}'
-        f'<input type="hidden" name="start" value="{local.isoformat()}">'
+        f'<input type="hidden" name="start" value="{at}">'
         f'<input type="hidden" name="practitioner" value="{s["practitioner_id"]}">'
         f'<input type="hidden" name="room" value="{s["room_id"]}">{device_input}'
-        f'<p class="slot-time"><time datetime="{local.isoformat()}">{hm}</time></p>'
+        f'<p class="slot-time"><time datetime="{at}">{hm}</time></p>'
         f'<p class="slot-who">{who}<br><span class="muted">{room}{device}</span></p>'
         f'<button type="submit">{verb}<span class="visually-hidden"> {day} at {hm} with {who},'
         f" {room}</span></button></form></li>"

@@ -11,7 +11,7 @@ it (`html.escape`, which Django's own `escape` uses).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
 from typing import Any
@@ -37,6 +37,16 @@ class RowContext:
     today: date
     next_path: str  # where a step's form sends the member back to
     csrf_input: SafeString
+    day_names: dict[date, str] = field(default_factory=dict)
+
+    def day_month(self, local: datetime) -> str:
+        """ "7 Dec": `date_format(local, "j M")`, formatted once per day on a page (Django's
+        formatting goes through the translations each time)."""
+        day = local.date()
+        name = self.day_names.get(day)
+        if name is None:
+            name = self.day_names[day] = date_format(day, "j M")
+        return name
 
     @classmethod
     def of(cls, request: Any, zone: ZoneInfo, today: date) -> RowContext:
@@ -69,7 +79,7 @@ def stage(a: Any, ctx: RowContext) -> str:
     html = f'<span class="badge {escaped(visit.stage.value)}">{escaped(visit.stage.label)}</span>'
     for label, at, who in visit.events:
         local = at.astimezone(ctx.zone)
-        day = "" if local.date() == start_day else f" on {date_format(local, 'j M')}"
+        day = "" if local.date() == start_day else f" on {ctx.day_month(local)}"
         text = f"{label} {local:%H:%M}{day}" + (f" by {who}" if who else "")
         html += f'<span class="visit-event">{escaped(text)}</span>'
     return html
@@ -80,7 +90,8 @@ def steps(a: Any, ctx: RowContext) -> SafeString:
     decide again). Needs `a.visit`."""
     if not a.visit.steps:
         return mark_safe("")
-    when = date_format(a.start.astimezone(ctx.zone), "j M H:i")
+    local = a.start.astimezone(ctx.zone)
+    when = f"{ctx.day_month(local)} {local:%H:%M}"  # date_format's "j M H:i"
     hidden = f"{escaped(a.patient.list_name)}, {escaped(when)}"
     back = escaped(ctx.next_path)
     forms = ""
@@ -120,6 +131,27 @@ def cells(a: Any, ctx: RowContext) -> SafeString:
         f'<td data-label="Visit">{stage(a, ctx)} <a class="small-link" href="{details}">Details'
         f'<span class="visually-hidden"> of {name} at {hm(a.start, ctx.zone)}</span></a></td>'
         f'<td data-label="Actions">{steps(a, ctx)}{rebook}</td>'
+    )
+
+
+def schedule_row(a: Any) -> SafeString:
+    """A row of the day's schedule: its times in the clinic's zone, then `a.cells` (both
+    set by visit_info.with_visits); a cancelled appointment's row marked as such."""
+    shown = a.shown
+    marked = ' class="is-cancelled"' if a.status in ("cancelled", "late_cancelled") else ""
+    return mark_safe(  # noqa: S308 - times and cells made here, escaped
+        f'<tr{marked}><td data-label="Time" class="time">'
+        f'<time datetime="{shown.start_iso}">{shown.start_hm}</time>–'
+        f'<time datetime="{shown.end_iso}">{shown.end_hm}</time></td>{a.cells}</tr>'
+    )
+
+
+def past_row(a: Any) -> SafeString:
+    """A row of the visits still to close: its day and time, then `a.cells`."""
+    shown = a.shown
+    return mark_safe(  # noqa: S308 - times and cells made here, escaped
+        f'<tr><td data-label="When" class="time"><time datetime="{shown.start_iso}">'
+        f"{escaped(shown.start_long)}</time></td>{a.cells}</tr>"
     )
 
 
