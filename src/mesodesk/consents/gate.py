@@ -7,10 +7,14 @@ was signed on (a new version asks new signers, it does not void earlier signatur
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from django.db import router
+
+from mesodesk import rows
 from mesodesk.consents.choices import TIER_ORDER, Purpose
-from mesodesk.consents.models import SignedConsent
+from mesodesk.consents.models import ConsentWithdrawal, SignedConsent
 from mesodesk.core.library import load_library
 from mesodesk.patients.models import Patient
 
@@ -20,6 +24,24 @@ LIPOLYTICS = "lipolytics"
 def _valid(patient: Patient) -> Any:
     return SignedConsent.objects.filter(
         clinic_id=patient.clinic_id, patient=patient, withdrawal__isnull=True
+    )
+
+
+def _valid_purposes(patient: Patient) -> set[tuple[str, str]]:
+    """The (purpose, technique) of the patient's valid consents: one query in plain SQL
+    (mesodesk.rows), asked on every portal booking page and session booking."""
+    db = router.db_for_read(SignedConsent)
+    found = rows.fetch(_valid_purposes_sql(db), [patient.clinic_id, patient.pk], db)
+    return {(str(purpose), str(technique)) for purpose, technique in found}
+
+
+@cache
+def _valid_purposes_sql(db: str) -> str:
+    signed, withdrawn = rows.table(SignedConsent, db), rows.table(ConsentWithdrawal, db)
+    return (
+        f"SELECT s.purpose, s.technique FROM {signed} s"  # noqa: S608 - names from the models, values as parameters
+        f" WHERE s.clinic_id = %s AND s.patient_id = %s"
+        f" AND NOT EXISTS (SELECT 1 FROM {withdrawn} w WHERE w.consent_id = s.id)"
     )
 
 
@@ -42,7 +64,7 @@ def treatment_consent_missing(
     consent when there is no plan) and, for fat-dissolving ingredients, injection
     lipolysis; otherwise a sentence saying what is missing. `none_signed`: the caller
     knows the patient has signed no consent at all (no query)."""
-    signed = set() if none_signed else set(_valid(patient).values_list("purpose", "technique"))
+    signed = set() if none_signed else _valid_purposes(patient)
     missing = []
     technique = getattr(plan, "technique", "") or ""
     if technique:
