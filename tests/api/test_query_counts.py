@@ -31,7 +31,8 @@ BASE = f"{API}/lindenhof"
 # The token with its membership (one query), then the work.
 ONE_ROW_READ = 1 + read_and_log()  # + the appointment and its access event
 READ_PATIENT = 1 + read_and_log()  # + the patient and its access event
-DAY_WITH_NAMES = 4  # + the practitioner, the day's appointments with patients, access event
+# + the practitioner; the day's appointments with patients and the access event.
+DAY_WITH_NAMES = 2 + read_and_log()
 CREATE_PATIENT = 3  # + the patient, its history row
 # + the patient with their contact preferences (one); the practitioner, room and device
 # (one); the roles, closure and working hours (one); the appointment and its history row;

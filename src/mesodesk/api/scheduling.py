@@ -17,7 +17,6 @@ from mesodesk.api.schemas import (
     SlotOut,
 )
 from mesodesk.api.types import Id, IsoDate, library_codes
-from mesodesk.audit.services import record_read
 from mesodesk.clinics import selectors as clinic_selectors
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients import selectors as patient_selectors
@@ -119,9 +118,8 @@ def day_schedule(
     practitioner = None
     if practitioner_id is not None:
         practitioner = clinic_selectors.get_practitioner(clinic_obj, practitioner_id)
-    listed = selectors.day_listing(clinic_obj, day, practitioner)
-    # Which patients come when: a read of patient data.
-    record_read(request, clinic=clinic_obj, obj=clinic_obj)
+    # Which patients come when: a read of patient data, logged with the list's read.
+    listed = selectors.day_listing(clinic_obj, day, practitioner, read_by=request)
     # Rendered straight from the typed columns: validating 35 rows through the schema
     # cost more than the rest of the request (the fields are AppointmentOut's, held to it
     # by tests/api/test_rendered_answers.py).
