@@ -295,11 +295,20 @@ def _unnest_insert_sql(model: type[Model], db: str) -> str:
     connection = connections[db]
     quote = connection.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
-    arrays = ", ".join(f"CAST(%s AS {f.cast_db_type(connection)}[])" for f in fields)
+    arrays = ", ".join(f"CAST(%s AS {_cast_type(f, connection)}[])" for f in fields)
     return (
         f"INSERT INTO {quote(model._meta.db_table)}"  # noqa: S608 - names from the models, values as parameters
         f" ({', '.join(quote(_column(f)) for f in fields)}) SELECT * FROM unnest({arrays})"
     )
+
+
+def _cast_type(field: Any, connection: BaseDatabaseWrapper) -> str:
+    """The type a parameter is cast to on its way into `field`'s column: text without its
+    length, so that the column itself refuses a value too long (PostgreSQL's explicit cast
+    to varchar(n) would cut it short without a word)."""
+    if isinstance(field, models.CharField):
+        return str(connection.ops.cast_char_field_without_max_length)
+    return str(field.cast_db_type(connection))
 
 
 def _insert_values(
@@ -409,7 +418,7 @@ def _tracked_insert_sql(
             raise NotImplementedError(f"{history.__name__}.{field.name}")
     for field in extra:
         targets.append(quote(_column(field)))
-        sources.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+        sources.append(f"CAST(%s AS {_cast_type(field, connection)})")
     returned = quote(_column(_field(history, pk.name)))
     on_conflict = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
     sql = (

@@ -142,12 +142,64 @@ def test_the_history_user_comes_from_the_request_as_simple_history_takes_it(
     assert ContactPreferences.objects.get(patient=patient).email is True
 
 
+def test_text_too_long_is_refused_not_cut(
+    clinic: Clinic, patient: Patient, fiona: User, pedro: User, room: Room, at: Callable
+) -> None:
+    # As the ORM's save refuses it: the parameters are cast to text without a length, so
+    # the column's own limit speaks (a cast to varchar(n) would cut the value short).
+    from django.db import DataError
+    from django.utils import timezone
+
+    from mesodesk.messaging.models import Reminder
+
+    booked = appointment(clinic, patient, fiona, pedro, room, datetime.fromisoformat(at("09:00")))
+    assert rows.insert_with_history(booked)
+    now = timezone.now()
+    too_long = Reminder(
+        clinic=clinic,
+        patient=patient,
+        appointment=booked,
+        kind="appointment",
+        channel="email",
+        codes=[],
+        moment=booked.start,
+        send_at=now,
+        expires_at=booked.start,
+        next_attempt_at=now,
+        idempotency_key="k" * 250,  # the column takes 200
+        created_at=now,
+        updated_at=now,
+    )
+    with pytest.raises(DataError), transaction.atomic():
+        rows.insert_all([too_long])
+    assert not Reminder.objects.filter(appointment=booked).exists()
+    reasoned = appointment(clinic, patient, fiona, pedro, room, datetime.fromisoformat(at("11:00")))
+    reasoned._change_reason = "r" * 150  # type: ignore[attr-defined] # the column takes 100
+    with pytest.raises(DataError), transaction.atomic():
+        rows.insert_with_history(reasoned)
+
+
 @pytest.mark.parametrize("model", [Appointment, ContactPreferences])
-def test_simple_history_is_the_only_save_receiver_of_the_models_written_this_way(
+def test_simple_history_is_the_only_save_hook_of_the_models_written_this_way(
     model: type,
 ) -> None:
-    # insert_with_history sends no post_save: a new receiver would miss these rows.
-    receivers = post_save._live_receivers(model)  # type: ignore[attr-defined]
-    sync_receivers = receivers[0] if isinstance(receivers, tuple) else receivers
-    owners = {type(getattr(r, "__self__", None)) for r in sync_receivers}
+    # insert_with_history sends no save signals and writes the history row itself: a new
+    # receiver, a switched-off history or a history signal's receiver would be bypassed.
+    from django.conf import settings
+    from django.db.models.signals import pre_save
+    from simple_history.signals import (
+        post_create_historical_record,
+        pre_create_historical_record,
+    )
+
+    def live(signal: object, sender: type) -> list[object]:
+        found = signal._live_receivers(sender)  # type: ignore[attr-defined]
+        return list(found[0] if isinstance(found, tuple) else found)
+
+    owners = {type(getattr(r, "__self__", None)) for r in live(post_save, model)}
     assert owners and all(issubclass(o, SimpleHistoricalRecords) for o in owners)
+    assert live(pre_save, model) == []
+    history = model.history.model  # type: ignore[attr-defined]
+    for signal in (pre_create_historical_record, post_create_historical_record):
+        assert live(signal, history) == []
+    assert getattr(settings, "SIMPLE_HISTORY_ENABLED", True)

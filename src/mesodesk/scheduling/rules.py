@@ -534,7 +534,8 @@ def save_or_conflict(
     database happened to check first. On PostgreSQL a new appointment is written with its
     history row in one statement that skips a refused row (rows.insert_with_history), so
     the transaction goes on to `check_free` without a savepoint; otherwise the save runs
-    in a savepoint.
+    in a savepoint. (PostgreSQL takes no DEFERRABLE constraint as an arbiter of ON
+    CONFLICT: the appointment's unique and exclusion constraints must stay immediate.)
 
     Call it inside the caller's `transaction.atomic` (the services are).
     """
