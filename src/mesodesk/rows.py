@@ -350,8 +350,8 @@ def insert_with_history(
     written, nor its history (ON CONFLICT DO NOTHING), and the answer is False. The
     transaction stays usable, so the caller needs no savepoint to go on after a refusal.
     A booking saved through the ORM in a savepoint paid four round trips for what this
-    does in one (DESIGN 12). No post_save is sent: for models whose only save receiver
-    is simple-history's (tests/test_rows.py holds them to that)."""
+    does in one (DESIGN 12). No save signal is sent: for models whose only save hook is
+    simple-history's post_save (tests/rows/test_insert_with_history.py holds them to it)."""
     from mesodesk.history import records_of  # the models import this module
 
     connection = connections[db]
