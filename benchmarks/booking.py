@@ -35,7 +35,7 @@ from itertools import count, islice
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bench_database import HEALTHY_INTAKE, configure, percentile
+from bench_database import HEALTHY_INTAKE, analyze, configure, percentile
 
 SEED = 20261121
 ZONE = ZoneInfo("Europe/Berlin")
@@ -340,10 +340,9 @@ def load(rows: list[tuple[Any, ...]]) -> None:
             raw = cursor.cursor
             for i in range(0, len(rows), BATCH):
                 raw.executemany(sql, [_sqlite_row(r) for r in rows[i : i + BATCH]])
-    # Statistics, and on PostgreSQL the visibility map, as a table in service has them
-    # (and so autovacuum does not start in the middle of the measurements).
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    # Statistics, as a table in service has them (and so autovacuum does not start in the
+    # middle of the measurements).
+    analyze()
 
 
 def _sqlite_row(row: tuple[Any, ...]) -> tuple[Any, ...]:

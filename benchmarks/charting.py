@@ -43,7 +43,7 @@ from decimal import Decimal
 from itertools import count
 from typing import Any
 
-from bench_database import configure, percentile
+from bench_database import analyze, configure, percentile
 from charting_record import POINTS, record_benchmark
 
 SEED = 20261203
@@ -120,13 +120,6 @@ def _reset_sequences(*models: Any) -> None:
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "  # noqa: S608
                 f'(SELECT COALESCE(MAX(id), 1) FROM "{table}"))'
             )
-
-
-def _analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 # --- Recall: who received lot X --------------------------------------------------------
@@ -336,7 +329,7 @@ def load_sessions(stream: Iterator[Session], administrations: int) -> None:
         bulk_load(Administration, given)
         left -= len(given)
     _reset_sequences(Appointment, SessionRecord, Administration)
-    _analyze()
+    analyze()
 
 
 def recall_plan(bench: RecallBench) -> str:

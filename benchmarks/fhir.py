@@ -40,7 +40,7 @@ from itertools import count
 from pathlib import Path
 from typing import Any
 
-from bench_database import configure, percentile
+from bench_database import analyze, configure, percentile
 
 SESSIONS = 10
 PER_PATIENT = 2  # completed sessions of each exported patient
@@ -177,7 +177,7 @@ class ExportClinic:
         """Adds patients (with their sessions) until the clinic has `patients`; seconds."""
         from django.db.models import F, Max
 
-        from charting import _analyze, _reset_sequences, bulk_load
+        from charting import _reset_sequences, bulk_load
         from mesodesk.charting.models import Administration, SessionRecord
         from mesodesk.patients.models import Patient
         from mesodesk.scheduling.models import Appointment
@@ -267,7 +267,7 @@ class ExportClinic:
             )
             self.patients += size
         _reset_sequences(Appointment, SessionRecord, Administration)
-        _analyze()
+        analyze()
         return time.perf_counter() - started
 
     def export(self) -> dict[str, Any]:

@@ -245,18 +245,32 @@ def insert(instance: models.Model, db: str = "default") -> None:
     append-only rows without signals: no save() hooks run."""
     model = type(instance)
     connection = connections[db]
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    fields = _written_fields(model)
     sql = _insert_sql(model, connection)
     params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
     with cursor(db) as inserting:
         inserting.execute(sql, params)
         row = inserting.fetchone()
+    assert row is not None
+    _inserted(instance, row[0], db)
+
+
+def _written_fields(model: type[Model]) -> list[Any]:
+    """The fields an INSERT of `model` writes: every concrete one but an auto primary key,
+    as the ORM's save writes them."""
+    return [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+
+
+def _inserted(instance: models.Model, pk_value: Any, db: str) -> None:
+    """Marks `instance` as stored in `db` with the primary key RETURNING gave, through the
+    converters the ORM applies to it."""
+    connection = connections[db]
+    model = type(instance)
     pk = model._meta.pk
-    assert row is not None and pk is not None
-    value = row[0]
-    for convert in [*connection.ops.get_db_converters(pk.get_col(model._meta.db_table))]:
-        value = convert(value, pk, connection)
-    setattr(instance, pk.attname, value)
+    assert pk is not None
+    for convert in connection.ops.get_db_converters(pk.get_col(model._meta.db_table)):
+        pk_value = convert(pk_value, pk, connection)
+    setattr(instance, pk.attname, pk_value)
     instance._state.adding = False
     instance._state.db = db
 
@@ -272,7 +286,7 @@ def insert_all(instances: Sequence[models.Model], db: str = "default") -> None:
     model = type(instances[0])
     assert all(type(i) is model for i in instances), "one model at a time"
     connection = connections[db]
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    fields = _written_fields(model)
     if connection.vendor == "postgresql":
         # One array a column (the statement's text is then the same for any number of
         # rows: psycopg parses it once, and PostgreSQL plans it once per connection, where
@@ -294,7 +308,7 @@ def insert_all(instances: Sequence[models.Model], db: str = "default") -> None:
 def _unnest_insert_sql(model: type[Model], db: str) -> str:
     connection = connections[db]
     quote = connection.ops.quote_name
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    fields = _written_fields(model)
     arrays = ", ".join(f"CAST(%s AS {_cast_type(f, connection)}[])" for f in fields)
     return (
         f"INSERT INTO {quote(model._meta.db_table)}"  # noqa: S608 - names from the models, values as parameters
@@ -374,14 +388,7 @@ def insert_with_history(
         row = inserting.fetchone()
     if row is None:
         return False
-    pk = model._meta.pk
-    assert pk is not None
-    value = row[0]
-    for convert in connection.ops.get_db_converters(pk.get_col(model._meta.db_table)):
-        value = convert(value, pk, connection)
-    setattr(instance, pk.attname, value)
-    instance._state.adding = False
-    instance._state.db = db
+    _inserted(instance, row[0], db)
     return True
 
 
@@ -403,7 +410,7 @@ def _tracked_insert_sql(
     history: type[Model] = getattr(model, records.manager_name).model
     pk = model._meta.pk
     assert pk is not None
-    fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+    fields = _written_fields(model)
     copied = {f.name: f for f in records.fields_included(model)}
     extra = [_field(history, name) for name in _HISTORY_OWN]
     targets, sources = [], []
@@ -445,7 +452,7 @@ def _insert_sql(model: type[Model], connection: BaseDatabaseWrapper) -> str:
     sql = known.get(model)
     if sql is None:
         quote = connection.ops.quote_name
-        fields = [f for f in model._meta.concrete_fields if f is not model._meta.auto_field]
+        fields = _written_fields(model)
         pk = model._meta.pk
         assert pk is not None
         sql = (
