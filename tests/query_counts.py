@@ -39,6 +39,14 @@ def read_and_log() -> int:
     return 1 if connection.vendor == "postgresql" else 2
 
 
+def read_checking_token() -> int:
+    """Statements of an API read of one row by an endpoint that checks the bearer token in
+    its read (api.auth.token_checked_by_read): one on PostgreSQL, the token, the row and
+    the access event together (audit.services.fetch_read_checking_token); elsewhere the
+    token's look-up, then `read_and_log`."""
+    return 1 if connection.vendor == "postgresql" else 1 + read_and_log()
+
+
 def write_with_history() -> int:
     """Statements of writing a new row and its history row: one on PostgreSQL, where the
     history's INSERT reads the new row from a WITH (rows.insert_with_history); two

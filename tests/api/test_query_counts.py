@@ -24,13 +24,21 @@ from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.api.conftest import API, intake
-from tests.query_counts import assert_statements, read_and_log, statements, write_with_history
+from tests.query_counts import (
+    assert_statements,
+    read_and_log,
+    read_checking_token,
+    statements,
+    write_with_history,
+)
 
 BASE = f"{API}/lindenhof"
 
-# The token with its membership (one query), then the work.
-ONE_ROW_READ = 1 + read_and_log()  # + the appointment and its access event
-READ_PATIENT = 1 + read_and_log()  # + the patient and its access event
+# The token with its membership, the appointment and its access event: one statement on
+# PostgreSQL, where the read checks the token (api.auth.token_checked_by_read).
+ONE_ROW_READ = read_checking_token()
+READ_PATIENT = read_checking_token()  # as one appointment: the patient and its event
+# Elsewhere the token with its membership (one query), then the work.
 # + the practitioner; the day's appointments with patients and the access event.
 DAY_WITH_NAMES = 2 + read_and_log()
 CREATE_PATIENT = 3  # + the patient, its history row

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 from functools import cache
 from typing import cast
@@ -117,30 +118,49 @@ def revoke_api_token(*, token: ApiToken, by: User) -> ApiToken:
     return token
 
 
-# Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
-# write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
+def api_token_digest(raw: str) -> str | None:
+    """What the token `raw` is found by, its SHA-256 (so the look-up's timing says nothing
+    about any stored token); None for what cannot be a token, which is never looked up."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > _MAX_TOKEN_LENGTH:
+        return None
+    return _digest(raw)
+
+
 def authenticate_api_token(raw: str) -> ApiToken | None:
     """The token that `raw` is, with its clinic, its user and, as `token.membership`, the
     user's membership of that clinic; None when it is unknown, revoked, or its user is
     deactivated or no longer staff of the token's clinic.
 
-    One query: the membership is joined on (clinic, user), so the endpoint that asks who
-    the caller is in the clinic (accounts.access.staff_membership_by_slug) needs none. The
-    query is plain SQL made once from the models (mesodesk.rows): it runs on every API
-    call, and building it through the ORM cost three times what running it does.
-    Tokens are found by the SHA-256 of what was sent, so the lookup's timing says nothing
-    about any stored token. Notes the time of use, at most once a minute.
+    One query (`api_token_sql`): the membership is joined on (clinic, user), so the
+    endpoint that asks who the caller is in the clinic (accounts.access.
+    staff_membership_by_slug) needs none. Notes the time of use, at most once a minute.
     """
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > _MAX_TOKEN_LENGTH:
-        return None
-    digest = _digest(raw)
+    digest = api_token_digest(raw)
+    return None if digest is None else api_token_by_digest(digest)
+
+
+def api_token_by_digest(digest: str) -> ApiToken | None:
+    """As `authenticate_api_token`, for the token whose digest `api_token_digest` gave."""
     db = router.db_for_read(ApiToken)
-    found = rows.load_all(
-        rows.fetch(_token_sql(db), [digest, True], db), ApiToken, Clinic, User, Membership, db=db
-    )
-    if not found or not hmac.compare_digest(found[0][0].digest, digest):
-        return None
+    found = rows.fetch(api_token_sql(db), api_token_params(digest), db)
+    return api_token_from_row(found[0], digest, db) if found else None
+
+
+def api_token_params(digest: str) -> list[object]:
+    """The parameters of `api_token_sql`, in order."""
+    return [digest, True]
+
+
+# Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
+# write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
+def api_token_from_row(row: Sequence[object], digest: str, db: str) -> ApiToken | None:
+    """The token whose `api_token_sql` columns begin `row`, with its clinic, user and
+    membership (as `authenticate_api_token` returns it), its use noted; None unless its
+    digest is `digest`."""
+    found = rows.load_all([row], ApiToken, Clinic, User, Membership, db=db)
     token, clinic, user, membership = cast(tuple[ApiToken, Clinic, User, Membership], found[0])
+    if not hmac.compare_digest(token.digest, digest):
+        return None
     token.clinic = clinic
     token.user = user
     membership.clinic = clinic
@@ -154,14 +174,32 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
 
 
 @cache
-def _token_sql(db: str) -> str:
-    """The token with its clinic, its active user and the user's membership of the clinic."""
+def api_token_width(db: str) -> int:
+    """How many columns `api_token_sql` selects."""
+    models = (ApiToken, Clinic, User, Membership)
+    return sum(rows.shape(model, db).width for model in models) + len(_TOKEN_NAMED)
+
+
+# The columns `api_token_sql` adds under names of their own, after the models' columns.
+_TOKEN_NAMED = ("token_clinic", "token_user", "token_clinic_slug")
+
+
+@cache
+def api_token_sql(db: str) -> str:
+    """The token with its clinic, its active user and the user's membership of the clinic
+    (parameters: `api_token_params`); after their columns, under names of their own for a
+    statement that checks the token on its way (audit.services.fetch_read_checking_token),
+    the token's clinic and user ids and the clinic's slug.
+
+    Plain SQL made once from the models (mesodesk.rows): it runs on every API call, and
+    building it through the ORM cost three times what running it does."""
     t, c, u, m = (rows.table(model, db) for model in (ApiToken, Clinic, User, Membership))
     selected = rows.columns_of(
         (ApiToken, "t"), (Clinic, "c"), (User, "u"), (Membership, "m"), db=db
     )
     return (
-        f"SELECT {selected} FROM {t} t"  # noqa: S608 - names from the models, values as parameters
+        f"SELECT {selected}, t.clinic_id AS token_clinic, t.user_id AS token_user,"  # noqa: S608 - names from the models, values as parameters
+        f" c.slug AS token_clinic_slug FROM {t} t"
         f" JOIN {c} c ON c.id = t.clinic_id"
         f" JOIN {u} u ON u.id = t.user_id"
         f" JOIN {m} m ON m.clinic_id = t.clinic_id AND m.user_id = t.user_id"

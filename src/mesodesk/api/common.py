@@ -1,17 +1,26 @@
-"""What every endpoint does first: find the caller's membership of the clinic in the URL."""
+"""What every endpoint does first: find the caller's membership of the clinic in the URL
+(with the row it reads, for a read of one row)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
-from django.http import HttpRequest, HttpResponse
+from django.db import router
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja.renderers import JSONRenderer
 
 from mesodesk.accounts.access import staff_membership_by_slug
+from mesodesk.accounts.services import api_token_from_row, api_token_width
+from mesodesk.api.auth import accept_checked_token, check_token_now, token_to_check
 from mesodesk.api.schemas import Error
+from mesodesk.audit.models import AccessEvent
+from mesodesk.audit.selectors import client_ip
+from mesodesk.audit.services import RowRead, fetch_read, fetch_read_checking_token
 from mesodesk.clinics.models import Clinic, Membership
+
+Row = tuple[Any, ...]
 
 if TYPE_CHECKING:
     from mesodesk.accounts.models import User
@@ -31,7 +40,50 @@ def member(request: HttpRequest, clinic: str) -> Membership:
     """The caller's membership of the clinic `clinic` (a slug): 404 for outsiders and for
     clinics that do not exist, 403 without MFA. Endpoints limited to some roles call
     `require_role` after fetching their object, so another clinic's id stays a 404."""
+    check_token_now(request)
     return staff_membership_by_slug(request, clinic)
+
+
+def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membership, Row | None]:
+    """The caller's membership of the clinic `clinic` (as `member`: the same 401 and 404s)
+    and the row of that clinic `read` selects, None when it has none, with the access event
+    of the caller reading it (audit.services.fetch_read).
+
+    On an endpoint marked `token_checked_by_read`, on PostgreSQL, a bearer token is
+    checked in the read's own statement: token, row and event in one round trip."""
+    digest = token_to_check(request)
+    if digest is not None:
+        found = fetch_read_checking_token(
+            digest=digest,
+            clinic_slug=clinic,
+            read=read,
+            ip=client_ip(request),
+            path=request.path,
+        )
+        db = router.db_for_write(AccessEvent)
+        token = api_token_from_row(found[0], digest, db) if found else None
+        accept_checked_token(request, token)
+        if token is not None:
+            if token.clinic.slug != clinic:
+                raise Http404("No such clinic.")
+            row = found[0][api_token_width(db) :]
+            # The LEFT JOIN's NULLs when the clinic has no such row (a row has its id).
+            present = any(value is not None for value in row)
+            return token.membership, row if present else None  # type: ignore[attr-defined]
+        # Not a valid token, but a signed-in session (accept_checked_token): as below.
+    membership = member(request, clinic)
+    sql, params = read.in_clinic(membership.clinic)
+    found = fetch_read(
+        clinic=membership.clinic,
+        user=request.user,
+        model=read.model,
+        sql=sql,
+        params=params,
+        patient_column=read.patient_column,
+        ip=client_ip(request),
+        path=request.path,
+    )
+    return membership, found[0] if found else None
 
 
 def caller(request: HttpRequest) -> User:

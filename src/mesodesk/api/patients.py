@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from ninja import Router, Status
 
 from mesodesk.accounts.access import require_role
-from mesodesk.api.common import caller, local, member, responses
+from mesodesk.api.auth import token_checked_by_read
+from mesodesk.api.common import caller, local, member, read_one, responses
 from mesodesk.api.schemas import (
     IntakeIn,
     IntakeOut,
@@ -132,9 +133,15 @@ def register_patient(request: HttpRequest, clinic: str, body: PatientIn) -> Stat
     response=responses(PatientOut),
     summary="Read a patient",
 )
+@token_checked_by_read
 def read_patient(request: HttpRequest, clinic: str, patient_id: int) -> PatientOut:
-    clinic_obj = member(request, clinic).clinic
-    return patient_out(_read_patient(request, clinic_obj, patient_id), clinic_obj)
+    # The caller's token, the patient and the access event of reading the record: one
+    # statement on PostgreSQL (api.common.read_one).
+    membership, row = read_one(request, clinic, selectors.patient_read(patient_id))
+    if row is None:
+        raise Http404("No such patient.")
+    clinic_obj = membership.clinic
+    return patient_out(selectors.patient_from_row(clinic_obj, row), clinic_obj)
 
 
 @router.get(

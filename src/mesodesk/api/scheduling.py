@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from mesodesk.api.common import caller, local, member, rendered, responses
+from mesodesk.api.auth import token_checked_by_read
+from mesodesk.api.common import caller, local, member, read_one, rendered, responses
 from mesodesk.api.schemas import (
     AppointmentIn,
     AppointmentOut,
@@ -163,12 +164,15 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
     response=responses(AppointmentOut),
     summary="Read one",
 )
+@token_checked_by_read
 def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> HttpResponse:
-    clinic_obj = member(request, clinic).clinic
-    # The row and the access event of reading it (one statement on PostgreSQL).
-    appointment, name = selectors.listed_appointment_for_read(
-        clinic_obj, appointment_id, request=request
-    )
+    # The caller's token, the row and the access event of reading it: one statement on
+    # PostgreSQL (api.common.read_one).
+    membership, row = read_one(request, clinic, selectors.listed_appointment_read(appointment_id))
+    if row is None:
+        raise Http404("No such appointment.")
+    clinic_obj = membership.clinic
+    appointment, name = selectors.listed_from_row(clinic_obj, row)
     # As the day list: AppointmentOut's fields from the typed columns, rendered as ninja
     # would render them validated (tests/api/test_rendered_answers.py).
     return rendered(request, _appointment_fields(appointment, clinic_obj, name))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from django.http import HttpRequest
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
+from mesodesk.accounts.services import api_token_params, api_token_sql
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
@@ -188,12 +190,75 @@ def fetch_read(
             event.object_id = str(row[names.index("id")])
             rows.insert(event, db)
         return found
-    values = [
+    values = _event_values(event, connection, _FROM_ROW)
+    return rows.fetch(_fetch_read_sql(sql, patient_column, db), [*params, *values], db)
+
+
+@dataclass(frozen=True)
+class RowRead:
+    """A read of one row of `model` by id: `sql` selects it from any clinic (with its
+    `clinic_id`, its `id` and the patient's id in `patient_column`); where it runs, only
+    the row of the caller's clinic is read (api.common.read_one)."""
+
+    model: type[models.Model]
+    sql: str
+    params: Sequence[Any]
+    patient_column: str = "patient_id"
+
+    def in_clinic(self, clinic: Clinic) -> tuple[str, list[Any]]:
+        """The statement and its parameters, for the row of `clinic` only."""
+        scoped = f"SELECT * FROM ({self.sql}) x WHERE x.clinic_id = %s"  # noqa: S608 - SQL from selectors, values as parameters
+        return scoped, [*self.params, clinic.pk]
+
+
+def reads_check_tokens() -> bool:
+    """Whether an API read can check the caller's token in its own statement
+    (`fetch_read_checking_token`): on PostgreSQL."""
+    return connections[router.db_for_write(AccessEvent)].vendor == "postgresql"
+
+
+def fetch_read_checking_token(
+    *,
+    digest: str,
+    clinic_slug: str,
+    read: RowRead,
+    ip: str | None,
+    path: str,
+) -> list[tuple[Any, ...]]:
+    """The API token whose digest is `digest`, checked as accounts.services.
+    api_token_by_digest checks it, and in the same statement what `fetch_read` reads and
+    writes for the token's user: the row `read` selects, only of the token's clinic and
+    only when that clinic's slug is `clinic_slug`, and the access event of reading it.
+
+    No row: no valid token, nothing read or written. One row: the token's columns
+    (api_token_sql) and then those of `read.sql`, all NULL when the token's clinic is not
+    `clinic_slug` or it has no such row, and then no event was written. One statement
+    for what took two (issue 15: the token's check was the first round trip of every API
+    call); PostgreSQL only (`reads_check_tokens`).
+    """
+    db = router.db_for_write(AccessEvent)
+    connection = connections[db]
+    event = AccessEvent(
+        action=AccessAction.READ,
+        object_type=read.model._meta.label_lower,
+        ip=ip,
+        path=path[:_PATH_LENGTH],
+    )
+    values = _event_values(event, connection, _FROM_TOKEN_AND_ROW)
+    return rows.fetch(
+        _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
+        [*api_token_params(digest), *read.params, clinic_slug, *values],
+        db,
+    )
+
+
+def _event_values(event: AccessEvent, connection: Any, skipped: tuple[str, ...]) -> list[Any]:
+    """The parameters of an event's columns but those `skipped` (taken from the rows)."""
+    return [
         f.get_db_prep_save(f.pre_save(event, True), connection)
         for f in _event_fields()
-        if f.name not in _FROM_ROW
+        if f.name not in skipped
     ]
-    return rows.fetch(_fetch_read_sql(sql, patient_column, db), [*params, *values], db)
 
 
 def fetch_listed(
@@ -241,6 +306,8 @@ def _fetch_listed_sql(sql: str, db: str) -> str:
 
 # The event's columns taken from the row read, not from parameters.
 _FROM_ROW = ("patient", "object_id")
+# ... and, when the statement checks an API token, from the token.
+_FROM_TOKEN_AND_ROW = (*_FROM_ROW, "clinic", "user")
 
 
 @cache
@@ -250,20 +317,34 @@ def _event_fields() -> tuple[Any, ...]:
 
 
 @cache
-def _fetch_read_sql(sql: str, patient_column: str, db: str) -> str:
+def _fetch_read_sql(sql: str, patient_column: str, db: str, checking_token: bool = False) -> str:
+    """`sql`'s row (`r`) and the INSERT of its event; `checking_token`, after the token's
+    check (`t`: fetch_read_checking_token), which names the clinic and the reader."""
     connection = connections[db]
     quote = connection.ops.quote_name
+    from_rows = {"patient": f"r.{quote(patient_column)}"}
+    if checking_token:
+        from_rows.update(clinic="t.token_clinic", user="t.token_user")
     columns, values = [], []
     for field in _event_fields():
         columns.append(quote(field.column))
-        if field.name == "patient":
-            values.append(f"r.{quote(patient_column)}")
-        elif field.name == "object_id":
-            values.append(f"CAST(r.{quote('id')} AS {field.cast_db_type(connection)})")
+        cast = field.cast_db_type(connection)
+        if field.name == "object_id":
+            values.append(f"CAST(r.{quote('id')} AS {cast})")
         else:
             # Typed: in INSERT ... SELECT, a parameter takes no type from its column.
-            values.append(f"CAST(%s AS {field.cast_db_type(connection)})")
+            values.append(from_rows.get(field.name, f"CAST(%s AS {cast})"))
+    insert = (
+        f"INSERT INTO {rows.table(AccessEvent, db)} ({', '.join(columns)})"
+        f" SELECT {', '.join(values)}"
+    )
+    if not checking_token:
+        return f"WITH r AS ({sql}), e AS ({insert} FROM r) SELECT * FROM r"  # noqa: S608 - SQL from selectors, values as parameters
+    # The row only of the token's clinic, and only when it is the clinic of the URL; a
+    # LEFT JOIN, so that a valid token is told apart from an invalid one when no row is.
     return (
-        f"WITH r AS ({sql}), e AS (INSERT INTO {rows.table(AccessEvent, db)}"  # noqa: S608 - names from the models, values as parameters
-        f" ({', '.join(columns)}) SELECT {', '.join(values)} FROM r) SELECT * FROM r"
+        f"WITH t AS ({api_token_sql(db)}),"  # noqa: S608 - SQL from selectors, values as parameters
+        f" r AS (SELECT * FROM ({sql}) x WHERE x.clinic_id ="
+        " (SELECT t.token_clinic FROM t WHERE t.token_clinic_slug = %s)),"
+        f" e AS ({insert} FROM r, t) SELECT t.*, r.* FROM t LEFT JOIN r ON TRUE"
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -19,7 +19,7 @@ from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import fetch_read
+from mesodesk.audit.services import RowRead, fetch_read
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.clinics.reading import Part, may_read
 from mesodesk.consents.models import SignedConsent
@@ -195,6 +195,22 @@ def get_patient(clinic: Clinic, patient_id: int) -> Patient:
     patient = rows.one(Patient, clinic_id=clinic.pk, id=patient_id)
     if patient is None:
         raise Http404("No such patient.")
+    rows.attach(patient, "clinic", clinic)
+    return patient
+
+
+def patient_read(patient_id: int) -> RowRead:
+    """The read of the patient with this id (`patient_from_row` makes them of the row), for
+    api.common.read_one, which reads them only of the caller's clinic and logs the access
+    event of reading the record: one statement on PostgreSQL."""
+    db = router.db_for_write(AccessEvent)
+    return RowRead(Patient, rows.one_sql(Patient, ("id",), db), [patient_id], patient_column="id")
+
+
+def patient_from_row(clinic: Clinic, row: Sequence[Any]) -> Patient:
+    """The patient of a row of `patient_read` (a row of `clinic`)."""
+    db = router.db_for_read(Patient)
+    patient: Patient = rows.shape(Patient, db).load(row, 0, db)
     rows.attach(patient, "clinic", clinic)
     return patient
 

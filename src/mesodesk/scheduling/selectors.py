@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -18,8 +18,7 @@ from django.utils import timezone
 from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
-from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import fetch_listed, fetch_read
+from mesodesk.audit.services import RowRead, fetch_listed
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.models import Clinic, Device, Room
 from mesodesk.core import slots as core
@@ -167,26 +166,18 @@ def day_listing(
     return _listed_rows(clinic, fetch_listed(read_by, clinic=clinic, sql=sql, params=params), db)
 
 
-def listed_appointment_for_read(
-    clinic: Clinic, appointment_id: int, *, request: HttpRequest
-) -> tuple[Appointment, str]:
-    """The clinic's appointment with this id and its patient's name as lists show it, as
-    `day_listing` reads them, and the access event of the request's user reading it: one
-    statement on PostgreSQL (audit.services.fetch_read). Http404 for another clinic's or
-    none, and then no event."""
+def listed_appointment_read(appointment_id: int) -> RowRead:
+    """The read of the appointment with this id and its patient's name as lists show them
+    (`listed_from_row` makes them of the row), for api.common.read_one, which reads it
+    only of the caller's clinic and logs the access event: one statement on PostgreSQL."""
     db = router.db_for_write(AccessEvent)
-    found = fetch_read(
-        clinic=clinic,
-        user=request.user,
-        model=Appointment,
-        sql=_listing_sql(db, " WHERE a.clinic_id = %s AND a.id = %s"),
-        params=[clinic.pk, appointment_id],
-        ip=client_ip(request),
-        path=request.path,
-    )
-    if not found:
-        raise Http404("No such appointment.")
-    return _listed_rows(clinic, found, db)[0]
+    return RowRead(Appointment, _listing_sql(db, " WHERE a.id = %s"), [appointment_id])
+
+
+def listed_from_row(clinic: Clinic, row: Sequence[Any]) -> tuple[Appointment, str]:
+    """The appointment and its patient's name as lists show it, of a row of
+    `listed_appointment_read` (a row of `clinic`)."""
+    return _listed_rows(clinic, [tuple(row)], router.db_for_read(Appointment))[0]
 
 
 def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[Appointment, str]]:

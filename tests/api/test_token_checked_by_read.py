@@ -1,0 +1,173 @@
+"""An endpoint marked `token_checked_by_read` (reading one appointment or patient) checks the bearer
+token in the statement of its read on PostgreSQL (api.common.read_one): it must answer
+exactly as if the token had been checked first, and write an access event only for a read
+the token allowed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from django.test import Client
+
+from mesodesk.accounts.models import ApiToken, User
+from mesodesk.accounts.services import issue_api_token, revoke_api_token
+from mesodesk.audit.models import AccessEvent
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Membership, Room
+from mesodesk.clinics.services import add_member, add_room
+from mesodesk.patients.services import register_patient
+from mesodesk.scheduling.models import Appointment
+from mesodesk.scheduling.services import book_appointment
+from tests.api.conftest import API, signed_in
+
+BASE = f"{API}/lindenhof/appointments"
+
+
+def book(clinic: Clinic, by: User, practitioner: User, room: Room, start: str) -> Appointment:
+    patient = register_patient(clinic=clinic, by=by, first_name="Lena", last_name="Berg")
+    return book_appointment(
+        clinic=clinic,
+        patient=patient,
+        by=by,
+        kind="consultation",
+        start=datetime.fromisoformat(start),
+        practitioner=practitioner,
+        room=room,
+    )
+
+
+@pytest.fixture
+def booked(clinic: Clinic, fiona: User, pedro: User, room: Room, at: Callable) -> Appointment:
+    return book(clinic, fiona, pedro, room, at("10:00"))
+
+
+def read(token: str, appointment_id: object, slug: str = "lindenhof") -> tuple[int, dict]:
+    response = Client().get(
+        f"{API}/{slug}/appointments/{appointment_id}",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    return response.status_code, response.json()
+
+
+def test_a_valid_token_reads_the_row_and_logs_its_reader(
+    clinic: Clinic, fiona: User, token: str, booked: Appointment
+) -> None:
+    status, answer = read(token, booked.pk)
+    assert (status, answer["id"], answer["patient_name"]) == (200, booked.pk, "Lena Berg")
+    event = AccessEvent.objects.get()
+    assert (event.clinic_id, event.user_id, event.patient_id, event.action) == (
+        clinic.pk,
+        fiona.pk,
+        booked.patient_id,
+        "read",
+    )
+    assert (event.object_type, event.object_id) == ("scheduling.appointment", str(booked.pk))
+    assert event.path == f"{BASE}/{booked.pk}"
+    # The token's use is noted, as on any other endpoint.
+    assert ApiToken.objects.get().last_used_at is not None
+
+
+def test_an_unknown_token_is_a_401_and_nothing_is_logged(booked: Appointment) -> None:
+    status, answer = read("mdk_" + "x" * 43, booked.pk)
+    assert (status, answer["code"]) == (401, "unauthenticated")
+    assert not AccessEvent.objects.exists()
+
+
+def test_what_cannot_be_a_token_is_a_401(booked: Appointment) -> None:
+    assert read("not-a-token", booked.pk)[0] == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_revoked_token_is_a_401(
+    clinic: Clinic, fiona: User, alice: User, booked: Appointment
+) -> None:
+    api_token, raw = issue_api_token(clinic=clinic, user=fiona)
+    revoke_api_token(token=api_token, by=alice)
+    assert read(raw, booked.pk)[0] == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_deactivated_user_s_token_is_a_401(fiona: User, token: str, booked: Appointment) -> None:
+    User.objects.filter(pk=fiona.pk).update(is_active=False)
+    assert read(token, booked.pk)[0] == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_token_of_someone_no_longer_staff_is_a_401(
+    clinic: Clinic, fiona: User, token: str, booked: Appointment
+) -> None:
+    Membership.objects.filter(clinic=clinic, user=fiona).delete()
+    assert read(token, booked.pk)[0] == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_token_of_another_clinic_finds_no_clinic_here(
+    other_clinic: Clinic, fiona: User, booked: Appointment
+) -> None:
+    add_member(clinic=other_clinic, user=fiona, role=Role.FRONT_DESK)
+    _, harbour_token = issue_api_token(clinic=other_clinic, user=fiona)
+    status, answer = read(harbour_token, booked.pk)
+    assert (status, answer["code"]) == (404, "not_found")
+    assert not AccessEvent.objects.exists()
+
+
+def test_another_clinic_s_appointment_is_a_404_and_nothing_is_logged(
+    other_clinic: Clinic, token: str, at: Callable
+) -> None:
+    harbour_doctor = User.objects.create_user(email="doc@harbour.test", password=None)
+    add_member(clinic=other_clinic, user=harbour_doctor, role=Role.PRACTITIONER)
+    theirs = book(
+        other_clinic,
+        harbour_doctor,
+        harbour_doctor,
+        add_room(clinic=other_clinic, name="A"),
+        at("11:00"),
+    )
+    status, answer = read(token, theirs.pk)
+    assert (status, answer["code"]) == (404, "not_found")
+    assert read(token, theirs.pk + 1000)[0] == 404
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_refused_input_still_waits_for_the_token(booked: Appointment, token: str) -> None:
+    # The path's id is refused before the read: the token is checked all the same, first.
+    assert read("mdk_" + "x" * 43, "not-a-number")[0] == 401
+    assert read(token, "not-a-number")[0] == 422
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_signed_in_session_still_reads_with_a_stale_token_in_the_header(
+    fiona: User, booked: Appointment
+) -> None:
+    # As on every other endpoint: a bearer token that is not valid leaves the session to
+    # authenticate the request.
+    client = signed_in(fiona)
+    response = client.get(
+        f"{BASE}/{booked.pk}", headers={"Authorization": "Bearer mdk_" + "x" * 43}
+    )
+    assert (response.status_code, response.json()["id"]) == (200, booked.pk)
+    assert AccessEvent.objects.get().user_id == fiona.pk
+
+
+def test_reading_a_patient_logs_the_record_read_and_only_of_this_clinic(
+    clinic: Clinic, other_clinic: Clinic, fiona: User, token: str, booked: Appointment
+) -> None:
+    client = Client(headers={"Authorization": f"Bearer {token}"})
+    answer = client.get(f"{API}/lindenhof/patients/{booked.patient_id}")
+    assert (answer.status_code, answer.json()["last_name"]) == (200, "Berg")
+    event = AccessEvent.objects.get()
+    assert (event.user_id, event.patient_id, event.object_type, event.object_id) == (
+        fiona.pk,
+        booked.patient_id,
+        "patients.patient",
+        str(booked.patient_id),
+    )
+    harbour_desk = User.objects.create_user(email="desk@harbour.test", password=None)
+    add_member(clinic=other_clinic, user=harbour_desk, role=Role.FRONT_DESK)
+    theirs = register_patient(
+        clinic=other_clinic, by=harbour_desk, first_name="Ann", last_name="Lee"
+    )
+    assert client.get(f"{API}/lindenhof/patients/{theirs.pk}").status_code == 404
+    assert AccessEvent.objects.count() == 1
