@@ -161,10 +161,10 @@ def api_token_from_row(row: Sequence[object], digest: str, db: str) -> ApiToken 
     token, clinic, user, membership = cast(tuple[ApiToken, Clinic, User, Membership], found[0])
     if not hmac.compare_digest(token.digest, digest):
         return None
-    token.clinic = clinic
-    token.user = user
-    membership.clinic = clinic
-    membership.user = user
+    # Read with the token, by the same ids (as select_related leaves them).
+    for instance in (token, membership):
+        rows.attach(instance, "clinic", clinic)
+        rows.attach(instance, "user", user)
     token.membership = membership  # type: ignore[attr-defined]
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:

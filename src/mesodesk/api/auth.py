@@ -42,6 +42,17 @@ class BearerToken(HttpBearer):
         super().__init__()
         self.checked_by_read = checked_by_read
 
+    def __call__(self, request: HttpRequest) -> ApiToken | TokenToCheck | None:
+        # As HttpBearer's, reading the one header from the WSGI environ: `request.headers`
+        # would first copy every header of the request (on every API call).
+        value = request.META.get("HTTP_AUTHORIZATION")
+        if not value:
+            return None
+        scheme, _, token = value.partition(" ")
+        if scheme.lower() != self.openapi_scheme:
+            return None
+        return self.authenticate(request, token)
+
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | TokenToCheck | None:
         digest = api_token_digest(token)
         if digest is None:

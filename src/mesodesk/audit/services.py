@@ -11,6 +11,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
 from django.http import HttpRequest
+from django.utils import timezone
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
@@ -190,7 +191,11 @@ def fetch_read(
             event.object_id = str(row[names.index("id")])
             rows.insert(event, db)
         return found
-    values = _event_values(event, connection, _FROM_ROW)
+    values = [
+        f.get_db_prep_save(f.pre_save(event, True), connection)
+        for f in _event_fields()
+        if f.name not in _FROM_ROW
+    ]
     return rows.fetch(_fetch_read_sql(sql, patient_column, db), [*params, *values], db)
 
 
@@ -238,27 +243,24 @@ def fetch_read_checking_token(
     """
     db = router.db_for_write(AccessEvent)
     connection = connections[db]
-    event = AccessEvent(
-        action=AccessAction.READ,
-        object_type=read.model._meta.label_lower,
-        ip=ip,
-        path=path[:_PATH_LENGTH],
-    )
-    values = _event_values(event, connection, _FROM_TOKEN_AND_ROW)
+    # The event's other columns, as `_event` and the ORM's INSERT would write them.
+    given = {
+        "action": AccessAction.READ.value,
+        "object_type": read.model._meta.label_lower,
+        "at": timezone.now(),
+        "ip": ip,
+        "path": path[:_PATH_LENGTH],
+    }
+    values = [
+        f.get_db_prep_save(given[f.name], connection)
+        for f in _event_fields()
+        if f.name not in _FROM_TOKEN_AND_ROW
+    ]
     return rows.fetch(
         _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
         [*api_token_params(digest), *read.params, clinic_slug, *values],
         db,
     )
-
-
-def _event_values(event: AccessEvent, connection: Any, skipped: tuple[str, ...]) -> list[Any]:
-    """The parameters of an event's columns but those `skipped` (taken from the rows)."""
-    return [
-        f.get_db_prep_save(f.pre_save(event, True), connection)
-        for f in _event_fields()
-        if f.name not in skipped
-    ]
 
 
 def fetch_listed(
