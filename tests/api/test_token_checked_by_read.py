@@ -171,3 +171,70 @@ def test_reading_a_patient_logs_the_record_read_and_only_of_this_clinic(
     )
     assert client.get(f"{API}/lindenhof/patients/{theirs.pk}").status_code == 404
     assert AccessEvent.objects.count() == 1
+
+
+def test_a_token_of_another_clinic_reads_nothing_of_its_own_clinic_here(
+    other_clinic: Clinic, at: Callable
+) -> None:
+    # Harbour's own appointment, through Lindenhof's URL: the read's statement takes the
+    # row only when the token's clinic is the URL's, so nothing is read or logged.
+    harbour_doctor = User.objects.create_user(email="doc@harbour.test", password=None)
+    add_member(clinic=other_clinic, user=harbour_doctor, role=Role.PRACTITIONER)
+    room = add_room(clinic=other_clinic, name="A")
+    theirs = book(other_clinic, harbour_doctor, harbour_doctor, room, at("11:00"))
+    _, harbour_token = issue_api_token(clinic=other_clinic, user=harbour_doctor)
+    assert read(harbour_token, theirs.pk)[0] == 404
+    assert not AccessEvent.objects.exists()
+    assert read(harbour_token, theirs.pk, slug="harbour")[0] == 200
+
+
+def test_the_patient_read_answers_a_bad_token_as_the_appointment_read(
+    booked: Appointment,
+) -> None:
+    bad = Client(headers={"Authorization": "Bearer mdk_" + "x" * 43})
+    assert bad.get(f"{API}/lindenhof/patients/{booked.patient_id}").status_code == 401
+    assert bad.get(f"{API}/lindenhof/patients/not-a-number").status_code == 401
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_stale_token_leaves_the_session_as_it_is_elsewhere(
+    clinic: Clinic, other_clinic: Clinic, fiona: User, booked: Appointment
+) -> None:
+    stale = {"Authorization": "Bearer mdk_" + "x" * 43}
+    without_totp = Client()
+    without_totp.force_login(fiona)
+    answer = without_totp.get(f"{BASE}/{booked.pk}", headers=stale)
+    assert (answer.status_code, answer.json()["code"]) == (403, "mfa_required")
+    outsider = User.objects.create_user(email="desk@harbour.test", password="correct horse b")
+    add_member(clinic=other_clinic, user=outsider, role=Role.FRONT_DESK)
+    assert signed_in(outsider).get(f"{BASE}/{booked.pk}", headers=stale).status_code == 404
+    assert not AccessEvent.objects.exists()
+
+
+def test_reads_with_a_token_create_no_session(token: str, booked: Appointment) -> None:
+    from django.contrib.sessions.models import Session
+
+    for appointment_id in (booked.pk, booked.pk + 1000, "not-a-number"):
+        read(token, appointment_id)
+    assert not Session.objects.exists()
+
+
+def test_a_clinic_no_text_column_can_hold_is_a_404_after_the_token_s_check(
+    token: str, booked: Appointment
+) -> None:
+    # A NUL in the URL's clinic: PostgreSQL refuses it as text, so the token is checked in
+    # a statement of its own first, and the answer is its 401 or the 404 for the clinic.
+    assert read("mdk_" + "x" * 43, booked.pk, slug="lind%00enhof")[0] == 401
+    assert read(token, booked.pk, slug="lind%00enhof")[0] == 404
+    assert not AccessEvent.objects.exists()
+
+
+def test_the_document_gives_these_reads_the_security_of_every_other_operation() -> None:
+    paths = Client().get("/api/v1/openapi.json").json()["paths"]
+    listing = paths["/api/v1/clinics/{clinic}/appointments"]["get"]["security"]
+    assert listing == [{"BearerToken": []}, {"SessionAuth": []}]
+    for path in (
+        "/api/v1/clinics/{clinic}/appointments/{appointment_id}",
+        "/api/v1/clinics/{clinic}/patients/{patient_id}",
+    ):
+        assert paths[path]["get"]["security"] == listing

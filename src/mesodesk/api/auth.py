@@ -8,6 +8,7 @@ nothing leaves before the check has passed.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -126,16 +127,34 @@ def token_checked_by_read[View: Callable[..., Any]](view: View) -> View:
 def _checked_before_answering(
     run: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:
+    # The operation whose `run` this wraps (under any decorator of ninja's decorate_view).
+    operation: Operation = inspect.unwrap(run).__self__
+
     @wraps(run)
     def checked(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        answer = run(request, **kwargs)
+        try:
+            answer = run(request, **kwargs)
+        except Exception:
+            # An error no handler answered (a 500): still a 401 for a caller whose token
+            # is not valid, as when the token was checked first.
+            if token_to_check(request) is not None and not _checked_now(request):
+                return operation.api.on_exception(request, AuthenticationError())
+            raise
         if token_to_check(request) is None:
             return answer
         try:
             check_token_now(request)
-        except AuthenticationError as error:
-            operation: Operation = run.__self__  # type: ignore[attr-defined]
+        except Exception as error:  # a 401, or the session's 403 without its CSRF token
             return operation.api.on_exception(request, error)
         return answer
 
     return checked
+
+
+def _checked_now(request: HttpRequest) -> bool:
+    """Whether the request's token (or else its session) lets it through, checked now."""
+    try:
+        check_token_now(request)
+    except Exception:  # any refusal (401, the session's 403) is a refusal here
+        return False
+    return True
