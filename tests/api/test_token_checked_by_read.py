@@ -155,9 +155,11 @@ def test_reading_a_patient_logs_the_record_read_and_only_of_this_clinic(
     clinic: Clinic, other_clinic: Clinic, fiona: User, token: str, booked: Appointment
 ) -> None:
     client = Client(headers={"Authorization": f"Bearer {token}"})
-    answer = client.get(f"{API}/lindenhof/patients/{booked.patient_id}")
+    answer = client.get(f"{API}/lindenhof/patients/{booked.patient_id}?from=chart")
     assert (answer.status_code, answer.json()["last_name"]) == (200, "Berg")
     event = AccessEvent.objects.get()
+    # As a chart's read is logged: the path with its query string.
+    assert event.path == f"{API}/lindenhof/patients/{booked.patient_id}?from=chart"
     assert (event.user_id, event.patient_id, event.object_type, event.object_id) == (
         fiona.pk,
         booked.patient_id,

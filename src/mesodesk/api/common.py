@@ -51,6 +51,8 @@ def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membersh
 
     On an endpoint marked `token_checked_by_read`, on PostgreSQL, a bearer token is
     checked in the read's own statement: token, row and event in one round trip."""
+    # Logged as a record's reads are (the chart's, a patient's): with its query string.
+    path = request.get_full_path()
     digest = token_to_check(request)
     if digest is not None and "\x00" not in request.path:
         # (A NUL, which PostgreSQL refuses in text, names no clinic: the token is checked
@@ -60,7 +62,7 @@ def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membersh
             clinic_slug=clinic,
             read=read,
             ip=client_ip(request),
-            path=request.path,
+            path=path,
         )
         db = router.db_for_write(AccessEvent)
         token = api_token_from_row(found[0], digest, db) if found else None
@@ -83,7 +85,7 @@ def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membersh
         params=params,
         patient_column=read.patient_column,
         ip=client_ip(request),
-        path=request.path,
+        path=path,
     )
     return membership, found[0] if found else None
 
