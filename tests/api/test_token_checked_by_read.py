@@ -6,7 +6,6 @@ the token allowed."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
 import pytest
 from django.test import Client
@@ -19,23 +18,15 @@ from mesodesk.clinics.models import Clinic, Membership, Room
 from mesodesk.clinics.services import add_member, add_room
 from mesodesk.patients.services import register_patient
 from mesodesk.scheduling.models import Appointment
-from mesodesk.scheduling.services import book_appointment
 from tests.api.conftest import API, signed_in
+from tests.api.test_query_counts import consultation
 
 BASE = f"{API}/lindenhof/appointments"
 
 
 def book(clinic: Clinic, by: User, practitioner: User, room: Room, start: str) -> Appointment:
     patient = register_patient(clinic=clinic, by=by, first_name="Lena", last_name="Berg")
-    return book_appointment(
-        clinic=clinic,
-        patient=patient,
-        by=by,
-        kind="consultation",
-        start=datetime.fromisoformat(start),
-        practitioner=practitioner,
-        room=room,
-    )
+    return consultation(clinic, patient, by, practitioner, room, start)
 
 
 @pytest.fixture

@@ -135,26 +135,24 @@ def _checked_before_answering(
         try:
             answer = run(request, **kwargs)
         except Exception:
-            # An error no handler answered (a 500): still a 401 for a caller whose token
-            # is not valid, as when the token was checked first.
-            if token_to_check(request) is not None and not _checked_now(request):
-                return operation.api.on_exception(request, AuthenticationError())
+            # An error no handler answered (a 500): still the refusal for a caller whose
+            # token is not valid, as when the token was checked first.
+            refused = _refusal(request, operation)
+            if refused is not None:
+                return refused
             raise
-        if token_to_check(request) is None:
-            return answer
-        try:
-            check_token_now(request)
-        except Exception as error:  # a 401, or the session's 403 without its CSRF token
-            return operation.api.on_exception(request, error)
-        return answer
+        refused = _refusal(request, operation)
+        return answer if refused is None else refused
 
     return checked
 
 
-def _checked_now(request: HttpRequest) -> bool:
-    """Whether the request's token (or else its session) lets it through, checked now."""
+def _refusal(request: HttpRequest, operation: Operation) -> HttpResponseBase | None:
+    """The operation's answer refusing a request whose token its read did not check, when
+    the token, checked now, lets it through no more than its session: a 401, or the
+    session's 403 without its CSRF token. None when it is let through, or was checked."""
     try:
         check_token_now(request)
-    except Exception:  # any refusal (401, the session's 403) is a refusal here
-        return False
-    return True
+    except Exception as error:
+        return operation.api.on_exception(request, error)
+    return None

@@ -208,8 +208,9 @@ def patient_read(patient_id: int) -> RowRead:
 
 
 def patient_from_row(clinic: Clinic, row: Sequence[Any]) -> Patient:
-    """The patient of a row of `patient_read` (a row of `clinic`)."""
-    db = router.db_for_read(Patient)
+    """The patient of a row of `patient_read` or `get_patient_for_read` (a row of `clinic`,
+    read where access events are written)."""
+    db = router.db_for_write(AccessEvent)
     patient: Patient = rows.shape(Patient, db).load(row, 0, db)
     rows.attach(patient, "clinic", clinic)
     return patient
@@ -236,9 +237,7 @@ def get_patient_for_read(
     )
     if not found:
         raise Http404("No such patient.")
-    patient = rows.shape(Patient, db).load(found[0], 0, db)
-    rows.attach(patient, "clinic", clinic)
-    return patient
+    return patient_from_row(clinic, found[0])
 
 
 # The parts of a chart read only when the patient has rows there (`chart_patient_for_read`

@@ -176,8 +176,8 @@ def listed_appointment_read(appointment_id: int) -> RowRead:
 
 def listed_from_row(clinic: Clinic, row: Sequence[Any]) -> tuple[Appointment, str]:
     """The appointment and its patient's name as lists show it, of a row of
-    `listed_appointment_read` (a row of `clinic`)."""
-    return _listed_rows(clinic, [tuple(row)], router.db_for_read(Appointment))[0]
+    `listed_appointment_read` (a row of `clinic`, read where access events are written)."""
+    return _listed_rows(clinic, [tuple(row)], router.db_for_write(AccessEvent))[0]
 
 
 def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[Appointment, str]]:
