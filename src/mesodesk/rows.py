@@ -46,7 +46,8 @@ class Shape:
     def load(self, row: Sequence[Any], start: int, db: str) -> Any:
         """The instance whose columns start at `row[start]`."""
         values = list(row[start : start + len(self.names)])
-        connection = connections[db]
+        if self.converters:
+            connection = connections[db]
         for index, converters in self.converters:
             value = values[index]
             for convert, expression in converters:
@@ -54,9 +55,10 @@ class Shape:
             values[index] = value
         if not self.plain:
             return self.model.from_db(db, self.names, values)
-        # What Model.__init__ does with a full row when the model has no __init__ of its
-        # own and nothing listens to pre_init/post_init: the values straight into the
-        # instance's __dict__, skipping one setattr (and descriptor) per field.
+        # What Model.__init__ does with a row (all fields, or all but deferred ones) when
+        # the model has no __init__ of its own and nothing listens to pre_init/post_init:
+        # the values straight into the instance's __dict__, skipping one setattr (and
+        # descriptor) per field.
         instance = self.model.__new__(self.model)
         instance.__dict__.update(zip(self.names, values, strict=True))
         state = ModelState()
@@ -88,10 +90,11 @@ def shape(model: type[Model], db: str = "default", without: tuple[str, ...] = ()
                 converters.append((index, tuple((c, column) for c in found_converters)))
         names = tuple(f.attname for f in fields)
         assert model._meta.pk is not None
-        # Model.from_db marks the fields left out as deferred.
-        plain = not without and (
-            model.__init__ is Model.__init__
-            and not (pre_init.has_listeners(model) or post_init.has_listeners(model))
+        # A field left out is deferred either way: Model.from_db passes it as DEFERRED,
+        # which __init__ skips, and `load` never puts it in __dict__ (a deferred field is
+        # one whose attname is not there: Model.get_deferred_fields).
+        plain = model.__init__ is Model.__init__ and not (
+            pre_init.has_listeners(model) or post_init.has_listeners(model)
         )
         pk_index = names.index(model._meta.pk.attname)
         found = Shape(model, names, tuple(converters), pk_index, plain)
@@ -157,10 +160,52 @@ def table(model: type[Model], db: str = "default") -> str:
 
 def fetch(sql: str, params: Sequence[Any], db: str = "default") -> list[tuple[Any, ...]]:
     """The rows of one SELECT (through Django's cursor wrapper: counted, logged and wrapped
-    as any ORM statement is; a prepared statement on PostgreSQL, see `cursor`)."""
-    with cursor(db) as found:
-        found.execute(sql, params)
-        return found.fetchall()
+    as any ORM statement is; a prepared statement on PostgreSQL, see `cursor`, on a cursor
+    kept for the statement: see `_statement_cursor`)."""
+    connection = connections[db]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as found:
+            found.execute(sql, params)
+            return found.fetchall()
+    found = _statement_cursor(connection, sql)
+    found.execute(sql, params)
+    return found.fetchall()
+
+
+@dataclass
+class _Kept:
+    """The cursors `fetch` keeps on one open PostgreSQL connection, by statement."""
+
+    connection: Any  # psycopg's connection: a new one (reconnected) starts afresh
+    cursors: dict[str, Any]
+
+
+_kept: WeakKeyDictionary[BaseDatabaseWrapper, _Kept] = WeakKeyDictionary()
+# As many as psycopg keeps prepared statements on a connection; the oldest goes first.
+_KEPT_STATEMENTS = 100
+
+
+def _statement_cursor(connection: BaseDatabaseWrapper, sql: str) -> Any:
+    """`cursor`'s prepared cursor, the same one each time `sql` runs on this connection.
+
+    psycopg sets up how to read each column of a result (a loader per column, Django's
+    time-zone loader being Python) once per cursor and statement: a new cursor for every
+    statement did it on every call, a tenth of the Python of a one-row API read (issue
+    15). A kept cursor reads afresh each time it runs, like a new one; it is used only
+    here, where each run's rows are all fetched before anything else runs on it."""
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    current = connection.connection
+    kept = _kept.get(connection)
+    if kept is None or kept.connection is not current:
+        kept = _kept[connection] = _Kept(current, {})
+    prepared = kept.cursors.get(sql)
+    if prepared is None:
+        while len(kept.cursors) >= _KEPT_STATEMENTS:
+            kept.cursors.pop(next(iter(kept.cursors))).close()
+        with connection.wrap_database_errors:
+            prepared = kept.cursors[sql] = _prepared_cursor_class()(current)
+    return connection._prepare_cursor(prepared)  # type: ignore[attr-defined]
 
 
 def cursor(db: str = "default") -> Any:

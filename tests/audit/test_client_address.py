@@ -89,3 +89,13 @@ def test_a_chart_read_through_the_proxy_logs_the_clients_address(
     assert AccessEvent.objects.filter(patient=maria).values_list("ip", flat=True)[0] == (
         "198.51.100.23"
     )
+
+
+def test_the_same_request_from_a_proxy_named_later_is_read_anew(rf: RequestFactory) -> None:
+    # The answers are kept per peer and header (audit.selectors._client_ip): a change of
+    # the trusted proxies forgets them.
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    assert client_ip(request) == "10.0.0.2"
+    with override_settings(MESODESK_TRUSTED_PROXIES=PROXIES):
+        assert client_ip(request) == "203.0.113.9"
+    assert client_ip(request) == "10.0.0.2"

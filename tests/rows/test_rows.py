@@ -8,12 +8,23 @@ from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS, DataError, connection, connections, transaction
+from django.db.models import Model
 from django.forms.models import model_to_dict
 from django.http import Http404
+from django.test.utils import CaptureQueriesContext
 
 from mesodesk import rows
 from mesodesk.accounts.models import ApiToken, User
-from mesodesk.accounts.services import authenticate_api_token
+from mesodesk.accounts.services import (
+    CHECKED_BY_READ_WITHOUT,
+    api_token_digest,
+    api_token_from_row,
+    api_token_params,
+    api_token_sql,
+    api_token_width,
+    authenticate_api_token,
+)
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.services import record_access
 from mesodesk.clinics.models import Clinic, Device, Room
@@ -181,3 +192,108 @@ def test_insert_all_stores_what_bulk_create_would(
         }
     assert stored["rows:2"]["codes"] == ["appointment_reminder", "n2"]
     rows.insert_all([])  # nothing to write: no statement
+
+
+def test_a_statement_run_again_reads_afresh(clinic: Clinic, booked: list[Appointment]) -> None:
+    # `fetch` keeps a cursor per statement on PostgreSQL: each run still reads what the
+    # database holds now, and a failed run leaves the statement usable.
+    sql = "SELECT id, cancel_reason FROM scheduling_appointment WHERE id = %s"
+    pk = booked[0].pk
+    assert rows.fetch(sql, [pk]) == [(pk, "")]
+    Appointment.objects.filter(pk=pk).update(cancel_reason="The patient called.")
+    assert rows.fetch(sql, [pk]) == [(pk, "The patient called.")]
+    assert rows.fetch(sql, [0]) == []
+    # (SQLite divides by zero into NULL; PostgreSQL, where cursors are kept, refuses.)
+    failing = "SELECT 1 / %s"
+    if connection.vendor == "postgresql":
+        with pytest.raises(DataError), transaction.atomic():
+            rows.fetch(failing, [0])
+    assert rows.fetch(failing, [1]) == [(1,)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_statement_runs_on_a_new_connection_after_the_old_one_closed(
+    booked: list[Appointment],
+) -> None:
+    sql = "SELECT id FROM scheduling_appointment WHERE id = %s"
+    pk = booked[0].pk
+    assert rows.fetch(sql, [pk]) == [(pk,)]
+    connection.close()
+    assert rows.fetch(sql, [pk]) == [(pk,)]
+
+
+def test_the_oldest_statements_cursor_goes_first_and_each_is_counted(
+    booked: list[Appointment], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rows, "_KEPT_STATEMENTS", 2)
+    statements = [f"SELECT %s + {n}" for n in range(4)]
+    with CaptureQueriesContext(connection) as ran:
+        for _ in range(2):
+            for n, sql in enumerate(statements):
+                assert rows.fetch(sql, [1]) == [(1 + n,)]
+    ran_texts = [query["sql"] for query in ran.captured_queries]
+    assert len(ran_texts) == 8
+    for ran_text, n in zip(ran_texts, [*range(4), *range(4)], strict=True):
+        assert f"+ {n}" in ran_text
+    kept = rows._kept.get(connections[DEFAULT_DB_ALIAS])
+    if connection.vendor == "postgresql":
+        assert kept is not None and list(kept.cursors) == statements[2:]
+    else:
+        assert kept is None
+
+
+def loaded_fields(instance: Model) -> dict[str, object]:
+    deferred = instance.get_deferred_fields()
+    return {
+        f.attname: getattr(instance, f.attname)
+        for f in instance._meta.concrete_fields
+        if f.attname not in deferred
+    }
+
+
+def test_a_token_checked_by_a_read_leaves_only_the_columns_it_names_unread(
+    clinic: Clinic, token: str, fiona: User
+) -> None:
+    digest = api_token_digest(token)
+    assert digest is not None
+    found = rows.fetch(api_token_sql("default", checked_by_read=True), api_token_params(digest))
+    assert len(found[0]) == api_token_width("default", checked_by_read=True)
+    read = api_token_from_row(found[0], digest, "default", checked_by_read=True)
+    assert read is not None
+    membership = read.membership  # type: ignore[attr-defined]
+    for instance, orm in (
+        (read, ApiToken.objects.get(pk=read.pk)),
+        (read.clinic, clinic),
+        (read.user, User.objects.get(pk=fiona.pk)),
+        (membership, fiona.memberships.get(clinic=clinic)),
+    ):
+        unread = {
+            type(instance)._meta.get_field(name).attname
+            for name in CHECKED_BY_READ_WITHOUT[type(instance)]
+        }
+        assert instance.get_deferred_fields() == unread
+        assert loaded_fields(instance) == {
+            name: value for name, value in every_field(orm).items() if name not in unread
+        }
+    # A column left unread is read when used (one query), as the ORM's `defer` does.
+    assert read.clinic.opening_hours == Clinic.objects.get(pk=clinic.pk).opening_hours
+
+
+def test_a_listed_appointment_has_every_field_an_answer_shows(
+    clinic: Clinic, booked: list[Appointment], pedro: User
+) -> None:
+    day = booked[0].start.astimezone(selectors.clinic_zone(clinic)).date()
+    listed = selectors.day_listing(clinic, day, pedro)
+    for (appointment, name), orm in zip(listed, booked, strict=True):
+        assert name == "Ana Lima"
+        assert appointment.get_deferred_fields() == {
+            "created_by_id",
+            "created_at",
+            "updated_at",
+            "rebook",
+        }
+        assert loaded_fields(appointment) == {
+            field: value
+            for field, value in every_field(Appointment.objects.get(pk=orm.pk)).items()
+            if field not in appointment.get_deferred_fields()
+        }

@@ -16,7 +16,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import update_session_auth_hash
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import router, transaction
-from django.db.models import F
+from django.db.models import F, Model
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -151,13 +151,30 @@ def api_token_params(digest: str) -> list[object]:
     return [digest, True]
 
 
+# What a read that checks its token in its own statement (audit.services.
+# fetch_read_checking_token) leaves unread of the token's rows: columns no such read
+# uses, deferred (read on first use, as the ORM's `defer` leaves them). They were a third
+# of the statement's columns, and the timestamps and the opening hours (JSON) are the ones
+# that cost most to load: a Python loader each, per row (issue 15).
+CHECKED_BY_READ_WITHOUT: dict[type[Model], tuple[str, ...]] = {
+    ApiToken: ("created_at", "revoked_at"),
+    Clinic: ("opening_hours", "created_at", "updated_at"),
+    User: ("password", "last_login", "date_joined"),
+    Membership: ("created_at", "updated_at"),
+}
+_TOKEN_MODELS = (ApiToken, Clinic, User, Membership)
+
+
 # Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
 # write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
-def api_token_from_row(row: Sequence[object], digest: str, db: str) -> ApiToken | None:
-    """The token whose `api_token_sql` columns begin `row`, with its clinic, user and
-    membership (as `authenticate_api_token` returns it), its use noted; None unless its
-    digest is `digest`."""
-    found = rows.load_all([row], ApiToken, Clinic, User, Membership, db=db)
+def api_token_from_row(
+    row: Sequence[object], digest: str, db: str, *, checked_by_read: bool = False
+) -> ApiToken | None:
+    """The token whose `api_token_sql` columns (with the same `checked_by_read`) begin
+    `row`, with its clinic, user and membership (as `authenticate_api_token` returns it),
+    its use noted; None unless its digest is `digest`."""
+    without = CHECKED_BY_READ_WITHOUT if checked_by_read else None
+    found = rows.load_all([row], *_TOKEN_MODELS, db=db, without=without)
     token, clinic, user, membership = cast(tuple[ApiToken, Clinic, User, Membership], found[0])
     if not hmac.compare_digest(token.digest, digest):
         return None
@@ -174,10 +191,12 @@ def api_token_from_row(row: Sequence[object], digest: str, db: str) -> ApiToken 
 
 
 @cache
-def api_token_width(db: str) -> int:
+def api_token_width(db: str, *, checked_by_read: bool = False) -> int:
     """How many columns `api_token_sql` selects."""
-    models = (ApiToken, Clinic, User, Membership)
-    return sum(rows.shape(model, db).width for model in models) + len(_TOKEN_NAMED)
+    without = CHECKED_BY_READ_WITHOUT if checked_by_read else {}
+    return sum(
+        rows.shape(model, db, without.get(model, ())).width for model in _TOKEN_MODELS
+    ) + len(_TOKEN_NAMED)
 
 
 # The columns `api_token_sql` adds under names of their own, after the models' columns.
@@ -185,17 +204,23 @@ _TOKEN_NAMED = ("token_clinic", "token_user", "token_clinic_slug")
 
 
 @cache
-def api_token_sql(db: str) -> str:
+def api_token_sql(db: str, *, checked_by_read: bool = False) -> str:
     """The token with its clinic, its active user and the user's membership of the clinic
     (parameters: `api_token_params`); after their columns, under names of their own for a
     statement that checks the token on its way (audit.services.fetch_read_checking_token),
-    the token's clinic and user ids and the clinic's slug.
+    the token's clinic and user ids and the clinic's slug. With `checked_by_read`, for such
+    a statement: without the columns `CHECKED_BY_READ_WITHOUT` names.
 
     Plain SQL made once from the models (mesodesk.rows): it runs on every API call, and
     building it through the ORM cost three times what running it does."""
-    t, c, u, m = (rows.table(model, db) for model in (ApiToken, Clinic, User, Membership))
+    t, c, u, m = (rows.table(model, db) for model in _TOKEN_MODELS)
     selected = rows.columns_of(
-        (ApiToken, "t"), (Clinic, "c"), (User, "u"), (Membership, "m"), db=db
+        (ApiToken, "t"),
+        (Clinic, "c"),
+        (User, "u"),
+        (Membership, "m"),
+        db=db,
+        without=CHECKED_BY_READ_WITHOUT if checked_by_read else None,
     )
     return (
         f"SELECT {selected}, t.clinic_id AS token_clinic, t.user_id AS token_user,"  # noqa: S608 - names from the models, values as parameters

@@ -65,12 +65,12 @@ def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membersh
             path=path,
         )
         db = router.db_for_write(AccessEvent)
-        token = api_token_from_row(found[0], digest, db) if found else None
+        token = api_token_from_row(found[0], digest, db, checked_by_read=True) if found else None
         accept_checked_token(request, token)
         if token is not None:
             if token.clinic.slug != clinic:
                 raise Http404("No such clinic.")
-            row = found[0][api_token_width(db) :]
+            row = found[0][api_token_width(db, checked_by_read=True) :]
             # The LEFT JOIN's NULLs when the clinic has no such row (a row has its id).
             present = any(value is not None for value in row)
             return token.membership, row if present else None  # type: ignore[attr-defined]
@@ -102,6 +102,10 @@ def local(instant: datetime | None, clinic: Clinic) -> datetime | None:
 
 
 _RENDERER = JSONRenderer()
+# The renderer's encoder, made once: its `render` (json.dumps with `cls`) makes a new one,
+# with the same defaults, for every answer. Encoding keeps no state between calls.
+_ENCODER = _RENDERER.encoder_class(**_RENDERER.json_dumps_params)
+_CONTENT_TYPE = f"{_RENDERER.media_type}; charset={_RENDERER.charset}"
 
 
 def rendered(request: HttpRequest, data: object, *, status: int = 200) -> HttpResponse:
@@ -110,8 +114,6 @@ def rendered(request: HttpRequest, data: object, *, status: int = 200) -> HttpRe
     validating it once more: for lists built from typed columns, where validating each
     row through the schema cost more than reading it. Tests hold every such answer to its
     schema (tests/api/test_rendered_answers.py)."""
-    return HttpResponse(
-        _RENDERER.render(request, data, response_status=status),
-        status=status,
-        content_type=f"{_RENDERER.media_type}; charset={_RENDERER.charset}",
-    )
+    # In bytes: a text answer would be encoded after looking up its charset once more.
+    content = _ENCODER.encode(data).encode(_RENDERER.charset)
+    return HttpResponse(content, status=status, content_type=_CONTENT_TYPE)

@@ -236,10 +236,10 @@ def fetch_read_checking_token(
     only when that clinic's slug is `clinic_slug`, and the access event of reading it.
 
     No row: no valid token, nothing read or written. One row: the token's columns
-    (api_token_sql) and then those of `read.sql`, all NULL when the token's clinic is not
-    `clinic_slug` or it has no such row, and then no event was written. One statement
-    for what took two (issue 15: the token's check was the first round trip of every API
-    call); PostgreSQL only (`reads_check_tokens`).
+    (`api_token_sql` with `checked_by_read`) and then those of `read.sql`, all NULL when
+    the token's clinic is not `clinic_slug` or it has no such row, and then no event was
+    written. One statement for what took two (issue 15: the token's check was the first
+    round trip of every API call); PostgreSQL only (`reads_check_tokens`).
     """
     db = router.db_for_write(AccessEvent)
     connection = connections[db]
@@ -345,7 +345,7 @@ def _fetch_read_sql(sql: str, patient_column: str, db: str, checking_token: bool
     # The row only of the token's clinic, and only when it is the clinic of the URL; a
     # LEFT JOIN, so that a valid token is told apart from an invalid one when no row is.
     return (
-        f"WITH t AS ({api_token_sql(db)}),"  # noqa: S608 - SQL from selectors, values as parameters
+        f"WITH t AS ({api_token_sql(db, checked_by_read=True)}),"  # noqa: S608 - SQL from selectors, values as parameters
         f" r AS (SELECT * FROM ({sql}) x WHERE x.clinic_id ="
         " (SELECT t.token_clinic FROM t WHERE t.token_clinic_slug = %s)),"
         f" e AS ({insert} FROM r, t) SELECT t.*, r.* FROM t LEFT JOIN r ON TRUE"

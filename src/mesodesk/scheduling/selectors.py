@@ -152,11 +152,12 @@ def day_listing(
 ) -> list[tuple[Appointment, str]]:
     """The booked and closed (not cancelled) appointments of the clinic's local `day` (of
     one practitioner, if given), in time order, each with the patient's name as lists show
-    it (`Patient.list_name`): one query reading the appointment's columns and three of the
-    patient's, for answers that show ids and a name (the API's). `day_schedule` also loads
-    patient, practitioner, room and device, which a page needs and a list of 35 rows paid
-    for four times over. With `read_by`, the access event of that request reading the
-    patients listed, in the same statement where the database allows (as `day_schedule`)."""
+    it (`Patient.list_name`): one query reading the appointment's columns (but those no
+    answer shows: `_LISTING_WITHOUT`) and three of the patient's, for answers that show
+    ids and a name (the API's). `day_schedule` also loads patient, practitioner, room and
+    device, which a page needs and a list of 35 rows paid for four times over. With
+    `read_by`, the access event of that request reading the patients listed, in the same
+    statement where the database allows (as `day_schedule`)."""
     start, end = local_day_range(clinic, day)
     db = router.db_for_read(Appointment)
     where, params = _in_range(clinic, start, end, practitioner, False, db)
@@ -187,7 +188,7 @@ def _listed(clinic: Clinic, sql: str, params: list[Any], db: str) -> list[tuple[
 def _listed_rows(
     clinic: Clinic, found: list[tuple[Any, ...]], db: str
 ) -> list[tuple[Appointment, str]]:
-    shape = rows.shape(Appointment, db)
+    shape = rows.shape(Appointment, db, _LISTING_WITHOUT)
     listed = []
     for row in found:
         appointment = shape.load(row, 0, db)
@@ -196,13 +197,20 @@ def _listed_rows(
     return listed
 
 
+# What a listing leaves unread (deferred) of each appointment: the fields no answer made of
+# it shows (api.scheduling's AppointmentOut). Two of them are timestamps, which cost a
+# Python loader each to read: 70 a day of 35 appointments (issue 15).
+_LISTING_WITHOUT = ("created_by", "created_at", "updated_at", "rebook")
+
+
 @cache
 def _listing_sql(db: str, where: str) -> str:
-    """The appointments (`a`) `where` selects, with the patient's first and last name and
-    erasure time."""
+    """The appointments (`a`) `where` selects (but the fields `_LISTING_WITHOUT` names),
+    with the patient's first and last name and erasure time."""
     a, p = rows.table(Appointment, db), rows.table(Patient, db)
+    listed = rows.columns(Appointment, "a", db, _LISTING_WITHOUT)
     return (
-        f"SELECT {rows.columns(Appointment, 'a', db)}, p.first_name, p.last_name, p.erased_at"  # noqa: S608 - names from the models, values as parameters
+        f"SELECT {listed}, p.first_name, p.last_name, p.erased_at"  # noqa: S608 - names from the models, values as parameters
         f" FROM {a} a JOIN {p} p ON p.id = a.patient_id{where}"
     )
 
