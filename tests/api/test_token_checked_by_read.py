@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from mesodesk.accounts.models import ApiToken, User
 from mesodesk.accounts.services import issue_api_token, revoke_api_token
@@ -231,3 +232,18 @@ def test_the_document_gives_these_reads_the_security_of_every_other_operation() 
         "/api/v1/clinics/{clinic}/patients/{patient_id}",
     ):
         assert paths[path]["get"]["security"] == listing
+
+
+def test_the_event_stores_the_readers_address_and_time_as_any_other_event(
+    token: str, booked: Appointment
+) -> None:
+    before = timezone.now()
+    response = Client().get(
+        f"{BASE}/{booked.pk}",
+        headers={"Authorization": f"Bearer {token}"},
+        REMOTE_ADDR="2001:db8::7",
+    )
+    assert response.status_code == 200
+    event = AccessEvent.objects.get()
+    assert event.ip == "2001:db8::7"
+    assert before <= event.at <= timezone.now()

@@ -242,8 +242,9 @@ def fetch_read_checking_token(
     round trip of every API call); PostgreSQL only (`reads_check_tokens`).
     """
     db = router.db_for_write(AccessEvent)
-    connection = connections[db]
-    # The event's other columns, as `_event` and the ORM's INSERT would write them.
+    # The event's other columns, as `_event` writes them. As they are: the statement casts
+    # each to its column's type, and these are already what the fields would prepare (the
+    # address is `client_ip`'s, which the field would only parse once more).
     given = {
         "action": AccessAction.READ.value,
         "object_type": read.model._meta.label_lower,
@@ -251,11 +252,7 @@ def fetch_read_checking_token(
         "ip": ip,
         "path": path[:_PATH_LENGTH],
     }
-    values = [
-        f.get_db_prep_save(given[f.name], connection)
-        for f in _event_fields()
-        if f.name not in _FROM_TOKEN_AND_ROW
-    ]
+    values = [given[name] for name in _given_with_token()]
     return rows.fetch(
         _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
         [*api_token_params(digest), *read.params, clinic_slug, *values],
@@ -310,6 +307,13 @@ def _fetch_listed_sql(sql: str, db: str) -> str:
 _FROM_ROW = ("patient", "object_id")
 # ... and, when the statement checks an API token, from the token.
 _FROM_TOKEN_AND_ROW = (*_FROM_ROW, "clinic", "user")
+
+
+@cache
+def _given_with_token() -> tuple[str, ...]:
+    """The event's columns given as parameters when the statement checks an API token,
+    in `_event_fields` order."""
+    return tuple(f.name for f in _event_fields() if f.name not in _FROM_TOKEN_AND_ROW)
 
 
 @cache
