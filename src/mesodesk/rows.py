@@ -169,7 +169,12 @@ def fetch(sql: str, params: Sequence[Any], db: str = "default") -> list[tuple[An
             return found.fetchall()
     found = _statement_cursor(connection, sql)
     found.execute(sql, params)
-    return found.fetchall()
+    fetched: list[tuple[Any, ...]] = found.fetchall()
+    if len(fetched) > _KEPT_ROWS:
+        # A cursor holds its last result until it runs again: a list's is let go with it.
+        kept = _kept[connection].cursors.pop(sql)
+        kept.close()
+    return fetched
 
 
 @dataclass
@@ -183,6 +188,9 @@ class _Kept:
 _kept: WeakKeyDictionary[BaseDatabaseWrapper, _Kept] = WeakKeyDictionary()
 # As many as psycopg keeps prepared statements on a connection; the oldest goes first.
 _KEPT_STATEMENTS = 100
+# Kept only after reading at most this many rows (a token's check, a row by id), so that
+# what the kept cursors hold stays small: a list's statement gets a new cursor each time.
+_KEPT_ROWS = 1
 
 
 def _statement_cursor(connection: BaseDatabaseWrapper, sql: str) -> Any:
@@ -192,7 +200,7 @@ def _statement_cursor(connection: BaseDatabaseWrapper, sql: str) -> Any:
     time-zone loader being Python) once per cursor and statement: a new cursor for every
     statement did it on every call, a tenth of the Python of a one-row API read (issue
     15). A kept cursor reads afresh each time it runs, like a new one; it is used only
-    here, where each run's rows are all fetched before anything else runs on it."""
+    in `fetch`, where each run's rows are all fetched before anything else runs on it."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     current = connection.connection

@@ -242,6 +242,18 @@ def test_the_oldest_statements_cursor_goes_first_and_each_is_counted(
         assert kept is None
 
 
+def test_a_statement_that_read_a_list_keeps_no_cursor(booked: list[Appointment]) -> None:
+    # A kept cursor holds its last result until it runs again: not a list's.
+    if connection.vendor != "postgresql":
+        pytest.skip("cursors are kept on PostgreSQL only")
+    listing = "SELECT id FROM scheduling_appointment ORDER BY id"
+    one = "SELECT id FROM scheduling_appointment WHERE id = %s"
+    assert rows.fetch(listing, []) == [(a.pk,) for a in booked]
+    assert rows.fetch(one, [booked[0].pk]) == [(booked[0].pk,)]
+    kept = rows._kept[connections[DEFAULT_DB_ALIAS]].cursors
+    assert listing not in kept and one in kept
+
+
 def loaded_fields(instance: Model) -> dict[str, object]:
     deferred = instance.get_deferred_fields()
     return {
