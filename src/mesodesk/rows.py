@@ -7,8 +7,9 @@ written here once as SQL text made from the models' own metadata (table and colu
 so a renamed field cannot drift) and read back through Django's own converters and
 `Model.from_db`: the same instances the ORM would build, without rebuilding the query.
 
-Only the SQL *text* is kept between requests (per model and database vendor); every call
-runs its statement and reads the rows the database returns now.
+Between requests only the SQL *text* is kept (per model and database vendor), and on
+PostgreSQL the cursor of a statement that read at most one row (`fetch`); every call runs
+its statement and reads the rows the database returns now.
 """
 
 from __future__ import annotations

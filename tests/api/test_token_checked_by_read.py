@@ -247,3 +247,16 @@ def test_the_event_stores_the_readers_address_and_time_as_any_other_event(
     event = AccessEvent.objects.get()
     assert event.ip == "2001:db8::7"
     assert before <= event.at <= timezone.now()
+
+
+def test_a_reader_on_a_link_local_address_is_logged_without_its_zone(
+    token: str, booked: Appointment
+) -> None:
+    # The zone names an interface of one host; PostgreSQL's inet takes the address alone.
+    response = Client().get(
+        f"{BASE}/{booked.pk}",
+        headers={"Authorization": f"Bearer {token}"},
+        REMOTE_ADDR="fe80::7%eth0",
+    )
+    assert response.status_code == 200
+    assert AccessEvent.objects.get().ip == "fe80::7"

@@ -92,10 +92,18 @@ def test_a_chart_read_through_the_proxy_logs_the_clients_address(
 
 
 def test_the_same_request_from_a_proxy_named_later_is_read_anew(rf: RequestFactory) -> None:
-    # The answers are kept per peer and header (audit.selectors._client_ip): a change of
-    # the trusted proxies forgets them.
+    # Parsed addresses are kept (audit.selectors._parsed), whom to trust is not.
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
     assert client_ip(request) == "10.0.0.2"
     with override_settings(MESODESK_TRUSTED_PROXIES=PROXIES):
         assert client_ip(request) == "203.0.113.9"
     assert client_ip(request) == "10.0.0.2"
+
+
+def test_an_ipv6_zone_is_dropped_and_a_long_header_entry_is_no_address(
+    rf: RequestFactory,
+) -> None:
+    assert client_ip(rf.get("/", REMOTE_ADDR="fe80::1%eth0")) == "fe80::1"
+    with override_settings(MESODESK_TRUSTED_PROXIES=PROXIES):
+        long_entry = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="1" * 5000)
+        assert client_ip(long_entry) == "10.0.0.2"

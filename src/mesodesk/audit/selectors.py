@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from django.conf import settings
-from django.core.signals import setting_changed
 from django.db.models import QuerySet
-from django.dispatch import receiver
 from django.http import HttpRequest
 
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic
 from mesodesk.patients.models import Patient
 
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
@@ -27,16 +26,34 @@ def access_log(clinic: Clinic, patient: Patient | None = None) -> QuerySet[Acces
     return qs.select_related("user", "patient").order_by("-at", "-id")
 
 
-def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+# No address is longer, with an IPv6 zone (45 characters and an interface's name).
+_LONGEST_ADDRESS = 64
+
+
+def _address(text: str) -> Address | None:
+    """The address `text` names, without an IPv6 zone (as the access log's field stores
+    it), or None."""
+    text = text.strip()
+    if len(text) > _LONGEST_ADDRESS:
+        return _parsed.__wrapped__(text)
+    return _parsed(text)
+
+
+# Kept per text, the peer's or a proxy's hop (a few in service; at most 256 others, each
+# short): parsing them was a tenth of the Python of a one-row read by the API (issue 15).
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Address | None:
     try:
-        return ipaddress.ip_address(text.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return None
+    if isinstance(address, ipaddress.IPv6Address) and address.scope_id is not None:
+        # "fe80::1%eth0": the zone names an interface of one host, not the client.
+        return ipaddress.IPv6Address(int(address))
+    return address
 
 
-def _trusted(
-    address: ipaddress.IPv4Address | ipaddress.IPv6Address, proxies: Sequence[Network]
-) -> bool:
+def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
     return any(address in network for network in proxies)
 
 
@@ -49,22 +66,12 @@ def client_ip(request: HttpRequest) -> str | None:
     peer that is not a trusted proxy cannot name another address, and the entries to the
     left of the first untrusted one (anything a client wrote itself) are never read.
     """
-    return _client_ip(
-        request.META.get("REMOTE_ADDR", ""), request.META.get("HTTP_X_FORWARDED_FOR", "")
-    )
-
-
-# Kept per peer and header (a few of each in service; bounded for any others), until the
-# trusted proxies change: parsing the addresses was a tenth of the Python of a one-row
-# read by the API (issue 15).
-@lru_cache(maxsize=256)
-def _client_ip(peer_text: str, forwarded: str) -> str | None:
     proxies = settings.MESODESK_TRUSTED_PROXIES
-    peer = _address(peer_text)
+    peer = _address(request.META.get("REMOTE_ADDR", ""))
     if peer is None or not _trusted(peer, proxies):
         return str(peer) if peer is not None else None
     client = peer
-    for hop in reversed(forwarded.split(",")):
+    for hop in reversed(request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")):
         if not hop.strip():
             continue
         address = _address(hop)
@@ -74,9 +81,3 @@ def _client_ip(peer_text: str, forwarded: str) -> str | None:
         if not _trusted(address, proxies):
             break
     return str(client)
-
-
-@receiver(setting_changed)
-def _forget_client_ips(*, setting: str, **kwargs: object) -> None:
-    if setting == "MESODESK_TRUSTED_PROXIES":
-        _client_ip.cache_clear()
