@@ -165,7 +165,7 @@ def fetch(sql: str, params: Sequence[Any], db: str = "default") -> list[tuple[An
     kept for the statement: see `_statement_cursor`)."""
     connection = connections[db]
     if connection.vendor != "postgresql":
-        with connection.cursor() as found:
+        with cursor(db) as found:
             found.execute(sql, params)
             return found.fetchall()
     found = _statement_cursor(connection, sql)
@@ -202,9 +202,7 @@ def _statement_cursor(connection: BaseDatabaseWrapper, sql: str) -> Any:
     statement did it on every call, a tenth of the Python of a one-row API read (issue
     15). A kept cursor reads afresh each time it runs, like a new one; it is used only
     in `fetch`, where each run's rows are all fetched before anything else runs on it."""
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    current = connection.connection
+    current = _opened(connection)
     kept = _kept.get(connection)
     if kept is None or kept.connection is not current:
         kept = _kept[connection] = _Kept(current, {})
@@ -228,11 +226,18 @@ def cursor(db: str = "default") -> Any:
     connection = connections[db]
     if connection.vendor != "postgresql":
         return connection.cursor()
+    current = _opened(connection)
+    with connection.wrap_database_errors:
+        prepared = _prepared_cursor_class()(current)
+        return connection._prepare_cursor(prepared)  # type: ignore[attr-defined]
+
+
+def _opened(connection: BaseDatabaseWrapper) -> Any:
+    """psycopg's connection under `connection`, checked and (re)opened as Django does
+    before a statement."""
     connection.close_if_health_check_failed()
     connection.ensure_connection()
-    with connection.wrap_database_errors:
-        prepared = _prepared_cursor_class()(connection.connection)
-        return connection._prepare_cursor(prepared)  # type: ignore[attr-defined]
+    return connection.connection
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from functools import cache
 from typing import cast
@@ -165,6 +165,10 @@ CHECKED_BY_READ_WITHOUT: dict[type[Model], tuple[str, ...]] = {
 _TOKEN_MODELS = (ApiToken, Clinic, User, Membership)
 
 
+def _without(checked_by_read: bool) -> Mapping[type[Model], tuple[str, ...]]:
+    return CHECKED_BY_READ_WITHOUT if checked_by_read else {}
+
+
 # Not atomic on purpose: it runs on every API call, and on SQLite an atomic block takes the
 # write lock (transaction_mode IMMEDIATE); the one write is a single UPDATE.
 def api_token_from_row(
@@ -173,8 +177,7 @@ def api_token_from_row(
     """The token whose `api_token_sql` columns (with the same `checked_by_read`) begin
     `row`, with its clinic, user and membership (as `authenticate_api_token` returns it),
     its use noted; None unless its digest is `digest`."""
-    without = CHECKED_BY_READ_WITHOUT if checked_by_read else None
-    found = rows.load_all([row], *_TOKEN_MODELS, db=db, without=without)
+    found = rows.load_all([row], *_TOKEN_MODELS, db=db, without=_without(checked_by_read))
     token, clinic, user, membership = cast(tuple[ApiToken, Clinic, User, Membership], found[0])
     if not hmac.compare_digest(token.digest, digest):
         return None
@@ -193,7 +196,7 @@ def api_token_from_row(
 @cache
 def api_token_width(db: str, *, checked_by_read: bool = False) -> int:
     """How many columns `api_token_sql` selects."""
-    without = CHECKED_BY_READ_WITHOUT if checked_by_read else {}
+    without = _without(checked_by_read)
     return sum(
         rows.shape(model, db, without.get(model, ())).width for model in _TOKEN_MODELS
     ) + len(_TOKEN_NAMED)
@@ -220,7 +223,7 @@ def api_token_sql(db: str, *, checked_by_read: bool = False) -> str:
         (User, "u"),
         (Membership, "m"),
         db=db,
-        without=CHECKED_BY_READ_WITHOUT if checked_by_read else None,
+        without=_without(checked_by_read),
     )
     return (
         f"SELECT {selected}, t.clinic_id AS token_clinic, t.user_id AS token_user,"  # noqa: S608 - names from the models, values as parameters
