@@ -25,9 +25,13 @@ with a table's statistics in place it did so for Today's visits to close: planne
 from __future__ import annotations
 
 import select
+from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 from django.db.backends.postgresql import base
+from psycopg import Pipeline, errors, pq
+from psycopg.generators import fetch_many, send
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -66,3 +70,131 @@ class DatabaseWrapper(base.DatabaseWrapper):
         except (OSError, ValueError):
             return False
         return not readable
+
+    # --- Rows before their commit (issue 15) ----------------------------------------------
+    #
+    # A read of patient data writes its access event in its own statement (mesodesk.rows,
+    # audit.services), and that statement's answer waited for its commit: PostgreSQL makes
+    # the event durable (flushes its WAL) before it answers. On this 2-core machine that
+    # flush took 0.1-0.3 ms, while the request still had as much Python to run on the rows
+    # (loading them, rendering the answer, the middleware on the way out). Here the rows
+    # come back first and the commit completes meanwhile: the statement goes in pipeline
+    # mode followed by a Flush (the server sends the rows it has) and then a Sync (the
+    # server commits, then says it is ready). `settle` waits for that commit and raises
+    # its error, if any; mesodesk.web.commits settles before an answer leaves, so nothing
+    # is answered whose access event is not written and durable, as before. Any other use
+    # of the connection settles first (below), so no statement, transaction or close can
+    # come between.
+
+    _unsettled: Any = None  # psycopg's pipeline of the statement not yet settled
+    _sync_sent = False  # whether that pipeline's Sync has gone to the server
+
+    def fetch_before_commit(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
+        """The rows of `sql` run on `cursor` (Django's wrapper of a cursor of this
+        connection), as soon as the server sent them; `settle` confirms its commit."""
+        self.settle()
+        connection = self.connection
+        pgconn = connection.pgconn
+        # psycopg's pipeline, entered and left here rather than by `connection.pipeline()`,
+        # whose end sends one more Sync and waits for it: a round trip for nothing once the
+        # statement's own Sync is answered. (psycopg's internals, pinned in uv.lock; every
+        # read of one row by token in the tests on PostgreSQL goes this way.)
+        pipeline = Pipeline(connection)
+        with connection.lock:
+            connection._pipeline = pipeline
+            connection.wait(pipeline._enter_gen())
+        self._sync_sent = False
+        try:
+            cursor.execute(sql, params)  # sent: psycopg sends what a pipeline queues
+            # (Only now: before a statement, Django's check settles what is unsettled.)
+            self._unsettled = pipeline
+            with self.wrap_database_errors, connection.lock:
+                # Then a Flush (the server sends the rows it has) and the Sync (it commits).
+                pgconn.send_flush_request()
+                pgconn.pipeline_sync()
+                self._sync_sent = True
+                connection.wait(send(pgconn))
+                # As far as the statement's result only: the Sync's comes after the commit.
+                while cursor.cursor.pgresult is None:
+                    results = connection.wait(fetch_many(pgconn))
+                    if results:
+                        pipeline._process_results(pipeline.result_queue.popleft(), results)
+            found: list[Any] = cursor.fetchall()
+        except BaseException:
+            self._unsettled = pipeline
+            # Out of pipeline mode; the statement's own error is the one to raise.
+            with suppress(Exception):
+                self.settle()
+            raise
+        return found
+
+    def settle(self) -> None:
+        """Waits until the statement `fetch_before_commit` ran has committed; its error
+        (as Django raises database errors) when it has not. Nothing to do otherwise."""
+        pipeline = self._unsettled
+        if pipeline is None:
+            return
+        self._unsettled = None
+        connection = self.connection
+        pgconn = connection.pgconn
+        with self.wrap_database_errors, connection.lock:
+            try:
+                if not self._sync_sent:
+                    # An error came before it: the Sync that ends whatever was sent.
+                    pgconn.pipeline_sync()
+                    self._sync_sent = True
+                connection.wait(send(pgconn))
+                failed = connection.wait(_up_to_sync(pgconn))
+            finally:
+                # Nothing is left to read: out of pipeline mode without another Sync.
+                pipeline.result_queue.clear()
+                pipeline.command_queue.clear()
+                pipeline._exit(None)
+                connection._pipeline = None
+            if failed is not None:
+                raise errors.error_from_result(failed, encoding=connection.info.encoding)
+
+    # Whatever else uses the connection waits for that commit first: a statement (Django
+    # checks the transaction before each), a transaction's start or end, a check or a close.
+    def validate_no_broken_transaction(self) -> None:
+        if self._unsettled is not None:
+            self.settle()
+        super().validate_no_broken_transaction()
+
+    def _set_autocommit(self, autocommit: bool) -> None:
+        self.settle()
+        super()._set_autocommit(autocommit)  # type: ignore[misc]
+
+    def _commit(self) -> None:
+        self.settle()
+        super()._commit()  # type: ignore[misc]
+
+    def _rollback(self) -> None:
+        self.settle()
+        super()._rollback()  # type: ignore[misc]
+
+    def is_usable(self) -> bool:
+        try:
+            self.settle()
+        except Exception:
+            return False
+        return bool(super().is_usable())
+
+    def _close(self) -> None:
+        try:
+            self.settle()
+        finally:
+            super()._close()  # type: ignore[misc]
+
+
+def _up_to_sync(pgconn: Any) -> Any:
+    """psycopg generator: reads what the server sends up to its answer to the Sync, and
+    returns the first error in it (the statement's, or its commit's), or None."""
+    failed = None
+    while True:
+        results = yield from fetch_many(pgconn)
+        for result in results:
+            if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
+                failed = result
+            if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                return failed
