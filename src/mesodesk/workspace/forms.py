@@ -3,7 +3,7 @@ clinic's own practitioners, rooms and devices; the services decide everything el
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -100,17 +100,32 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 
 
 class ClinicForm(forms.Form):
-    """A form whose choices are one clinic's practitioners, rooms and devices."""
+    """A form whose choices are one clinic's practitioners, rooms and devices: the rows
+    `given` for a field (a ClinicChoice), else its queryset of the clinic's."""
 
-    def __init__(self, *args: Any, clinic: Clinic, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        clinic: Clinic,
+        given: Mapping[str, list[Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        if "practitioner" in self.fields:
-            self.fields["practitioner"].queryset = practitioner_users(clinic)  # type: ignore[attr-defined]
-        if "room" in self.fields:
-            self.fields["room"].queryset = clinics.rooms(clinic)  # type: ignore[attr-defined]
-        if "device" in self.fields:
-            self.fields["device"].queryset = clinics.devices(clinic)  # type: ignore[attr-defined]
+        of_clinic: dict[str, Callable[[Clinic], QuerySet[Any]]] = {
+            "practitioner": practitioner_users,
+            "room": clinics.rooms,
+            "device": clinics.devices,
+        }
+        for name, queryset in of_clinic.items():
+            if name not in self.fields:
+                continue
+            if given is not None and name in given:
+                # No queryset made for a field that never reads one (the slot search page
+                # built three of them, a millisecond of ORM, on every search: issue 15).
+                self.fields[name].given = given[name]  # type: ignore[attr-defined]
+            else:
+                self.fields[name].queryset = queryset(clinic)  # type: ignore[attr-defined]
 
 
 class SlotSearchForm(ClinicForm):
@@ -119,16 +134,13 @@ class SlotSearchForm(ClinicForm):
     once for both (clinics.selectors.resources)."""
 
     def __init__(self, *args: Any, resources: clinics.Resources, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.resources = resources
-        given = {
+        given: dict[str, list[Any]] = {
             "practitioner": resources.practitioners_by_name,
             "room": resources.rooms,
             "device": resources.devices,
         }
-        for name, found in given.items():
-            if name in self.fields:
-                self.fields[name].given = found  # type: ignore[attr-defined]
+        super().__init__(*args, given=given, **kwargs)
+        self.resources = resources
 
     # Its select boxes drawn in Python (web.widgets): the page is searched again and again.
     kind = forms.ChoiceField(
