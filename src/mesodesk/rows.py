@@ -213,8 +213,23 @@ def answering() -> Iterator[None]:
         yield
     finally:
         _answering.reset(entered)
-        for connection in unsettled:
-            connection.settle()  # type: ignore[attr-defined]  # PostgreSQL's (config.postgresql)
+        _settle_all(unsettled)
+
+
+def _settle_all(unsettled: list[BaseDatabaseWrapper]) -> None:
+    """Settles every connection (PostgreSQL's, config.postgresql), then raises the first
+    failed commit: also one that whatever settled it earlier in the answer caught (a later
+    statement settles first, and its caller may catch what that raises)."""
+    failed: BaseException | None = None
+    for connection in unsettled:
+        try:
+            connection.settle()  # type: ignore[attr-defined]
+        except Exception as error:
+            failed = failed or error
+        kept = connection.take_failed_commit()  # type: ignore[attr-defined]
+        failed = failed or kept
+    if failed is not None:
+        raise failed
 
 
 @dataclass

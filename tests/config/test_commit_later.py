@@ -6,11 +6,12 @@ completed. Real commits (transactional tests), on PostgreSQL only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import suppress
 from typing import Any
 
 import psycopg
 import pytest
-from django.db import DataError, IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, ProgrammingError, connection, transaction
 from django.test import Client
 
 from mesodesk import rows
@@ -191,3 +192,57 @@ def test_a_read_whose_access_event_fails_to_commit_is_a_500_without_the_row(
     assert b"Lena Berg" not in content
     assert not AccessEvent.objects.exists()
     assert unsettled() is None
+
+
+def test_the_rows_come_back_before_the_commit_has_completed(clinic: Clinic) -> None:
+    # A commit made slow on purpose (a deferred trigger that sleeps): the rows are read
+    # while it is still on its way, and nobody else sees the event before it settles.
+    table = rows.table(AccessEvent)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION mesodesk_test_slow() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$"
+        )
+        cursor.execute(
+            f"CREATE CONSTRAINT TRIGGER mesodesk_test_slow AFTER INSERT ON {table}"
+            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+            " WHEN (NEW.object_type = 'test') EXECUTE FUNCTION mesodesk_test_slow()"
+        )
+    try:
+        with rows.answering():
+            found = rows.fetch(event_sql(), [clinic.pk, None, "slow"], commit_later=True)
+            assert len(found) == 1
+            assert seen_elsewhere("slow") == 0
+        assert seen_elsewhere("slow") == 1
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER mesodesk_test_slow ON {table}")
+            cursor.execute("DROP FUNCTION mesodesk_test_slow()")
+
+
+def test_a_statement_refused_on_its_first_run_runs_once_it_can(clinic: Clinic) -> None:
+    # Refused when PostgreSQL prepares it (no such table yet): psycopg must not take it
+    # for prepared, or every later run fails ("prepared statement ... does not exist").
+    sql = "SELECT count(*) FROM mesodesk_test_later WHERE %s IS NOT NULL"
+    try:
+        with rows.answering(), pytest.raises(ProgrammingError):
+            rows.fetch(sql, [1], commit_later=True)
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE mesodesk_test_later (id int)")
+        with rows.answering():
+            assert rows.fetch(sql, [1], commit_later=True) == [(0,)]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS mesodesk_test_later")
+
+
+def test_a_failed_commit_fails_the_answer_even_when_a_later_statement_caught_it(
+    clinic: Clinic,
+) -> None:
+    with pytest.raises(IntegrityError), rows.answering():
+        rows.fetch(event_sql(), [clinic.pk, 2_000_000_000, "caught"], commit_later=True)
+        # The next statement settles first, and its caller catches what that raised.
+        with suppress(IntegrityError):
+            AccessEvent.objects.count()
+    assert seen_elsewhere("caught") == 0
+    assert rows.fetch("SELECT 3", []) == [(3,)]

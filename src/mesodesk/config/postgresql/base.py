@@ -88,6 +88,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     _unsettled: Any = None  # psycopg's pipeline of the statement not yet settled
     _sync_sent = False  # whether that pipeline's Sync has gone to the server
+    # The error of a commit that failed since the answer began: kept until the answer
+    # takes it (`take_failed_commit`), in case whatever settled it caught it.
+    _failed_commit: BaseException | None = None
 
     def fetch_before_commit(self, cursor: Any, sql: str, params: Sequence[Any]) -> list[Any]:
         """The rows of `sql` run on `cursor` (Django's wrapper of a cursor of this
@@ -100,15 +103,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # statement's own Sync is answered. (psycopg's internals, pinned in uv.lock; every
         # read of one row by token in the tests on PostgreSQL goes this way.)
         pipeline = Pipeline(connection)
-        with connection.lock:
-            connection._pipeline = pipeline
-            connection.wait(pipeline._enter_gen())
         self._sync_sent = False
         try:
+            with connection.lock:
+                connection._pipeline = pipeline
+                connection.wait(pipeline._enter_gen())
             cursor.execute(sql, params)  # sent: psycopg sends what a pipeline queues
             # (Only now: before a statement, Django's check settles what is unsettled.)
             self._unsettled = pipeline
             with self.wrap_database_errors, connection.lock:
+                if pipeline.command_queue:
+                    # What psycopg queued after it (a prepared statement let go), sent too.
+                    connection.wait(pipeline._communicate_gen())
                 # Then a Flush (the server sends the rows it has) and the Sync (it commits).
                 pgconn.send_flush_request()
                 pgconn.pipeline_sync()
@@ -125,6 +131,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             # Out of pipeline mode; the statement's own error is the one to raise.
             with suppress(Exception):
                 self.settle()
+            self._failed_commit = None
             raise
         return found
 
@@ -137,22 +144,41 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self._unsettled = None
         connection = self.connection
         pgconn = connection.pgconn
-        with self.wrap_database_errors, connection.lock:
-            try:
-                if not self._sync_sent:
-                    # An error came before it: the Sync that ends whatever was sent.
-                    pgconn.pipeline_sync()
-                    self._sync_sent = True
-                connection.wait(send(pgconn))
-                failed = connection.wait(_up_to_sync(pgconn))
-            finally:
-                # Nothing is left to read: out of pipeline mode without another Sync.
-                pipeline.result_queue.clear()
-                pipeline.command_queue.clear()
-                pipeline._exit(None)
-                connection._pipeline = None
-            if failed is not None:
-                raise errors.error_from_result(failed, encoding=connection.info.encoding)
+        failed: BaseException | None = None
+        try:
+            with self.wrap_database_errors, connection.lock:
+                try:
+                    if not self._sync_sent:
+                        # An error came before it: the Sync that ends whatever was sent.
+                        pgconn.pipeline_sync()
+                        self._sync_sent = True
+                    connection.wait(send(pgconn))
+                    failed = connection.wait(_settled(pipeline, pgconn))
+                finally:
+                    self._leave(pipeline)
+                if failed is not None:
+                    raise failed
+        except BaseException as error:
+            self._failed_commit = error
+            raise
+
+    def _leave(self, pipeline: Pipeline) -> None:
+        """Out of pipeline mode without another Sync (nothing is left to read); a
+        connection that cannot leave it is closed, to be opened afresh."""
+        connection = self.connection
+        pipeline.result_queue.clear()
+        pipeline.command_queue.clear()
+        try:
+            pipeline._exit(None)
+        except Exception:
+            connection.close()
+        finally:
+            connection._pipeline = None
+
+    def take_failed_commit(self) -> BaseException | None:
+        """The error of a commit that failed since the last call, once."""
+        failed, self._failed_commit = self._failed_commit, None
+        return failed
 
     # Whatever else uses the connection waits for that commit first: a statement (Django
     # checks the transaction before each), a transaction's start or end, a check or a close.
@@ -187,14 +213,25 @@ class DatabaseWrapper(base.DatabaseWrapper):
             super()._close()  # type: ignore[misc]
 
 
-def _up_to_sync(pgconn: Any) -> Any:
-    """psycopg generator: reads what the server sends up to its answer to the Sync, and
-    returns the first error in it (the statement's, or its commit's), or None."""
-    failed = None
+def _settled(pipeline: Pipeline, pgconn: Any) -> Any:
+    """psycopg generator: the results of what psycopg queued and has not read yet, each
+    taken as psycopg takes it (a statement refused on its first run must leave psycopg's
+    prepared statements as psycopg would), then what the server sends up to its answer to
+    the Sync: returns the first error among them (the statement's, or its commit's), as
+    psycopg raises it, or None."""
+    failed: BaseException | None = None
+    while pipeline.result_queue:
+        results = yield from fetch_many(pgconn)
+        if not results:
+            break  # (as psycopg's own `_fetch_gen`)
+        try:
+            pipeline._process_results(pipeline.result_queue.popleft(), results)
+        except errors.Error as error:
+            failed = failed or error
     while True:
         results = yield from fetch_many(pgconn)
         for result in results:
             if result.status == pq.ExecStatus.FATAL_ERROR and failed is None:
-                failed = result
+                failed = errors.error_from_result(result, encoding=pgconn._encoding)
             if result.status == pq.ExecStatus.PIPELINE_SYNC:
                 return failed
