@@ -6,7 +6,7 @@ completed. Real commits (transactional tests), on PostgreSQL only."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import psycopg
@@ -123,29 +123,35 @@ def test_any_other_use_of_the_connection_waits_for_the_commit_first(
         assert seen_elsewhere(use) == 1
 
 
-@pytest.fixture
-def commits_refused() -> Iterator[None]:
-    """A deferred constraint trigger that refuses, at its commit, every access event with
-    the object type `scheduling.appointment`: the read's statement succeeds and gives its
-    rows, its commit fails."""
+@contextmanager
+def at_commit(name: str, body: str, object_type: str) -> Iterator[None]:
+    """A deferred constraint trigger running `body` (PL/pgSQL) at the commit of each access
+    event of `object_type`: after the statement gave its rows."""
     table = rows.table(AccessEvent)
     with connection.cursor() as cursor:
         cursor.execute(
-            "CREATE FUNCTION mesodesk_test_refuse() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN RAISE EXCEPTION 'refused at commit' USING ERRCODE = '23514'; END $$"
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {body} END $$"
         )
         cursor.execute(
-            f"CREATE CONSTRAINT TRIGGER mesodesk_test_refuse AFTER INSERT ON {table}"
+            f"CREATE CONSTRAINT TRIGGER {name} AFTER INSERT ON {table}"
             " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
-            " WHEN (NEW.object_type = 'scheduling.appointment')"
-            " EXECUTE FUNCTION mesodesk_test_refuse()"
+            f" WHEN (NEW.object_type = '{object_type}') EXECUTE FUNCTION {name}()"
         )
     try:
         yield
     finally:
         with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER mesodesk_test_refuse ON {table}")
-            cursor.execute("DROP FUNCTION mesodesk_test_refuse()")
+            cursor.execute(f"DROP TRIGGER {name} ON {table}")
+            cursor.execute(f"DROP FUNCTION {name}()")
+
+
+@pytest.fixture
+def commits_refused() -> Iterator[None]:
+    """Every appointment's access event refused at its commit: the read's statement
+    succeeds and gives its rows, its commit fails."""
+    refuse = "RAISE EXCEPTION 'refused at commit' USING ERRCODE = '23514';"
+    with at_commit("mesodesk_test_refuse", refuse, "scheduling.appointment"):
+        yield
 
 
 def read(token: str, appointment_id: int) -> tuple[int, bytes]:
@@ -197,27 +203,14 @@ def test_a_read_whose_access_event_fails_to_commit_is_a_500_without_the_row(
 def test_the_rows_come_back_before_the_commit_has_completed(clinic: Clinic) -> None:
     # A commit made slow on purpose (a deferred trigger that sleeps): the rows are read
     # while it is still on its way, and nobody else sees the event before it settles.
-    table = rows.table(AccessEvent)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "CREATE FUNCTION mesodesk_test_slow() RETURNS trigger LANGUAGE plpgsql AS"
-            " $$ BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$"
-        )
-        cursor.execute(
-            f"CREATE CONSTRAINT TRIGGER mesodesk_test_slow AFTER INSERT ON {table}"
-            " DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
-            " WHEN (NEW.object_type = 'test') EXECUTE FUNCTION mesodesk_test_slow()"
-        )
-    try:
-        with rows.answering():
-            found = rows.fetch(event_sql(), [clinic.pk, None, "slow"], commit_later=True)
-            assert len(found) == 1
-            assert seen_elsewhere("slow") == 0
-        assert seen_elsewhere("slow") == 1
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TRIGGER mesodesk_test_slow ON {table}")
-            cursor.execute("DROP FUNCTION mesodesk_test_slow()")
+    with (
+        at_commit("mesodesk_test_slow", "PERFORM pg_sleep(1); RETURN NULL;", "test"),
+        rows.answering(),
+    ):
+        found = rows.fetch(event_sql(), [clinic.pk, None, "slow"], commit_later=True)
+        assert len(found) == 1
+        assert seen_elsewhere("slow") == 0
+    assert seen_elsewhere("slow") == 1
 
 
 def test_a_statement_refused_on_its_first_run_runs_once_it_can(clinic: Clinic) -> None:
