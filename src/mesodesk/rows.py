@@ -181,7 +181,7 @@ def fetch(
     fetched: list[tuple[Any, ...]]
     unsettled = _answering.get() if commit_later else None
     # (Django's own PostgreSQL backend, in settings other than mesodesk's, has no such way.)
-    before_commit = getattr(connection, "fetch_before_commit", None)
+    before_commit = None if unsettled is None else getattr(connection, "fetch_before_commit", None)
     if unsettled is not None and before_commit is not None:
         fetched = before_commit(found, sql, params)
         unsettled.append(connection)

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import Any
 
-import psycopg
 import pytest
 from django.db import DataError, IntegrityError, ProgrammingError, connection, transaction
 from django.test import Client
@@ -20,6 +19,7 @@ from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic, Room
 from tests.api.conftest import API
 from tests.api.test_token_checked_by_read import book
+from tests.config.test_postgresql_health_check import server
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -43,10 +43,7 @@ def event_sql() -> str:
 
 def seen_elsewhere(object_id: str) -> int:
     """How many events with this object id another connection sees: committed ones."""
-    params = connection.get_connection_params()
-    params.pop("cursor_factory", None)
-    params.pop("context", None)
-    with psycopg.connect(**params, autocommit=True) as other:
+    with server() as other:
         row = other.execute(
             f"SELECT count(*) FROM {rows.table(AccessEvent)} WHERE object_id = %s",  # noqa: S608 - test SQL
             [object_id],

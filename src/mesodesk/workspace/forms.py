@@ -99,6 +99,14 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(target, message)
 
 
+# Each ClinicForm field's rows of a clinic, when the form is not given them.
+_OF_CLINIC: dict[str, Callable[[Clinic], QuerySet[Any]]] = {
+    "practitioner": practitioner_users,
+    "room": clinics.rooms,
+    "device": clinics.devices,
+}
+
+
 class ClinicForm(forms.Form):
     """A form whose choices are one clinic's practitioners, rooms and devices: the rows
     `given` for a field (a ClinicChoice), else its queryset of the clinic's."""
@@ -112,12 +120,7 @@ class ClinicForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.clinic = clinic
-        of_clinic: dict[str, Callable[[Clinic], QuerySet[Any]]] = {
-            "practitioner": practitioner_users,
-            "room": clinics.rooms,
-            "device": clinics.devices,
-        }
-        for name, queryset in of_clinic.items():
+        for name, queryset in _OF_CLINIC.items():
             if name not in self.fields:
                 continue
             if given is not None and name in given:

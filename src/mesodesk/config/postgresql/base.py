@@ -152,7 +152,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
                         # An error came before it: the Sync that ends whatever was sent.
                         pgconn.pipeline_sync()
                         self._sync_sent = True
-                    connection.wait(send(pgconn))
+                        connection.wait(send(pgconn))
                     failed = connection.wait(_settled(pipeline, pgconn))
                 finally:
                     self._leave(pipeline)
