@@ -6,8 +6,11 @@ the token allowed."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -21,6 +24,7 @@ from mesodesk.patients.services import register_patient
 from mesodesk.scheduling.models import Appointment
 from tests.api.conftest import API, signed_in
 from tests.api.test_query_counts import consultation
+from tests.query_counts import assert_statements, statements
 
 BASE = f"{API}/lindenhof/appointments"
 
@@ -260,3 +264,98 @@ def test_a_reader_on_a_link_local_address_is_logged_without_its_zone(
     )
     assert response.status_code == 200
     assert AccessEvent.objects.get().ip == "fe80::7"
+
+
+# The day's list (api.scheduling.day_schedule) checks the token in its statement too, with
+# the practitioner, the list and the access event of the clinic read (api.common.
+# read_listed): the same answers as when each was a statement of its own.
+
+
+def day_list(token: str, slug: str = "lindenhof", **query: object) -> tuple[int, Any]:
+    response = Client().get(
+        f"{API}/{slug}/appointments", query, headers={"Authorization": f"Bearer {token}"}
+    )
+    return response.status_code, response.json()
+
+
+def ids(answer: tuple[int, Any]) -> list[int]:
+    status, listed = answer
+    assert status == 200, listed
+    return [appointment["id"] for appointment in listed]
+
+
+@pytest.fixture
+def dora(clinic: Clinic) -> User:
+    """A second practitioner at Lindenhof."""
+    doctor = User.objects.create_user(email="dora@lindenhof.test", password=None)
+    add_member(clinic=clinic, user=doctor, role=Role.PRACTITIONER)
+    return doctor
+
+
+def test_a_day_read_with_a_token_lists_it_and_logs_the_clinic_read(
+    clinic: Clinic, fiona: User, pedro: User, dora: User, room: Room, token: str, at: Callable
+) -> None:
+    late = book(clinic, fiona, pedro, room, at("15:00"))
+    early = book(clinic, fiona, dora, add_room(clinic=clinic, name="B"), at("09:00"))
+    book(clinic, fiona, pedro, room, at("10:00", days=1))  # the next day
+    monday = at("10:00")[:10]
+    assert ids(day_list(token, day=monday, practitioner_id=pedro.pk)) == [late.pk]
+    assert ids(day_list(token, day=monday)) == [early.pk, late.pk]
+    # One event per list, of the clinic (a list names several patients), as the session's.
+    logged = AccessEvent.objects.order_by("id")
+    assert [(e.clinic_id, e.user_id, e.patient_id) for e in logged] == [
+        (clinic.pk, fiona.pk, None)
+    ] * 2
+    assert {(e.object_type, e.object_id, e.path, e.action) for e in logged} == {
+        ("clinics.clinic", str(clinic.pk), f"{API}/lindenhof/appointments", "read")
+    }
+
+
+def test_a_day_read_with_a_token_answers_as_with_a_session(
+    clinic: Clinic, fiona: User, pedro: User, room: Room, token: str, at: Callable
+) -> None:
+    for start in ("09:00", "11:30", "16:00"):
+        book(clinic, fiona, pedro, room, at(start))
+    query = {"day": at("10:00")[:10], "practitioner_id": pedro.pk}
+    session = signed_in(fiona).get(f"{API}/lindenhof/appointments", query)
+    assert session.status_code == 200
+    assert day_list(token, **query) == (200, session.json())
+    assert len(session.json()) == 3
+
+
+def test_a_day_read_is_refused_as_before_and_logs_nothing(
+    other_clinic: Clinic, fiona: User, pedro: User, room: Room, token: str, at: Callable
+) -> None:
+    book(room.clinic, fiona, pedro, room, at("10:00"))
+    monday = at("10:00")[:10]
+    assert day_list("mdk_" + "x" * 43, day=monday)[0] == 401
+    # Fiona is the front desk, not a practitioner; and no one has this id.
+    for who in (fiona.pk, pedro.pk + 1000):
+        status, answer = day_list(token, day=monday, practitioner_id=who)
+        assert (status, answer["code"]) == (404, "not_found")
+    add_member(clinic=other_clinic, user=fiona, role=Role.FRONT_DESK)
+    _, harbour_token = issue_api_token(clinic=other_clinic, user=fiona)
+    status, answer = day_list(harbour_token, day=monday, practitioner_id=pedro.pk)
+    assert (status, answer["code"]) == (404, "not_found")
+    assert day_list(token, day="not-a-day")[0] == 422
+    assert not AccessEvent.objects.exists()
+
+
+def test_a_clinic_s_day_is_its_own_time_zone_s_after_the_zone_changed(
+    clinic: Clinic, fiona: User, pedro: User, room: Room, token: str, at: Callable
+) -> None:
+    booked = book(clinic, fiona, pedro, room, at("10:00"))
+    monday = date.fromisoformat(at("10:00")[:10])
+    assert ids(day_list(token, day=monday.isoformat())) == [booked.pk]
+    # 10:00 in Berlin is Sunday evening in Pago Pago (UTC-11).
+    Clinic.objects.filter(pk=clinic.pk).update(time_zone="Pacific/Pago_Pago")
+    with statements() as found:
+        assert ids(day_list(token, day=monday.isoformat())) == []
+    assert ids(day_list(token, day=(monday - timedelta(days=1)).isoformat())) == [booked.pk]
+    if connection.vendor == "postgresql":
+        # The statement took the day in the zone this process last saw the clinic in
+        # (Berlin); the clinic it read says otherwise, so the day is listed once more.
+        assert_statements(found, 2)
+        with statements() as found:
+            assert ids(day_list(token, day=monday.isoformat())) == []
+        assert_statements(found, 1)

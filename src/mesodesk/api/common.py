@@ -17,7 +17,13 @@ from mesodesk.api.auth import accept_checked_token, check_token_now, token_to_ch
 from mesodesk.api.schemas import Error
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import RowRead, fetch_read, fetch_read_checking_token
+from mesodesk.audit.services import (
+    ListedRead,
+    RowRead,
+    fetch_listed_checking_token,
+    fetch_read,
+    fetch_read_checking_token,
+)
 from mesodesk.clinics.models import Clinic, Membership
 
 Row = tuple[Any, ...]
@@ -88,6 +94,45 @@ def read_one(request: HttpRequest, clinic: str, read: RowRead) -> tuple[Membersh
         path=path,
     )
     return membership, found[0] if found else None
+
+
+def read_listed(
+    request: HttpRequest, clinic: str, listed: ListedRead
+) -> tuple[Membership, Row | None, list[Row]] | None:
+    """For an endpoint marked `token_checked_by_read` that lists several patients' rows
+    of the clinic `clinic` (a day): with a bearer token on PostgreSQL, the token's check,
+    the list and its access event in one statement (audit.services.
+    fetch_listed_checking_token). The caller's membership (the same 401 and 404 as
+    `member`), the context's row (None: the request is refused, nothing was listed or
+    logged) and the rows listed.
+
+    None when there is no token for the list to check (a signed-in session, or not
+    PostgreSQL; a token that is not valid leaves the session): the endpoint then lists as
+    any other, after `member`."""
+    digest = token_to_check(request)
+    if digest is None or "\x00" in request.path:
+        # (A NUL names no clinic: `member` checks the token first, as in `read_one`.)
+        return None
+    found = fetch_listed_checking_token(
+        digest=digest,
+        clinic_slug=clinic,
+        listed=listed,
+        ip=client_ip(request),
+        path=request.path,
+    )
+    db = router.db_for_write(AccessEvent)
+    token = api_token_from_row(found[0], digest, db, checked_by_read=True) if found else None
+    accept_checked_token(request, token)
+    if token is None:
+        return None
+    if token.clinic.slug != clinic:
+        raise Http404("No such clinic.")
+    start = api_token_width(db, checked_by_read=True)
+    end = start + listed.context_width
+    context = found[0][start:end]
+    listed_rows = [row[end:] for row in found[1:]]
+    present = context[0] is not None
+    return token.membership, context if present else None, listed_rows  # type: ignore[attr-defined]
 
 
 def caller(request: HttpRequest) -> User:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from mesodesk import rows
 from mesodesk.accounts.models import User
-from mesodesk.accounts.services import api_token_params, api_token_sql
+from mesodesk.accounts.services import api_token_params, api_token_sql, api_token_width
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
@@ -242,23 +242,109 @@ def fetch_read_checking_token(
     round trip of every API call); PostgreSQL only (`reads_check_tokens`).
     """
     db = router.db_for_write(AccessEvent)
-    # The event's other columns, as `_event` writes them. As they are: the statement casts
-    # each to its column's type, and these are already what the fields would prepare (the
-    # address is `client_ip`'s, which the field would only parse once more).
-    given = {
-        "action": AccessAction.READ.value,
-        "object_type": read.model._meta.label_lower,
-        "at": timezone.now(),
-        "ip": ip,
-        "path": path[:_PATH_LENGTH],
-    }
-    values = [given[name] for name in _given_with_token()]
+    values = _given_with_token_values(read.model, ip, path)
     return rows.fetch(
         _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
         [*api_token_params(digest), *read.params, clinic_slug, *values],
         db,
         # Its rows before its commit: the answer waits for the commit before it leaves.
         commit_later=True,
+    )
+
+
+@dataclass(frozen=True)
+class ListedRead:
+    """A list of several patients' rows of one clinic (a day) read by a statement that
+    checks the caller's API token on its way (`fetch_listed_checking_token`).
+
+    `context` selects at most one row, of `context_width` columns, from `c` (the token's
+    row, accounts.services.api_token_sql, when its clinic is the URL's): what the list needs
+    of the clinic (the first column never NULL), or no row when the request is refused (a
+    practitioner the clinic does not have). `sql` selects the rows listed, reading the
+    context's row as `k`; `order` gives the places (from 0) of its columns to order them
+    by, none of them NULL in a row."""
+
+    context: str
+    context_params: Sequence[Any]
+    context_width: int
+    sql: str
+    params: Sequence[Any]
+    width: int
+    order: tuple[int, ...]
+
+
+def fetch_listed_checking_token(
+    *,
+    digest: str,
+    clinic_slug: str,
+    listed: ListedRead,
+    ip: str | None,
+    path: str,
+) -> list[tuple[Any, ...]]:
+    """The API token whose digest is `digest`, checked as accounts.services.
+    api_token_by_digest checks it, and in the same statement what `fetch_listed` reads and
+    writes for the token's user: the rows `listed` selects, only of the token's clinic and
+    only when that clinic's slug is `clinic_slug` and the context has a row, and then the
+    access event of reading them (the clinic read, as `fetch_listed` logs it).
+
+    No row: no valid token, nothing read or written. Otherwise the first row holds the
+    token's columns (`api_token_sql` with `checked_by_read`) and the context's (all NULL
+    when nothing was read: another clinic's token, or a refused request), and each further
+    row, after as many NULLs, one row of the list, in `listed.order`. The day list took
+    three statements for this: the token, the practitioner, the list (issue 15).
+    PostgreSQL only (`reads_check_tokens`)."""
+    db = router.db_for_write(AccessEvent)
+    values = _given_with_token_values(Clinic, ip, path)
+    sql = _fetch_listed_checking_token_sql(
+        listed.context, listed.context_width, listed.sql, listed.width, listed.order, db
+    )
+    return rows.fetch(
+        sql,
+        [
+            *api_token_params(digest),
+            clinic_slug,
+            *listed.context_params,
+            *values,
+            *listed.params,
+        ],
+        db,
+        # Its rows before its commit: the answer waits for the commit before it leaves.
+        commit_later=True,
+    )
+
+
+@cache
+def _fetch_listed_checking_token_sql(
+    context: str, context_width: int, sql: str, width: int, order: tuple[int, ...], db: str
+) -> str:
+    connection = connections[db]
+    quote = connection.ops.quote_name
+    columns, values = [], []
+    for field in _event_fields():
+        columns.append(quote(field.column))
+        cast = field.cast_db_type(connection)
+        if field.name == "clinic":
+            values.append("c.token_clinic")
+        elif field.name == "user":
+            values.append("c.token_user")
+        elif field.name == "patient":
+            values.append("NULL")
+        elif field.name == "object_id":
+            values.append(f"CAST(c.token_clinic AS {cast})")
+        else:
+            values.append(f"CAST(%s AS {cast})")
+    before = api_token_width(db, checked_by_read=True) + context_width
+    # The token's row comes first: its list columns are NULL, which sort first.
+    ordering = ", ".join(f"{before + place + 1} NULLS FIRST" for place in order)
+    return (
+        f"WITH t AS ({api_token_sql(db, checked_by_read=True)}),"  # noqa: S608 - SQL from selectors, values as parameters
+        " c AS (SELECT * FROM t WHERE t.token_clinic_slug = %s),"
+        f" k AS ({context}),"
+        f" e AS (INSERT INTO {rows.table(AccessEvent, db)} ({', '.join(columns)})"
+        f" SELECT {', '.join(values)} FROM c, k),"
+        f" r AS ({sql})"
+        f" SELECT t.*, k.*{', NULL' * width} FROM t LEFT JOIN k ON TRUE"
+        f" UNION ALL SELECT {'NULL, ' * before}r.* FROM r ORDER BY {ordering}"
     )
 
 
@@ -309,6 +395,22 @@ def _fetch_listed_sql(sql: str, db: str) -> str:
 _FROM_ROW = ("patient", "object_id")
 # ... and, when the statement checks an API token, from the token.
 _FROM_TOKEN_AND_ROW = (*_FROM_ROW, "clinic", "user")
+
+
+def _given_with_token_values(read: type[models.Model], ip: str | None, path: str) -> list[Any]:
+    """The event's columns given as parameters when the statement checks an API token
+    (`_given_with_token`), for a read of `read` (a model), as `_event` writes them. As they
+    are: the statement casts each to its column's type, and these are already what the
+    fields would prepare (the address is `client_ip`'s, which the field would only parse
+    once more)."""
+    given = {
+        "action": AccessAction.READ.value,
+        "object_type": read._meta.label_lower,
+        "at": timezone.now(),
+        "ip": ip,
+        "path": path[:_PATH_LENGTH],
+    }
+    return [given[name] for name in _given_with_token()]
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -18,9 +19,10 @@ from django.utils import timezone
 from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.models import AccessEvent
-from mesodesk.audit.services import RowRead, fetch_listed
+from mesodesk.audit.services import ListedRead, RowRead, fetch_listed
 from mesodesk.clinics import selectors as clinics
-from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.clinics.choices import Role
+from mesodesk.clinics.models import Clinic, Device, Membership, Room
 from mesodesk.core import slots as core
 from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library, load_library
@@ -47,7 +49,11 @@ def clinic_zone(clinic: Clinic) -> ZoneInfo:
 
 def local_day_range(clinic: Clinic, first: date, days: int = 1) -> tuple[datetime, datetime]:
     """The UTC instants from local midnight of `first` to local midnight `days` later."""
-    zone = clinic_zone(clinic)
+    return zone_day_range(clinic_zone(clinic), first, days)
+
+
+def zone_day_range(zone: ZoneInfo, first: date, days: int = 1) -> tuple[datetime, datetime]:
+    """As `local_day_range`, in the time zone `zone`."""
     return (
         local_midnight(first, zone).astimezone(UTC),
         local_midnight(first + timedelta(days=days), zone).astimezone(UTC),
@@ -102,13 +108,22 @@ def _in_range(
 ) -> tuple[str, list[Any]]:
     """The WHERE and ORDER BY of `overlapping` (the appointments as `a`), of one
     practitioner if given, in time order; and its parameters."""
+    practitioner_id = None if practitioner is None else practitioner.pk
+    params = _in_range_params(start, end, practitioner_id, include_cancelled, db)
+    return _in_range_sql(db, include_cancelled, practitioner is not None), [clinic.pk, *params]
+
+
+def _in_range_params(
+    start: datetime, end: datetime, practitioner_id: int | None, include_cancelled: bool, db: str
+) -> list[Any]:
+    """The parameters of `_in_range_sql` after the clinic's."""
     adapt = connections[db].ops.adapt_datetimefield_value
-    params: list[Any] = [clinic.pk, adapt(end), adapt(start - LONGEST), adapt(start)]
+    params: list[Any] = [adapt(end), adapt(start - LONGEST), adapt(start)]
     if not include_cancelled:
         params.append(AppointmentStatus.CANCELLED.value)
-    if practitioner is not None:
-        params.append(practitioner.pk)
-    return _in_range_sql(db, include_cancelled, practitioner is not None), params
+    if practitioner_id is not None:
+        params.append(practitioner_id)
+    return params
 
 
 def _start_end(db: str) -> tuple[str, str]:
@@ -118,10 +133,10 @@ def _start_end(db: str) -> tuple[str, str]:
 
 
 @cache
-def _in_range_sql(db: str, include_cancelled: bool, of_one: bool) -> str:
+def _in_range_sql(db: str, include_cancelled: bool, of_one: bool, clinic: str = "%s") -> str:
     start, end = _start_end(db)
     return (
-        f" WHERE a.clinic_id = %s AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
+        f" WHERE a.clinic_id = {clinic} AND a.{start} < %s AND a.{start} >= %s AND a.{end} > %s"
         + ("" if include_cancelled else " AND a.status <> %s")
         + (" AND a.practitioner_id = %s" if of_one else "")
         + f" ORDER BY a.{start}, a.id"
@@ -165,6 +180,96 @@ def day_listing(
     if read_by is None:
         return _listed(clinic, sql, params, db)
     return _listed_rows(clinic, fetch_listed(read_by, clinic=clinic, sql=sql, params=params), db)
+
+
+def day_listing_read(clinic_slug: str, day: date, practitioner_id: int | None) -> DayRead:
+    """`day_listing` as a read that checks the caller's API token in its statement (api.
+    common.read_listed), for the clinic `clinic_slug`: refused (no context) when
+    `practitioner_id` is not one of the clinic's practitioners, as `get_practitioner`.
+
+    The local day's bounds are the ones `local_day_range` finds in the time zone this
+    process last saw the clinic in (UTC the first time): a guess, which `day_listed_from`
+    checks against the clinic the statement read and lists again when it was wrong (the
+    database's own time zones are not used: they differ from Python's on some days)."""
+    db = router.db_for_write(AccessEvent)
+    zone = _zones_seen.get(clinic_slug, "UTC")
+    start, end = zone_day_range(ZoneInfo(zone), day)
+    of_one = practitioner_id is not None
+    context_params = [Role.PRACTITIONER.value, practitioner_id] if of_one else []
+    listed = ListedRead(
+        context=_day_context_sql(db, of_one),
+        context_params=context_params,
+        context_width=1,
+        sql=_listing_sql(db, _in_range_sql(db, False, of_one, "(SELECT k.clinic FROM k)")),
+        params=_in_range_params(start, end, practitioner_id, False, db),
+        width=_listing_width(db),
+        order=_listing_order(db),
+    )
+    return DayRead(listed, zone, day, practitioner_id)
+
+
+@dataclass(frozen=True)
+class DayRead:
+    """A day's list read with the token's check (`day_listing_read`), with what it
+    guessed."""
+
+    listed: ListedRead
+    zone: str
+    day: date
+    practitioner_id: int | None
+
+
+def day_listed_from(
+    clinic: Clinic, read: DayRead, found: list[tuple[Any, ...]]
+) -> list[tuple[Appointment, str]]:
+    """The appointments and names (as `day_listing`) of the rows `read` listed in
+    `clinic` (the token's, read by the same statement, which also logged the access).
+    Listed once more, with the right bounds, when the clinic's time zone is not the one
+    `read` guessed (the access event of the list is already written)."""
+    db = router.db_for_write(AccessEvent)
+    if clinic.time_zone != read.zone:
+        if len(_zones_seen) >= _ZONES_KEPT:
+            _zones_seen.clear()
+        _zones_seen[clinic.slug] = clinic.time_zone
+        start, end = local_day_range(clinic, read.day)
+        of_one = read.practitioner_id is not None
+        params = _in_range_params(start, end, read.practitioner_id, False, db)
+        sql = _listing_sql(db, _in_range_sql(db, False, of_one))
+        found = rows.fetch(sql, [clinic.pk, *params], db)
+    return _listed_rows(clinic, found, db)
+
+
+# The time zone each clinic (by slug) was last read in: `day_listing_read`'s guess.
+# Checked on every use; a few dozen bytes per clinic, and forgotten when too many.
+_zones_seen: dict[str, str] = {}
+_ZONES_KEPT = 10_000
+
+
+@cache
+def _day_context_sql(db: str, of_one: bool) -> str:
+    """The context of `day_listing_read`: the token's clinic, when it has the practitioner
+    (a membership with that role, as `get_practitioner` finds one) or none is asked."""
+    if not of_one:
+        return "SELECT c.token_clinic AS clinic FROM c"
+    memberships = rows.table(Membership, db)
+    return (
+        "SELECT c.token_clinic AS clinic FROM c WHERE EXISTS (SELECT 1 FROM"  # noqa: S608 - names from the models, values as parameters
+        f" {memberships} m WHERE m.clinic_id = c.token_clinic AND m.role = %s"
+        " AND m.user_id = %s)"
+    )
+
+
+@cache
+def _listing_width(db: str) -> int:
+    """How many columns `_listing_sql` selects: the appointment's and the name's three."""
+    return rows.shape(Appointment, db, _LISTING_WITHOUT).width + 3
+
+
+@cache
+def _listing_order(db: str) -> tuple[int, ...]:
+    """The places of the appointment's start and id among `_listing_sql`'s columns."""
+    names = rows.shape(Appointment, db, _LISTING_WITHOUT).names
+    return names.index("start"), names.index("id")
 
 
 def listed_appointment_read(appointment_id: int) -> RowRead:
