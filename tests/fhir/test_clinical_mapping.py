@@ -9,6 +9,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db.models import Q
+from django.utils import timezone
 
 from mesodesk.charting.models import Administration, SessionRecord
 from mesodesk.charting.services import add_administration, mark_entered_in_error, open_record
@@ -24,6 +26,7 @@ from mesodesk.patients.models import IntakeVersion
 from mesodesk.photos import storage
 from mesodesk.photos.models import Photo
 from mesodesk.safety.models import AdverseEvent
+from mesodesk.scheduling.models import Appointment
 from tests.charting.fixtures import session, today
 from tests.fhir.clinical_world import (
     World,
@@ -117,7 +120,27 @@ def test_a_session_is_a_procedure_with_its_areas_devices_and_complications(
         quantity_on_hand__gte=2,
     ).first()
     assert charted is not None and room is not None and device is not None and lot is not None
-    now_in_treatment = session(world.clinic, charted.patient, world.practitioner.user, room)
+    practitioner = world.practitioner.user
+    # In treatment in the latest half hour free for all three: the demo's world books the
+    # practitioner, the rooms and this patient on its days, so "now" may be taken (this
+    # test failed when run at 09:00 in Berlin).
+    start = timezone.now() - timedelta(minutes=15)
+    while Appointment.objects.filter(
+        Q(practitioner=practitioner) | Q(room=room) | Q(patient=charted.patient),
+        start__lt=start + timedelta(minutes=30),
+        end__gt=start,
+    ).exists():
+        start -= timedelta(hours=1)
+    now_in_treatment = session(
+        world.clinic,
+        charted.patient,
+        practitioner,
+        room,
+        start=start,
+        end=start + timedelta(minutes=30),
+        arrived_at=start - timedelta(minutes=5),
+        started_at=start + timedelta(minutes=5),
+    )
     draft = open_record(
         clinic=world.clinic, appointment=now_in_treatment, by=world.practitioner.user
     )

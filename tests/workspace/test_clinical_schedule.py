@@ -74,10 +74,10 @@ def test_the_day_takes_a_fixed_number_of_queries(
     client = sign_in_with_mfa(Client(), fiona)
     book(clinic, fiona, pedro, rooms[0], datetime.combine(monday, time(9), BERLIN), "A")
     client.get("/staff/lindenhof/", {"day": monday.isoformat()})
-    # Three for the session, the day with its access event (one statement on PostgreSQL,
-    # two elsewhere), one for the week's warning-sign reports, one for the past visits
-    # still to close.
-    with django_assert_num_queries(5 + read_and_log()) as one:
+    # Two for the session (its user read with their memberships), the day with its access
+    # event (one statement on PostgreSQL, two elsewhere), one for the week's warning-sign
+    # reports, one for the past visits still to close.
+    with django_assert_num_queries(4 + read_and_log()) as one:
         client.get("/staff/lindenhof/", {"day": monday.isoformat()})
     for n, hour in enumerate((10, 11, 12)):
         book(clinic, fiona, pedro, rooms[n % 2], datetime.combine(monday, time(hour), BERLIN), "B")

@@ -24,33 +24,34 @@ from tests.query_counts import assert_statements, read_and_log, statements
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
 
-# Each starts with the session, its user and the membership with TOTP (three), then the
-# page's own reads. The chart also writes its access event.
+# Each starts with the session and its user with their memberships and TOTP (two:
+# accounts.access.user_with_memberships), then the page's own reads. The chart also
+# writes its access event.
 # Today also reads the past visits to close and, for clinical roles, the adverse events
 # to follow up.
-TODAY = 6 + read_and_log()  # the day's appointments with the access event of its patients
+TODAY = 5 + read_and_log()  # the day's appointments with the access event of its patients
 # + the practitioners, rooms, devices and working hours (one: the filters' lists and the
 # hours of the grid), the week's appointments with the access event of its patients, and
 # the closures (the days hidden), whatever the number of appointments.
-WEEK = 5 + read_and_log()
+WEEK = 4 + read_and_log()
 # The chart reads the patient with their contact preferences, the access event and which
 # parts of the record have rows in one statement (two on SQLite), and queries only those
 # parts: this patient's intakes, screenings and appointments, then the likely duplicates
 # (none to look for without a birth date or contact). Whether a session may be booked and
 # which session's timeline to show come from the screening and the appointments it read
 # already (no query).
-CHART = 6 + read_and_log()
+CHART = 5 + read_and_log()
 # A record with the parts the walk's world has (intake, plan with its sessions, screening,
 # consents, appointments, a side-effect report, reminders): one query for each (two for
 # the plan), the consent gate, the likely duplicates, and the booked session's timeline
 # (its intake, plan and the clinic's overrides). The parts it lacks (adverse events,
 # deletion requests, merges, session records) cost nothing.
-FULL_CHART = 16 + read_and_log()
+FULL_CHART = 15 + read_and_log()
 # The patient with the page's access event; the screening; the clinic's practitioners,
 # rooms, devices and working hours in one statement, which the search form's lists, the
 # search and the slots' names share; a week's closures and bookings; and the rest of the
-# page (the session, user and membership first).
-SLOT_SEARCH = 7 + read_and_log()
+# page (the session and the user with their memberships first).
+SLOT_SEARCH = 6 + read_and_log()
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache, wraps
-from typing import TYPE_CHECKING, Concatenate, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
 
 from allauth.account.authentication import get_authentication_records
 from allauth.account.decorators import secure_admin_login
@@ -44,11 +44,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from mesodesk import rows
+from mesodesk.accounts.models import User
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
 
 if TYPE_CHECKING:
-    from mesodesk.accounts.models import ApiToken, User
+    from mesodesk.accounts.models import ApiToken
 
 MFA_REQUIRED_CODE = "mfa_required"
 
@@ -171,14 +172,19 @@ def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membersh
         if token.clinic.slug != clinic_slug:
             raise Http404("No such clinic.")
         return token.membership  # type: ignore[attr-defined]  # set by the token authentication
-    return _admit(request, _membership_by_slug(user.pk, clinic_slug))
+    return _admit(request, _membership_by_slug(user, clinic_slug))
 
 
-def _membership_by_slug(user_id: int, clinic_slug: str) -> Membership | None:
+def _membership_by_slug(user: Any, clinic_slug: str) -> Membership | None:
     """The user's membership of the clinic `clinic_slug`, with the clinic and, as
-    `has_totp`, whether the user has TOTP: one statement in plain SQL made once from the
-    models (mesodesk.rows), since every staff page asks it first and building it through
-    the ORM cost more than the database's work."""
+    `has_totp`, whether the user has TOTP: read with the user from the session
+    (`user_with_memberships`), else one statement in plain SQL made once from the models
+    (mesodesk.rows), since every staff page asks it first and building it through the ORM
+    cost more than the database's work."""
+    read = memberships_read_with(user)
+    if read is not None:
+        return read.get(clinic_slug)
+    user_id = user.pk
     db = router.db_for_read(Membership)
     params = [user_id, Authenticator.Type.TOTP.value, user_id, clinic_slug]
     found = rows.fetch(_membership_sql(db), params, db)
@@ -188,6 +194,54 @@ def _membership_by_slug(user_id: int, clinic_slug: str) -> Membership | None:
     membership.clinic = clinic
     membership.has_totp = bool(found[0][-1])
     return cast(Membership, membership)
+
+
+# Where `user_with_memberships` leaves a user's memberships, by their clinic's slug.
+_MEMBERSHIPS = "_mesodesk_memberships"
+
+
+def user_with_memberships(user_id: int) -> User | None:
+    """The user whose id is `user_id`, read with their memberships of every clinic (each
+    with its clinic and, as `has_totp`, whether the user has TOTP), which the staff pages
+    and the API then take as `staff_membership_by_slug` asks them: one statement where
+    reading the session's user and then its membership of the page's clinic took two
+    (accounts.backends reads the session's user this way; issue 15)."""
+    db = router.db_for_read(User)
+    found = rows.fetch(_user_with_memberships_sql(db), [Authenticator.Type.TOTP.value, user_id], db)
+    if not found:
+        return None
+    user_shape = rows.shape(User, db)
+    user: User = user_shape.load(found[0], 0, db)
+    has_totp = bool(found[0][-1])
+    memberships: dict[str, Membership] = {}
+    # (No membership: the LEFT JOIN's one row, whose membership is None.)
+    for membership, clinic in rows.load_all(
+        [row[user_shape.width :] for row in found], Membership, Clinic, db=db
+    ):
+        if membership is not None:
+            membership.clinic = clinic
+            membership.has_totp = has_totp
+            memberships[clinic.slug] = membership
+    setattr(user, _MEMBERSHIPS, memberships)
+    return user
+
+
+def memberships_read_with(user: Any) -> dict[str, Membership] | None:
+    """The memberships `user_with_memberships` read with `user`, by clinic slug; None for
+    a user read otherwise."""
+    read: dict[str, Membership] | None = getattr(user, _MEMBERSHIPS, None)
+    return read
+
+
+@cache
+def _user_with_memberships_sql(db: str) -> str:
+    u, m, c, a = (rows.table(model, db) for model in (User, Membership, Clinic, Authenticator))
+    selected = rows.columns_of((User, "u"), (Membership, "m"), (Clinic, "c"), db=db)
+    return (
+        f"SELECT {selected}, EXISTS(SELECT 1 FROM {a} x WHERE x.user_id = u.id AND x.type = %s)"  # noqa: S608 - names from the models, values as parameters
+        f" FROM {u} u LEFT JOIN {m} m ON m.user_id = u.id LEFT JOIN {c} c ON c.id = m.clinic_id"
+        " WHERE u.id = %s"
+    )
 
 
 @cache

@@ -12,9 +12,8 @@ from typing import Any
 
 from allauth.account.auth_backends import AuthenticationBackend
 from django.contrib.auth.backends import ModelBackend
-from django.db import router
 
-from mesodesk import rows
+from mesodesk.accounts.access import user_with_memberships
 from mesodesk.accounts.models import User
 
 
@@ -23,7 +22,8 @@ def _user(user_id: Any, backend: ModelBackend) -> User | None:
         pk = User._meta.pk.to_python(user_id)
     except Exception:
         return None
-    user = rows.one(User, router.db_for_read(User), id=pk)
+    # With their memberships, which a staff page asks next (accounts.access).
+    user = user_with_memberships(pk)
     return user if user is not None and backend.user_can_authenticate(user) else None
 
 
