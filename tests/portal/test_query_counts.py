@@ -14,9 +14,9 @@ from tests.query_counts import assert_statements, statements
 # The active plan is read once, for the consent gate (with the signed consents), the
 # device a session needs and its washouts; the screening once for the verdict and the
 # page; the clinic's practitioners (with their names), rooms, devices and hours in one
-# statement; then a week's closures and bookings, the washout's intake and overrides,
-# and the patient's appointments.
-PORTAL_BOOKING = 12
+# statement; then a week's closures and bookings (one), the washout's intake and
+# overrides, and the patient's appointments.
+PORTAL_BOOKING = 11
 
 
 def test_the_booking_page(

@@ -49,9 +49,9 @@ CHART = 5 + read_and_log()
 FULL_CHART = 15 + read_and_log()
 # The patient with the page's access event; the screening; the clinic's practitioners,
 # rooms, devices and working hours in one statement, which the search form's lists, the
-# search and the slots' names share; a week's closures and bookings; and the rest of the
-# page (the session and the user with their memberships first).
-SLOT_SEARCH = 6 + read_and_log()
+# search and the slots' names share; a week's closures and bookings (one); and the rest
+# of the page (the session and the user with their memberships first).
+SLOT_SEARCH = 5 + read_and_log()
 
 
 @pytest.fixture

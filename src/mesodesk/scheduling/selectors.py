@@ -22,7 +22,7 @@ from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.services import ListedRead, RowRead, fetch_listed
 from mesodesk.clinics import selectors as clinics
 from mesodesk.clinics.choices import Role
-from mesodesk.clinics.models import Clinic, Device, Membership, Room
+from mesodesk.clinics.models import Clinic, ClinicClosure, Device, Membership, Room
 from mesodesk.core import slots as core
 from mesodesk.core.inputs import InputError, parse_intake
 from mesodesk.core.library import Library, load_library
@@ -445,30 +445,6 @@ def _of_patient_sql(db: str) -> str:
     return f" WHERE a.clinic_id = %s AND a.patient_id = %s ORDER BY a.{start} DESC, a.id DESC"
 
 
-def busy_intervals(
-    clinic: Clinic, start: datetime, end: datetime
-) -> list[tuple[int, int, int | None, datetime, datetime]]:
-    """(practitioner, room, device, start, end) of the clinic's booked appointments that
-    overlap [start, end): what slot search must keep clear. One indexed range query."""
-    db = router.db_for_read(Appointment)
-    connection = connections[db]
-    adapt = connection.ops.adapt_datetimefield_value
-    params = [
-        clinic.pk,
-        AppointmentStatus.BOOKED.value,
-        adapt(end),
-        adapt(start - LONGEST),
-        adapt(start),
-    ]
-    # A few hundred rows a week: reading the times is most of the cost, so they are read
-    # the cheapest way each database allows, straight from the cursor.
-    convert: Callable[[Any], datetime] = (
-        _from_epoch if connection.vendor == "postgresql" else _as_utc
-    )
-    fetched = rows.fetch(_busy_sql(db), params, db)
-    return [(p, r, d, convert(a), convert(b)) for p, r, d, a, b in fetched]
-
-
 @cache
 def _busy_sql(db: str) -> str:
     """In no particular order: slot search sorts them."""
@@ -483,6 +459,53 @@ def _busy_sql(db: str) -> str:
         f"SELECT practitioner_id, room_id, device_id, {times}"  # noqa: S608 - names from the models, values as parameters
         f" FROM {rows.table(Appointment, db)} WHERE clinic_id = %s AND status = %s"
         f" AND {start} < %s AND {start} >= %s AND {end} > %s"
+    )
+
+
+def busy_and_closed(
+    clinic: Clinic, start: datetime, end: datetime, first_day: date, last_day: date
+) -> tuple[list[tuple[int, int, int | None, datetime, datetime]], frozenset[date]]:
+    """(practitioner, room, device, start, end) of the clinic's booked appointments that
+    overlap [start, end), what slot search must keep clear (one indexed range query), and
+    the days from `first_day` to `last_day` the clinic is closed (as `clinics.
+    closures_between`): one statement, since slot search asks both of every week it
+    searches and each was a round trip of its own (issue 15)."""
+    db = router.db_for_read(Appointment)
+    connection = connections[db]
+    adapt = connection.ops.adapt_datetimefield_value
+    adapt_day = connection.ops.adapt_datefield_value
+    params = [
+        clinic.pk,
+        AppointmentStatus.BOOKED.value,
+        adapt(end),
+        adapt(start - LONGEST),
+        adapt(start),
+        clinic.pk,
+        adapt_day(first_day),
+        adapt_day(last_day),
+    ]
+    # A few hundred rows a week: reading the times is most of the cost, so they are read
+    # the cheapest way each database allows, straight from the cursor.
+    convert: Callable[[Any], datetime] = (
+        _from_epoch if connection.vendor == "postgresql" else _as_utc
+    )
+    busy, closed = [], set()
+    for p, r, d, a, b, day in rows.fetch(_busy_and_closed_sql(db), params, db):
+        if day is None:
+            busy.append((p, r, d, convert(a), convert(b)))
+        else:
+            closed.add(rows.converted(day, ClinicClosure, "date", db))
+    return busy, frozenset(closed)
+
+
+@cache
+def _busy_and_closed_sql(db: str) -> str:
+    """The closures' days after the busy times, each in its own column (NULL elsewhere)."""
+    day = connections[db].ops.quote_name("date")
+    return (
+        f"SELECT *, NULL FROM ({_busy_sql(db)}) b UNION ALL"  # noqa: S608 - names from the models, values as parameters
+        f" SELECT NULL, NULL, NULL, NULL, NULL, {day} FROM {rows.table(ClinicClosure, db)}"
+        f" WHERE clinic_id = %s AND {day} >= %s AND {day} <= %s"
     )
 
 
@@ -580,16 +603,17 @@ def find_slots(
         )
         if window_end > earliest:
             before = len(found)
+            busy, closed = busy_and_closed(
+                clinic, window_start, window_end, chunk_start, chunk_end - timedelta(days=1)
+            )
             found += _search_window(
                 window_start=window_start,
                 window_end=window_end,
                 zone=zone,
                 duration=duration,
                 clinic_hours=clinic_hours,
-                closures=clinics.closures_between(
-                    clinic, chunk_start, chunk_end - timedelta(days=1)
-                ),
-                busy=busy_intervals(clinic, window_start, window_end),
+                closures=closed,
+                busy=busy,
                 practitioner_hours={pid: hours.get(pid) for pid in members},
                 room_ids=chosen_rooms,
                 device_rows=device_rows,
