@@ -93,6 +93,25 @@ def test_staff_of_two_clinics_get_the_shorter_timeout(
     assert_signed_out_to_the_sign_in_page(client)
 
 
+def test_the_shorter_timeout_also_comes_from_the_memberships_read_with_the_user(
+    client: Client,
+    clinic: Clinic,
+    other_clinic: Clinic,
+    pedro: User,
+    clock: time_machine.Traveller,
+) -> None:
+    # The sign-in's user comes from the sign-in form; a visit a minute later reads the
+    # timeout again, from the memberships read with the session's user.
+    update_clinic_settings(clinic=clinic, idle_timeout_minutes=30)
+    sign_in(client, "pedro@lindenhof.test")
+    update_clinic_settings(clinic=other_clinic, idle_timeout_minutes=10)
+    add_member(clinic=other_clinic, user=pedro, role=Role.PRACTITIONER)
+    clock.shift(MINUTE + 1)
+    assert_still_signed_in(client, pedro)
+    clock.shift(11 * MINUTE)
+    assert_signed_out_to_the_sign_in_page(client)
+
+
 def test_someone_who_is_staff_nowhere_has_no_idle_timeout(
     client: Client, db: None, clock: time_machine.Traveller
 ) -> None:
@@ -166,15 +185,20 @@ def test_the_session_is_saved_and_the_timeout_read_at_most_once_a_minute(
             visit(client)
         return [query["sql"] for query in queries.captured_queries]
 
+    def memberships_read(statements: list[str]) -> list[str]:
+        return [sql for sql in statements if "clinics_membership" in sql]
+
     clock.shift(20)
     within_the_minute = statements_of_a_visit()
     assert not [sql for sql in within_the_minute if sql.startswith("UPDATE")]
+    # The memberships come with the session's user, in its statement only.
+    (users,) = memberships_read(within_the_minute)
+    assert "accounts_user" in users
 
     clock.shift(41)
     a_minute_later = statements_of_a_visit()
     assert [sql for sql in a_minute_later if sql.startswith("UPDATE")]
     # The timeout comes from the memberships read with the session's user (accounts.
     # access.user_with_memberships), not from a statement of its own.
-    users = [sql for sql in a_minute_later if "clinics_membership" in sql]
-    assert len(users) == 1
-    assert "accounts_user" in users[0]
+    (users,) = memberships_read(a_minute_later)
+    assert "accounts_user" in users

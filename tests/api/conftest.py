@@ -23,6 +23,7 @@ from mesodesk.patients.services import record_intake, register_patient
 from mesodesk.photos.services import take_photo
 from mesodesk.planning.services import create_plan
 from mesodesk.safety.services import record_adverse_event, report_side_effect
+from mesodesk.scheduling import selectors as scheduling_selectors
 from mesodesk.scheduling.services import book_appointment
 from tests.accounts.helpers import sign_in_with_mfa
 from tests.charting.fixtures import nappage
@@ -31,6 +32,13 @@ from tests.photos.files import png
 
 BERLIN = ZoneInfo("Europe/Berlin")
 API = "/api/v1/clinics"
+
+
+@pytest.fixture(autouse=True)
+def fresh_worker() -> None:
+    """Each test as a fresh worker: no clinic's time zone seen yet by the day list
+    (scheduling.selectors.day_listing_read guesses from those it has seen)."""
+    scheduling_selectors._zones_seen.clear()
 
 
 def intake(**changes: Any) -> dict[str, Any]:

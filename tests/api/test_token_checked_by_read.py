@@ -329,8 +329,11 @@ def test_a_day_read_is_refused_as_before_and_logs_nothing(
     book(room.clinic, fiona, pedro, room, at("10:00"))
     monday = at("10:00")[:10]
     assert day_list("mdk_" + "x" * 43, day=monday)[0] == 401
-    # Fiona is the front desk, not a practitioner; and no one has this id.
-    for who in (fiona.pk, pedro.pk + 1000):
+    # Fiona is the front desk, not a practitioner; Harbour's doctor practises elsewhere;
+    # and no one has the last id.
+    harbour_doctor = User.objects.create_user(email="doc@harbour.test", password=None)
+    add_member(clinic=other_clinic, user=harbour_doctor, role=Role.PRACTITIONER)
+    for who in (fiona.pk, harbour_doctor.pk, pedro.pk + 1000):
         status, answer = day_list(token, day=monday, practitioner_id=who)
         assert (status, answer["code"]) == (404, "not_found")
     add_member(clinic=other_clinic, user=fiona, role=Role.FRONT_DESK)
@@ -352,6 +355,8 @@ def test_a_clinic_s_day_is_its_own_time_zone_s_after_the_zone_changed(
     with statements() as found:
         assert ids(day_list(token, day=monday.isoformat())) == []
     assert ids(day_list(token, day=(monday - timedelta(days=1)).isoformat())) == [booked.pk]
+    # Each list read, empty or not, is logged once.
+    assert AccessEvent.objects.count() == 3
     if connection.vendor == "postgresql":
         # The statement took the day in the zone this process last saw the clinic in
         # (Berlin); the clinic it read says otherwise, so the day is listed once more.

@@ -162,7 +162,8 @@ def staff_membership(request: HttpRequest, clinic: Clinic) -> Membership:
 def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membership:
     """As `staff_membership`, for a clinic named by its slug (fetched in the same query);
     an unknown slug is the same Http404 as a clinic one is not staff of. No query for a
-    request made with an API token: its membership came with it."""
+    request made with an API token, nor for a session's user read with their memberships
+    (`user_with_memberships`): the membership came with them."""
     user = request.user
     if not user.is_authenticated or not user.is_active:
         raise Http404("No such clinic.")
@@ -205,7 +206,9 @@ def user_with_memberships(user_id: int) -> User | None:
     with its clinic and, as `has_totp`, whether the user has TOTP), which the staff pages
     and the API then take as `staff_membership_by_slug` asks them: one statement where
     reading the session's user and then its membership of the page's clinic took two
-    (accounts.backends reads the session's user this way; issue 15)."""
+    (accounts.backends reads the session's user this way; issue 15). They are what the
+    request began with: a request that changes someone's memberships answers with a
+    redirect, and the next request reads them again."""
     db = router.db_for_read(User)
     found = rows.fetch(_user_with_memberships_sql(db), [Authenticator.Type.TOTP.value, user_id], db)
     if not found:

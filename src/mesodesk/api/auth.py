@@ -2,8 +2,8 @@
 
 A bearer token is checked before the endpoint runs, in a statement of its own, except on
 an endpoint marked `token_checked_by_read`: there the endpoint's one read checks it in the
-same statement (api.common.read_one), one round trip instead of two (issue 15), and
-nothing leaves before the check has passed.
+same statement (api.common.read_one for one row, read_listed for a day's list), one round
+trip instead of two (issue 15), and nothing leaves before the check has passed.
 """
 
 from __future__ import annotations
@@ -104,8 +104,9 @@ def check_token_now(request: HttpRequest) -> None:
 
 
 def token_checked_by_read[View: Callable[..., Any]](view: View) -> View:
-    """Marks an endpoint that reads one row by id with `api.common.read_one` (below the
-    router's decorator): a bearer token is checked by that read, in its statement.
+    """Marks an endpoint that reads one row by id with `api.common.read_one`, or a list
+    with `api.common.read_listed` (below the router's decorator): a bearer token is
+    checked by that read, in its statement.
 
     Whatever the endpoint answers, the token has been checked before the answer leaves:
     an answer given before the read (input refused, say) waits for the check as for any
