@@ -178,23 +178,8 @@ def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membersh
 
 def _membership_by_slug(user: Any, clinic_slug: str) -> Membership | None:
     """The user's membership of the clinic `clinic_slug`, with the clinic and, as
-    `has_totp`, whether the user has TOTP: read with the user from the session
-    (`user_with_memberships`), else one statement in plain SQL made once from the models
-    (mesodesk.rows), since every staff page asks it first and building it through the ORM
-    cost more than the database's work."""
-    read = memberships_read_with(user)
-    if read is not None:
-        return read.get(clinic_slug)
-    user_id = user.pk
-    db = router.db_for_read(Membership)
-    params = [user_id, Authenticator.Type.TOTP.value, user_id, clinic_slug]
-    found = rows.fetch(_membership_sql(db), params, db)
-    if not found:
-        return None
-    membership, clinic = rows.load_all(found, Membership, Clinic, db=db)[0]
-    membership.clinic = clinic
-    membership.has_totp = bool(found[0][-1])
-    return cast(Membership, membership)
+    `has_totp`, whether the user has TOTP (`memberships_of`)."""
+    return memberships_of(user).get(clinic_slug)
 
 
 # Where `user_with_memberships` leaves a user's memberships, by their clinic's slug.
@@ -213,6 +198,8 @@ def user_with_memberships(user_id: int) -> User | None:
     found = rows.fetch(_user_with_memberships_sql(db), [Authenticator.Type.TOTP.value, user_id], db)
     if not found:
         return None
+    # Plain SQL made once from the models (mesodesk.rows): every signed-in request reads
+    # it first, and building it through the ORM cost more than the database's work.
     user_shape = rows.shape(User, db)
     user: User = user_shape.load(found[0], 0, db)
     has_totp = bool(found[0][-1])
@@ -229,10 +216,15 @@ def user_with_memberships(user_id: int) -> User | None:
     return user
 
 
-def memberships_read_with(user: Any) -> dict[str, Membership] | None:
-    """The memberships `user_with_memberships` read with `user`, by clinic slug; None for
-    a user read otherwise."""
+def memberships_of(user: Any) -> dict[str, Membership]:
+    """The user's memberships by clinic slug, as `user_with_memberships` reads them: the
+    ones read with the session's user (no query), else read now (one statement, the
+    sign-in's own request) and kept with `user` for the rest of the request."""
     read: dict[str, Membership] | None = getattr(user, _MEMBERSHIPS, None)
+    if read is None:
+        found = user_with_memberships(user.pk)
+        read = {} if found is None else getattr(found, _MEMBERSHIPS)
+        setattr(user, _MEMBERSHIPS, read)
     return read
 
 
@@ -244,16 +236,6 @@ def _user_with_memberships_sql(db: str) -> str:
         f"SELECT {selected}, EXISTS(SELECT 1 FROM {a} x WHERE x.user_id = u.id AND x.type = %s)"  # noqa: S608 - names from the models, values as parameters
         f" FROM {u} u LEFT JOIN {m} m ON m.user_id = u.id LEFT JOIN {c} c ON c.id = m.clinic_id"
         " WHERE u.id = %s"
-    )
-
-
-@cache
-def _membership_sql(db: str) -> str:
-    m, c, a = (rows.table(model, db) for model in (Membership, Clinic, Authenticator))
-    selected = f"{rows.columns(Membership, 'm', db)}, {rows.columns(Clinic, 'c', db)}"
-    return (
-        f"SELECT {selected}, EXISTS(SELECT 1 FROM {a} x WHERE x.user_id = %s AND x.type = %s)"  # noqa: S608 - names from the models, values as parameters
-        f" FROM {m} m JOIN {c} c ON c.id = m.clinic_id WHERE m.user_id = %s AND c.slug = %s"
     )
 
 

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from allauth.mfa.models import Authenticator
-from django.db.models import Min
 
-from mesodesk.accounts.access import memberships_read_with
+from mesodesk.accounts.access import memberships_of
 from mesodesk.accounts.models import User
-from mesodesk.clinics.models import Membership
 
 
 def user_by_email(*, email: str) -> User | None:
@@ -27,16 +25,9 @@ SITE_ADMIN_IDLE_TIMEOUT_MINUTES = 15
 def staff_idle_timeout_minutes(*, user: User) -> int | None:
     """Minutes of inactivity after which the user's session ends: the smallest idle timeout
     of the clinics they work at; None for someone who is staff nowhere (a patient)."""
-    read = memberships_read_with(user)
-    minutes: int | None
-    if read is not None:
-        # Read with the session's user (accounts.access.user_with_memberships): no query.
-        timeouts = [m.clinic.idle_timeout_minutes for m in read.values()]
-        minutes = min((t for t in timeouts if t is not None), default=None)
-    else:
-        minutes = Membership.objects.filter(user=user).aggregate(
-            minutes=Min("clinic__idle_timeout_minutes")
-        )["minutes"]
+    # Read with the session's user, no query of their own (accounts.access.memberships_of).
+    timeouts = [m.clinic.idle_timeout_minutes for m in memberships_of(user).values()]
+    minutes = min((t for t in timeouts if t is not None), default=None)
     if minutes is None and user.is_staff:
         return SITE_ADMIN_IDLE_TIMEOUT_MINUTES
     return minutes

@@ -90,7 +90,8 @@ def _schedule(
     With `read_by`, the access event of that request reading the patients listed, in the
     same statement where the database allows (audit.services.fetch_listed)."""
     db = router.db_for_read(Appointment)
-    where, params = _in_range(clinic, start, end, practitioner, include_cancelled, db)
+    practitioner_id = None if practitioner is None else practitioner.pk
+    where, params = _in_range(clinic, start, end, practitioner_id, include_cancelled, db)
     sql = _appointment_sql(db, where)
     if read_by is None:
         return _appointments(clinic, sql, params, db)
@@ -102,15 +103,15 @@ def _in_range(
     clinic: Clinic,
     start: datetime,
     end: datetime,
-    practitioner: User | None,
+    practitioner_id: int | None,
     include_cancelled: bool,
     db: str,
 ) -> tuple[str, list[Any]]:
     """The WHERE and ORDER BY of `overlapping` (the appointments as `a`), of one
-    practitioner if given, in time order; and its parameters."""
-    practitioner_id = None if practitioner is None else practitioner.pk
+    practitioner (by id) if given, in time order; and its parameters."""
     params = _in_range_params(start, end, practitioner_id, include_cancelled, db)
-    return _in_range_sql(db, include_cancelled, practitioner is not None), [clinic.pk, *params]
+    of_one = practitioner_id is not None
+    return _in_range_sql(db, include_cancelled, of_one), [clinic.pk, *params]
 
 
 def _in_range_params(
@@ -173,9 +174,16 @@ def day_listing(
     device, which a page needs and a list of 35 rows paid for four times over. With
     `read_by`, the access event of that request reading the patients listed, in the same
     statement where the database allows (as `day_schedule`)."""
+    practitioner_id = None if practitioner is None else practitioner.pk
+    return _day_listing(clinic, day, practitioner_id, read_by)
+
+
+def _day_listing(
+    clinic: Clinic, day: date, practitioner_id: int | None, read_by: HttpRequest | None
+) -> list[tuple[Appointment, str]]:
     start, end = local_day_range(clinic, day)
     db = router.db_for_read(Appointment)
-    where, params = _in_range(clinic, start, end, practitioner, False, db)
+    where, params = _in_range(clinic, start, end, practitioner_id, False, db)
     sql = _listing_sql(db, where)
     if read_by is None:
         return _listed(clinic, sql, params, db)
@@ -226,17 +234,12 @@ def day_listed_from(
     `clinic` (the token's, read by the same statement, which also logged the access).
     Listed once more, with the right bounds, when the clinic's time zone is not the one
     `read` guessed (the access event of the list is already written)."""
-    db = router.db_for_write(AccessEvent)
     if clinic.time_zone != read.zone:
         if len(_zones_seen) >= _ZONES_KEPT:
             _zones_seen.clear()
         _zones_seen[clinic.slug] = clinic.time_zone
-        start, end = local_day_range(clinic, read.day)
-        of_one = read.practitioner_id is not None
-        params = _in_range_params(start, end, read.practitioner_id, False, db)
-        sql = _listing_sql(db, _in_range_sql(db, False, of_one))
-        found = rows.fetch(sql, [clinic.pk, *params], db)
-    return _listed_rows(clinic, found, db)
+        return _day_listing(clinic, read.day, read.practitioner_id, None)
+    return _listed_rows(clinic, found, router.db_for_write(AccessEvent))
 
 
 # The time zone each clinic (by slug) was last read in: `day_listing_read`'s guess.
