@@ -14,9 +14,7 @@ its statement and reads the rows the database returns now.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -161,75 +159,23 @@ def table(model: type[Model], db: str = "default") -> str:
     return connections[db].ops.quote_name(model._meta.db_table)
 
 
-def fetch(
-    sql: str, params: Sequence[Any], db: str = "default", *, commit_later: bool = False
-) -> list[tuple[Any, ...]]:
+def fetch(sql: str, params: Sequence[Any], db: str = "default") -> list[tuple[Any, ...]]:
     """The rows of one SELECT (through Django's cursor wrapper: counted, logged and wrapped
     as any ORM statement is; a prepared statement on PostgreSQL, see `cursor`, on a cursor
-    kept for the statement: see `_statement_cursor`).
-
-    With `commit_later`, for a statement that writes (an access event) while an answer is
-    being made (`answering`): on PostgreSQL its rows come back before its commit has
-    completed, which the answer then waits for before it leaves (mesodesk.config.
-    postgresql's `fetch_before_commit`)."""
+    kept for the statement: see `_statement_cursor`)."""
     connection = connections[db]
     if connection.vendor != "postgresql":
         with cursor(db) as found:
             found.execute(sql, params)
             return found.fetchall()
     found = _statement_cursor(connection, sql)
-    fetched: list[tuple[Any, ...]]
-    unsettled = _answering.get() if commit_later else None
-    # (Django's own PostgreSQL backend, in settings other than mesodesk's, has no such way.)
-    before_commit = None if unsettled is None else getattr(connection, "fetch_before_commit", None)
-    if unsettled is not None and before_commit is not None:
-        fetched = before_commit(found, sql, params)
-        unsettled.append(connection)
-    else:
-        found.execute(sql, params)
-        fetched = found.fetchall()
+    found.execute(sql, params)
+    fetched: list[tuple[Any, ...]] = found.fetchall()
     if len(fetched) > _KEPT_ROWS:
         # A cursor holds its last result until it runs again: a list's is let go with it.
         kept = _kept[connection].cursors.pop(sql)
         kept.close()
     return fetched
-
-
-# While an answer is being made (`answering`): the connections whose last statement's
-# commit may still be completing, to settle before the answer leaves.
-_answering: ContextVar[list[BaseDatabaseWrapper] | None] = ContextVar(
-    "mesodesk_answering", default=None
-)
-
-
-@contextmanager
-def answering() -> Iterator[None]:
-    """A block that makes one answer (mesodesk.web.commits wraps each request in it): the
-    statements `fetch` runs with `commit_later` in it have committed when it ends, or it
-    raises the error of the one that did not."""
-    unsettled: list[BaseDatabaseWrapper] = []
-    entered = _answering.set(unsettled)
-    try:
-        yield
-    finally:
-        _answering.reset(entered)
-        _settle_all(unsettled)
-
-
-def _settle_all(unsettled: list[BaseDatabaseWrapper]) -> None:
-    """Settles every connection (PostgreSQL's, config.postgresql), then raises the first
-    failed commit: also one that whatever settled it earlier in the answer caught (a later
-    statement settles first, and its caller may catch what that raises)."""
-    failed: BaseException | None = None
-    for connection in unsettled:
-        try:
-            connection.settle()  # type: ignore[attr-defined]
-        except Exception as error:
-            failed = failed or error
-        kept = connection.take_failed_commit()  # type: ignore[attr-defined]
-        failed = failed or kept
-    if failed is not None:
-        raise failed
 
 
 @dataclass

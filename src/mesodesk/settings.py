@@ -104,10 +104,6 @@ MIDDLEWARE = [
     # data or not, is `Cache-Control: private, no-store`.
     "mesodesk.web.caching.PrivateNoStoreMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    # An answer leaves only once the statements that made it have committed. Below the
-    # middleware above (none of which uses the database), so that an answer made a 500
-    # by a failed commit still gets their headers.
-    "mesodesk.web.commits.CommittedBeforeAnswerMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

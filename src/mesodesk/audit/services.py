@@ -247,8 +247,6 @@ def fetch_read_checking_token(
         _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
         [*api_token_params(digest), *read.params, clinic_slug, *values],
         db,
-        # Its rows before its commit: the answer waits for the commit before it leaves.
-        commit_later=True,
     )
 
 
@@ -308,8 +306,6 @@ def fetch_listed_checking_token(
             *listed.params,
         ],
         db,
-        # Its rows before its commit: the answer waits for the commit before it leaves.
-        commit_later=True,
     )
 
 

@@ -1,1 +1,0 @@
-from tests.api.conftest import at, monday, token  # noqa: F401 - fixtures
