@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mesodesk.accounts.access import admin_has_permission, mfa_admin_login
+from mesodesk.api import direct
 from mesodesk.api.urls import api
 from mesodesk.portal import views as portal_views
 from mesodesk.web import views
@@ -19,16 +20,21 @@ admin.site.has_permission = admin_has_permission(  # type: ignore[method-assign,
 )
 admin.site.index_title = "Clinics, staff and protocols"
 
+api_urls = api.urls
+# The API's reads of one row by token, ahead of its own routes (api.direct).
+api_direct = path("api/v1/", include(direct.routes(api, api_urls[0])))
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    api_direct,
     # Browsers ask for /favicon.ico whatever the page says: the same icon as the pages'.
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     # allauth's sign-up, naming each clinic's portal sign-up for patients (portal.views).
     path("accounts/signup/", portal_views.account_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls),
     path("fhir/r4/", include("mesodesk.fhir.urls")),
     path("staff/", include("mesodesk.workspace.urls")),
     path("portal/", include("mesodesk.portal.urls")),

@@ -3,7 +3,9 @@
 A bearer token is checked before the endpoint runs, in a statement of its own, except on
 an endpoint marked `token_checked_by_read`: there the endpoint's one read checks it in the
 same statement (api.common.read_one for one row, read_listed for a day's list), one round
-trip instead of two (issue 15), and nothing leaves before the check has passed.
+trip instead of two (issue 15), and nothing leaves before the check has passed. Such a
+read of one row may also be answered without django-ninja's operation (api.direct), with
+the same checks (`answer_checked`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.operation import Operation
 from ninja.security import HttpBearer, SessionAuth
@@ -44,15 +47,8 @@ class BearerToken(HttpBearer):
         self.checked_by_read = checked_by_read
 
     def __call__(self, request: HttpRequest) -> ApiToken | TokenToCheck | None:
-        # As HttpBearer's, reading the one header from the WSGI environ: `request.headers`
-        # would first copy every header of the request (on every API call).
-        value = request.META.get("HTTP_AUTHORIZATION")
-        if not value:
-            return None
-        scheme, _, token = value.partition(" ")
-        if scheme.lower() != self.openapi_scheme:
-            return None
-        return self.authenticate(request, token)
+        token = _bearer(request)
+        return None if token is None else self.authenticate(request, token)
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiToken | TokenToCheck | None:
         digest = api_token_digest(token)
@@ -65,6 +61,26 @@ class BearerToken(HttpBearer):
         if api_token is not None:
             attach_api_token(request, api_token)
         return api_token
+
+
+def _bearer(request: HttpRequest) -> str | None:
+    """The token of `Authorization: Bearer TOKEN`, as HttpBearer reads it, but from the
+    WSGI environ: `request.headers` would first copy every header of the request."""
+    value = request.META.get("HTTP_AUTHORIZATION")
+    if not value:
+        return None
+    scheme, _, token = value.partition(" ")
+    return token if scheme.lower() == BearerToken.openapi_scheme else None
+
+
+def bearer_digest_to_check(request: HttpRequest) -> str | None:
+    """The digest of the request's bearer token when an endpoint marked
+    `token_checked_by_read` leaves it to its read (a well-formed token, on PostgreSQL),
+    as that endpoint's authentication would; else None."""
+    token = _bearer(request)
+    if token is None or not reads_check_tokens():
+        return None
+    return api_token_digest(token)
 
 
 # The signed-in web session; unsafe methods need the CSRF token, as any form post.
@@ -133,27 +149,51 @@ def _checked_before_answering(
 
     @wraps(run)
     def checked(request: HttpRequest, **kwargs: Any) -> HttpResponseBase:
-        try:
-            answer = run(request, **kwargs)
-        except Exception:
-            # An error no handler answered (a 500): still the refusal for a caller whose
-            # token is not valid, as when the token was checked first.
-            refused = _refusal(request, operation)
-            if refused is not None:
-                return refused
-            raise
-        refused = _refusal(request, operation)
-        return answer if refused is None else refused
+        return _checked(request, operation.api, lambda: run(request, **kwargs))
 
     return checked
 
 
-def _refusal(request: HttpRequest, operation: Operation) -> HttpResponseBase | None:
-    """The operation's answer refusing a request whose token its read did not check, when
-    the token, checked now, lets it through no more than its session: a 401, or the
+def answer_checked(
+    request: HttpRequest, digest: str, api: NinjaAPI, answer: Callable[[], HttpResponse]
+) -> HttpResponseBase:
+    """What an endpoint marked `token_checked_by_read` answers to a request whose token's
+    digest is `digest` (`bearer_digest_to_check`), its view called by `answer`, without
+    django-ninja's operation (api.direct): as the operation does, an error is answered by
+    `api`'s handlers, and the token is checked before anything is answered."""
+    setattr(request, PENDING, digest)
+
+    def run() -> HttpResponseBase:
+        try:
+            return answer()
+        except Exception as error:
+            return api.on_exception(request, error)
+
+    return _checked(request, api, run)
+
+
+def _checked(
+    request: HttpRequest, api: NinjaAPI, run: Callable[[], HttpResponseBase]
+) -> HttpResponseBase:
+    try:
+        answer = run()
+    except Exception:
+        # An error no handler answered (a 500): still the refusal for a caller whose
+        # token is not valid, as when the token was checked first.
+        refused = _refusal(request, api)
+        if refused is not None:
+            return refused
+        raise
+    refused = _refusal(request, api)
+    return answer if refused is None else refused
+
+
+def _refusal(request: HttpRequest, api: NinjaAPI) -> HttpResponseBase | None:
+    """The answer refusing a request whose token its read did not check, when the
+    token, checked now, lets it through no more than its session: a 401, or the
     session's 403 without its CSRF token. None when it is let through, or was checked."""
     try:
         check_token_now(request)
     except Exception as error:
-        return operation.api.on_exception(request, error)
+        return api.on_exception(request, error)
     return None

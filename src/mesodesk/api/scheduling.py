@@ -17,6 +17,7 @@ from mesodesk.api.common import (
     rendered,
     responses,
 )
+from mesodesk.api.direct import answered_directly
 from mesodesk.api.schemas import (
     AppointmentIn,
     AppointmentOut,
@@ -187,6 +188,7 @@ def book(request: HttpRequest, clinic: str, body: AppointmentIn) -> Status[Appoi
     summary="Read one",
 )
 @token_checked_by_read
+@answered_directly
 def read_appointment(request: HttpRequest, clinic: str, appointment_id: int) -> HttpResponse:
     # The caller's token, the row and the access event of reading it: one statement on
     # PostgreSQL (api.common.read_one).
