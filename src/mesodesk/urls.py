@@ -20,9 +20,11 @@ admin.site.has_permission = admin_has_permission(  # type: ignore[method-assign,
 )
 admin.site.index_title = "Clinics, staff and protocols"
 
+API_MOUNT = "api/v1/"
 api_urls = api.urls
-# The API's reads of one row by token, ahead of its own routes (api.direct).
-api_direct = path("api/v1/", include(direct.routes(api, api_urls[0])))
+# The API's reads of one row by token, tried before its own routes (api.direct), at the
+# same place.
+api_direct = path(API_MOUNT, include(direct.routes(api, api_urls[0])))
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,7 +36,7 @@ urlpatterns = [
     # allauth's sign-up, naming each clinic's portal sign-up for patients (portal.views).
     path("accounts/signup/", portal_views.account_signup, name="account_signup"),
     path("accounts/", include("allauth.urls")),
-    path("api/v1/", api_urls),
+    path(API_MOUNT, api_urls),
     path("fhir/r4/", include("mesodesk.fhir.urls")),
     path("staff/", include("mesodesk.workspace.urls")),
     path("portal/", include("mesodesk.portal.urls")),

@@ -141,6 +141,16 @@ def token_checked_by_read[View: Callable[..., Any]](view: View) -> View:
     return view
 
 
+def checked_by_read_only(operation: Operation) -> bool:
+    """Whether `operation` is marked `token_checked_by_read` and has no authentication,
+    throttle or run decorator besides (api.direct answers such an operation's reads)."""
+    return (
+        operation.auth_callbacks == [_bearer_checked_by_read, session]
+        and not operation.throttle_objects
+        and operation.__dict__.get("_run_decorators") == [_checked_before_answering]
+    )
+
+
 def _checked_before_answering(
     run: Callable[..., HttpResponseBase],
 ) -> Callable[..., HttpResponseBase]:

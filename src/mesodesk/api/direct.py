@@ -24,22 +24,25 @@ it on; the routes check this when they are made.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, get_type_hints
 
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, path
 from ninja import NinjaAPI
 from ninja.operation import Operation
 from ninja.utils import contribute_operation_callback, normalize_path, replace_path_param_notation
 
-from mesodesk.api.auth import answer_checked, bearer_digest_to_check
+from mesodesk.api.auth import answer_checked, bearer_digest_to_check, checked_by_read_only
 
 View = Callable[..., HttpResponse]
 
-# The endpoints marked `answered_directly`: their view's path, as registered.
-_marked: dict[View, str] = {}
+# The endpoints marked `answered_directly`: their view and its operation, as registered.
+_marked: dict[View, Operation] = {}
+
+_PATH_PARAMETER = re.compile(r"{([^}]*)}")
 
 
 def answered_directly[V: Callable[..., Any]](view: V) -> V:
@@ -50,32 +53,44 @@ def answered_directly[V: Callable[..., Any]](view: V) -> V:
     def contribute(operation: Operation) -> None:
         if operation.methods != ["GET"]:
             raise ImproperlyConfigured(f"{view.__qualname__}: only a GET is answered directly")
-        _marked[view] = operation.path
+        _marked[view] = operation
 
     contribute_operation_callback(view, contribute)
     return view
 
 
-def routes(api: NinjaAPI, ninja_patterns: Sequence[Any]) -> list[URLPattern]:
+def routes(api: NinjaAPI, ninja_patterns: Sequence[URLPattern | URLResolver]) -> list[URLPattern]:
     """The routes of the endpoints marked `answered_directly`, relative to where `api` is
     mounted, for the URL configuration to try before `ninja_patterns` (the first part of
-    `api.urls`, mounted at the same place)."""
-    by_route = {str(p.pattern): p.callback for p in ninja_patterns if isinstance(p, URLPattern)}
+    `api.urls`, mounted at the same place; `api` adds its routers with no prefix).
+    ImproperlyConfigured, at start-up, for an endpoint its route would not answer as
+    django-ninja's operation does."""
+    by_route: dict[str, Callable[..., HttpResponseBase]] = {}
+    for pattern in ninja_patterns:
+        if isinstance(pattern, URLPattern):
+            # The first of a route is the one Django resolves.
+            by_route.setdefault(str(pattern.pattern), pattern.callback)
     made = []
-    for view, operation_path in _marked.items():
+    for view, operation in _marked.items():
+        name = view.__qualname__
+        if not checked_by_read_only(operation):
+            raise ImproperlyConfigured(
+                f"{name}: only an endpoint marked token_checked_by_read, with no other"
+                " authentication, throttle or decorator, is answered directly"
+            )
         # As django-ninja makes the route of an operation of a router added with "".
-        route = replace_path_param_notation(normalize_path(operation_path)).lstrip("/")
+        route = replace_path_param_notation(normalize_path(operation.path)).lstrip("/")
         ninja_view = by_route.get(route)
         if ninja_view is None:
-            raise ImproperlyConfigured(f"{view.__qualname__}: no route {route!r} in the API")
-        made.append(path(route, _direct_view(api, view, ninja_view)))
+            raise ImproperlyConfigured(f"{name}: no route {route!r} in the API")
+        made.append(path(route, _direct_view(api, view, ninja_view, operation.path)))
     return made
 
 
 def _direct_view(
-    api: NinjaAPI, view: View, ninja_view: Callable[..., HttpResponseBase]
+    api: NinjaAPI, view: View, ninja_view: Callable[..., HttpResponseBase], operation_path: str
 ) -> Callable[..., HttpResponseBase]:
-    integers = _integer_parameters(view)
+    integers = _integer_parameters(view, operation_path)
 
     def direct(request: HttpRequest, **given: str) -> HttpResponseBase:
         if request.method == "GET" and all(_digits(given[name]) for name in integers):
@@ -93,20 +108,28 @@ def _direct_view(
     return direct
 
 
-def _integer_parameters(view: View) -> frozenset[str]:
-    """The names of `view`'s `int` parameters; ImproperlyConfigured for a parameter other
-    than the request, a `str` or an `int` (a query's or a body's would need ninja's
-    parsing), or a view that does not return its HttpResponse itself."""
-    hints = get_type_hints(view)
+def _integer_parameters(view: View, operation_path: str) -> frozenset[str]:
+    """The names of `view`'s `int` parameters. ImproperlyConfigured unless `view` takes
+    the request and then exactly the parameters of `operation_path`, each a plain `str`
+    or `int` with no default and no constraint (those, a query's or a body's would need
+    django-ninja's parsing), and returns its HttpResponse itself."""
+    name = view.__qualname__
+    hints = get_type_hints(view, include_extras=True)
     if hints.get("return") is not HttpResponse:
-        raise ImproperlyConfigured(f"{view.__qualname__}: must return its HttpResponse")
+        raise ImproperlyConfigured(f"{name}: must return its HttpResponse")
+    in_path = _PATH_PARAMETER.findall(operation_path)
+    parameters = list(inspect.signature(view).parameters.values())[1:]
+    if sorted(p.name for p in parameters) != sorted(in_path):
+        raise ImproperlyConfigured(f"{name}: takes other parameters than the path's {in_path}")
     integers = set()
-    for name in list(inspect.signature(view).parameters)[1:]:
-        kind = hints.get(name)
+    for parameter in parameters:
+        kind = hints.get(parameter.name)
+        if parameter.default is not inspect.Parameter.empty or kind not in (int, str):
+            raise ImproperlyConfigured(
+                f"{name}: {parameter.name} is not a plain str or int of the path"
+            )
         if kind is int:
-            integers.add(name)
-        elif kind is not str:
-            raise ImproperlyConfigured(f"{view.__qualname__}: {name} is not a str or an int")
+            integers.add(parameter.name)
     return frozenset(integers)
 
 
