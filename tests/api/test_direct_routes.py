@@ -59,12 +59,12 @@ def answer(client: Client, method: str, path: str, token: str | None) -> tuple[A
 
 
 def both(
-    client: Client, method: str, path: str, token: str | None, spied: list[str], *, direct: bool
+    client: Client, method: str, path: str, token: str | None, spied: list[str], *, directly: bool
 ) -> list[tuple[Any, ...]]:
     """The answer through the direct route, then through django-ninja's own; the direct
-    route answered the first itself when `direct` (on PostgreSQL), and never the second."""
+    route answered the first itself when `directly` (on PostgreSQL), and never the second."""
     direct_answer = answer(client, method, path, token)
-    assert len(spied) == (1 if direct and connection.vendor == "postgresql" else 0)
+    assert len(spied) == (1 if directly and connection.vendor == "postgresql" else 0)
     with override_settings(ROOT_URLCONF="tests.api.urls_ninja_only"):
         ninja_answer = answer(client, method, path, token)
     assert len(spied) <= 1
@@ -103,7 +103,7 @@ def test_every_request_is_answered_as_by_django_ninja(
     caller = {"token": token, "unknown": UNKNOWN}.get(given or "", given)
     path = f"{API}/lindenhof/appointments/" + tail.format(id=booked.pk, missing=booked.pk + 99)
     direct_answer, ninja_answer = both(
-        Client(), method, path, caller, answered_directly, direct=directly
+        Client(), method, path, caller, answered_directly, directly=directly
     )
     assert status is None or direct_answer[0] == status
     assert direct_answer == ninja_answer
@@ -118,7 +118,7 @@ def test_a_read_logs_one_event_either_way(
         f"{API}/lindenhof/appointments/{booked.pk}",
         token,
         answered_directly,
-        direct=True,
+        directly=True,
     )
     assert len(direct_answer[3]) == 1
     assert direct_answer[3] == ninja_answer[3]
@@ -131,7 +131,7 @@ def test_another_clinic_s_token_and_path_answer_as_before(
     for slug in ("harbour", "no-such-clinic"):
         path = f"{API}/{slug}/appointments/{booked.pk}"
         direct_answer, ninja_answer = both(
-            Client(), "GET", path, token, answered_directly, direct=True
+            Client(), "GET", path, token, answered_directly, directly=True
         )
         assert direct_answer[0] == 404
         assert direct_answer == ninja_answer
@@ -149,7 +149,7 @@ def test_a_signed_in_session_reads_as_before(
         f"{API}/lindenhof/appointments/{booked.pk}",
         header,
         answered_directly,
-        direct=header is not None,
+        directly=header is not None,
     )
     assert direct_answer[0] == 200
     assert direct_answer == ninja_answer

@@ -173,13 +173,8 @@ def staff_membership_by_slug(request: HttpRequest, clinic_slug: str) -> Membersh
         if token.clinic.slug != clinic_slug:
             raise Http404("No such clinic.")
         return token.membership  # type: ignore[attr-defined]  # set by the token authentication
-    return _admit(request, _membership_by_slug(user, clinic_slug))
-
-
-def _membership_by_slug(user: Any, clinic_slug: str) -> Membership | None:
-    """The user's membership of the clinic `clinic_slug`, with the clinic and, as
-    `has_totp`, whether the user has TOTP (`memberships_of`)."""
-    return memberships_of(user).get(clinic_slug)
+    # With its clinic and, as `has_totp`, whether the user has TOTP.
+    return _admit(request, memberships_of(user).get(clinic_slug))
 
 
 # Where `user_with_memberships` leaves a user's memberships, by their clinic's slug.
