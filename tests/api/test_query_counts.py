@@ -17,6 +17,7 @@ from django.test import Client
 
 from mesodesk.accounts.models import User
 from mesodesk.clinics.models import Clinic, Device, Room
+from mesodesk.inventory.models import Lot
 from mesodesk.messaging.models import Reminder
 from mesodesk.patients.models import Patient
 from mesodesk.patients.services import record_intake, register_patient
@@ -25,6 +26,7 @@ from mesodesk.planning.services import create_plan
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.services import book_appointment
 from tests.api.conftest import API, intake
+from tests.inventory.conftest import cocktail, lot
 from tests.query_counts import (
     assert_statements,
     read_and_log,
@@ -33,11 +35,15 @@ from tests.query_counts import (
     write_with_history,
 )
 
+__all__ = ["cocktail", "lot"]
 BASE = f"{API}/lindenhof"
 
 # The token with its membership, the appointment and its access event: one statement on
 # PostgreSQL, where the read checks the token (api.auth.token_checked_by_read).
 ONE_ROW_READ = read_checking_token()
+# A lot is no patient's data: the token with its membership and the lot (no access event),
+# one statement on PostgreSQL; elsewhere the token's look-up, then the lot.
+ONE_ROW_READ_UNLOGGED = 1 if connection.vendor == "postgresql" else 2
 READ_PATIENT = read_checking_token()  # as one appointment: the patient and its event
 # The token, the practitioner, the day's appointments with patients and the access event:
 # one statement on PostgreSQL (api.common.read_listed), once this process has seen the
@@ -111,6 +117,12 @@ def test_reading_one_appointment(
     with statements() as found:
         assert api.get(f"{BASE}/appointments/{booked.pk}").status_code == 200
     assert_statements(found, ONE_ROW_READ)
+
+
+def test_reading_one_lot(api: Client, lot: Lot) -> None:
+    with statements() as found:
+        assert api.get(f"{BASE}/lots/{lot.pk}").status_code == 200
+    assert_statements(found, ONE_ROW_READ_UNLOGGED)
 
 
 def test_reading_a_patient_writes_its_access_event(api: Client, maria: Patient) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -17,16 +18,27 @@ from pydantic import TypeAdapter
 
 from mesodesk.accounts.models import User
 from mesodesk.accounts.services import create_user
+from mesodesk.api.inventory import LotOut, _lot_out
 from mesodesk.api.scheduling import appointment_out
 from mesodesk.api.schemas import AppointmentOut
+from mesodesk.audit.models import AccessEvent
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Room
 from mesodesk.clinics.services import add_member
+from mesodesk.inventory.selectors import get_lot
+from mesodesk.inventory.services import (
+    create_product,
+    quarantine,
+    recall,
+    receive_lot,
+    waste,
+)
 from mesodesk.patients.services import register_patient
 from mesodesk.portal.services import erase_patient_data, request_deletion
 from mesodesk.scheduling.models import Appointment
 from mesodesk.scheduling.selectors import get_appointment
 from mesodesk.scheduling.services import book_appointment, cancel_appointment
+from tests.accounts.helpers import sign_in_with_mfa
 from tests.api.conftest import API
 
 BASE = f"{API}/lindenhof"
@@ -138,3 +150,57 @@ def test_the_day_list_is_what_the_schema_validated_answer_of_each_row_says(
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?\+0[12]:00", completed["ended_at"]
     )
+
+
+def test_a_lot_is_what_the_schema_validated_answer_says(
+    clinic: Clinic, alice: User, fiona: User, token: str
+) -> None:
+    product = create_product(clinic=clinic, by=alice, name="Revita HA cocktail")
+    received = [
+        receive_lot(
+            clinic=clinic,
+            product=product,
+            by=alice,
+            number=number,
+            expiry=date(2027, 12, 31),
+            quantity=Decimal(quantity),
+            supplier=supplier,
+        )
+        for number, quantity, supplier in (
+            ("RV2401", "10.00", "Mesolab GmbH"),
+            ("RV2402", "2.55", ""),
+            ("RV2403", "5.00", "Mesolab GmbH"),
+        )
+    ]
+    waste(clinic=clinic, lot=received[0], quantity=Decimal("1.50"), by=alice, reason="Dropped")
+    quarantine(clinic=clinic, lot=received[1], by=alice, reason="The fridge failed overnight.")
+    recall(clinic=clinic, lot=received[2], by=alice, reason="Sterility", reference="FSN-3")
+    events = AccessEvent.objects.count()
+    for client in (
+        Client(headers={"Authorization": f"Bearer {token}"}),
+        sign_in_with_mfa(Client(), fiona),
+    ):
+        for lot in received:
+            response = client.get(f"{BASE}/lots/{lot.pk}")
+            assert response.status_code == 200
+            assert response["Content-Type"] == "application/json; charset=utf-8"
+            answer = response.json()
+            LotOut.model_validate(answer)
+            validated = JSONRenderer().render(
+                None,  # type: ignore[arg-type]
+                _lot_out(get_lot(clinic, lot.pk), clinic).model_dump(),
+                response_status=200,
+            )
+            assert answer == json.loads(validated)
+    by_number = {
+        a["number"]: a
+        for a in (
+            Client(headers={"Authorization": f"Bearer {token}"}).get(f"{BASE}/lots/{lot.pk}").json()
+            for lot in received
+        )
+    }
+    assert by_number["RV2401"]["quantity_left"] == "8.50"
+    assert by_number["RV2402"]["status_reason"] == "The fridge failed overnight."
+    assert by_number["RV2403"]["recall_reference"] == "FSN-3"
+    # A lot is no patient's data: reading it logs nothing.
+    assert AccessEvent.objects.count() == events

@@ -234,6 +234,7 @@ def test_the_document_gives_these_reads_the_security_of_every_other_operation() 
     for path in (
         "/api/v1/clinics/{clinic}/appointments/{appointment_id}",
         "/api/v1/clinics/{clinic}/patients/{patient_id}",
+        "/api/v1/clinics/{clinic}/lots/{lot_id}",
     ):
         assert paths[path]["get"]["security"] == listing
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from mesodesk.api.common import caller, local, member, responses
+from mesodesk.api.auth import token_checked_by_read
+from mesodesk.api.common import caller, local, member, read_one, rendered, responses
+from mesodesk.api.direct import answered_directly
 from mesodesk.api.types import Id, IsoDate, Reason, library_codes
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.inventory import selectors, services
@@ -188,20 +191,25 @@ def _product_out(product: Product, clinic: Clinic) -> ProductOut:
 
 
 def _lot_out(lot: Lot, clinic: Clinic) -> LotOut:
-    return LotOut(
-        id=lot.pk,
-        product_id=lot.product_id,
-        product=lot.product.name,
-        number=lot.number,
-        expiry=lot.expiry,
-        status=lot.status,
-        quantity_received=lot.quantity_received,
-        quantity_left=lot.quantity_on_hand,
-        supplier=lot.supplier,
-        status_reason=lot.status_reason,
-        recall_reference=lot.recall_reference,
-        received_at=local(lot.received_at, clinic),  # type: ignore[arg-type]
-    )
+    return LotOut(**_lot_fields(lot, clinic, lot.product.name))
+
+
+def _lot_fields(lot: Lot, clinic: Clinic, product: str) -> dict[str, Any]:
+    """LotOut's fields of `lot`, whose product is named `product`."""
+    return {
+        "id": lot.pk,
+        "product_id": lot.product_id,
+        "product": product,
+        "number": lot.number,
+        "expiry": lot.expiry,
+        "status": lot.status,
+        "quantity_received": lot.quantity_received,
+        "quantity_left": lot.quantity_on_hand,
+        "supplier": lot.supplier,
+        "status_reason": lot.status_reason,
+        "recall_reference": lot.recall_reference,
+        "received_at": local(lot.received_at, clinic),
+    }
 
 
 def _move_out(move: StockMove, clinic: Clinic) -> StockMoveOut:
@@ -330,9 +338,17 @@ def receive_lot(request: HttpRequest, clinic: str, body: LotIn) -> Status[LotOut
     response=responses(LotOut),
     summary="Read a lot",
 )
-def read_lot(request: HttpRequest, clinic: str, lot_id: int) -> LotOut:
-    clinic_obj = member(request, clinic).clinic
-    return _lot_out(selectors.get_lot(clinic_obj, lot_id), clinic_obj)
+@token_checked_by_read
+@answered_directly
+def read_lot(request: HttpRequest, clinic: str, lot_id: int) -> HttpResponse:
+    # The caller's token and the row: one statement on PostgreSQL (api.common.read_one).
+    membership, row = read_one(request, clinic, selectors.lot_read(lot_id))
+    if row is None:
+        raise Http404("No such lot.")
+    clinic_obj = membership.clinic
+    lot, product = selectors.lot_from_row(clinic_obj, row)
+    # Rendered as ninja would render LotOut validated (tests/api/test_rendered_answers.py).
+    return rendered(request, _lot_fields(lot, clinic_obj, product))
 
 
 def _lot_change(request: HttpRequest, clinic: str, lot_id: int) -> tuple[Membership, Lot]:

@@ -155,13 +155,14 @@ def fetch_read(
     model: type[models.Model],
     sql: str,
     params: Sequence[Any],
-    patient_column: str = "patient_id",
+    patient_column: str | None = "patient_id",
     ip: str | None,
     path: str,
 ) -> list[tuple[Any, ...]]:
     """The row `sql` selects (at most one: a read by id of a row of `model` of `clinic`,
     with an `id` column and the patient's id in `patient_column`), and, when there is
-    one, the access event of reading it, as `record_access` writes it.
+    one, the access event of reading it, as `record_access` writes it (none without a
+    `patient_column`: a row that is no patient's data).
 
     On PostgreSQL both are one statement: the INSERT rides the SELECT as a data-modifying
     WITH, which runs to completion whether or not the outer query reads it. That is one
@@ -170,6 +171,8 @@ def fetch_read(
     the INSERT.
     """
     db = router.db_for_write(AccessEvent)
+    if patient_column is None:
+        return rows.fetch(sql, params, db)
     event = _event(
         clinic=clinic,
         user=user,
@@ -203,12 +206,14 @@ def fetch_read(
 class RowRead:
     """A read of one row of `model` by id: `sql` selects it from any clinic (with its
     `clinic_id`, its `id` and the patient's id in `patient_column`); where it runs, only
-    the row of the caller's clinic is read (api.common.read_one)."""
+    the row of the caller's clinic is read (api.common.read_one). A row that is no
+    patient's data (a lot of a product, say) has no `patient_column` (None): it is read
+    without an access event."""
 
     model: type[models.Model]
     sql: str
     params: Sequence[Any]
-    patient_column: str = "patient_id"
+    patient_column: str | None = "patient_id"
 
     def in_clinic(self, clinic: Clinic) -> tuple[str, list[Any]]:
         """The statement and its parameters, for the row of `clinic` only."""
@@ -233,7 +238,8 @@ def fetch_read_checking_token(
     """The API token whose digest is `digest`, checked as accounts.services.
     api_token_by_digest checks it, and in the same statement what `fetch_read` reads and
     writes for the token's user: the row `read` selects, only of the token's clinic and
-    only when that clinic's slug is `clinic_slug`, and the access event of reading it.
+    only when that clinic's slug is `clinic_slug`, and the access event of reading it (none
+    for a row that is no patient's data: `RowRead.patient_column`).
 
     No row: no valid token, nothing read or written. One row: the token's columns
     (`api_token_sql` with `checked_by_read`) and then those of `read.sql`, all NULL when
@@ -242,7 +248,7 @@ def fetch_read_checking_token(
     round trip of every API call); PostgreSQL only (`reads_check_tokens`).
     """
     db = router.db_for_write(AccessEvent)
-    values = _given_with_token_values(read.model, ip, path)
+    values = [] if read.patient_column is None else _given_with_token_values(read.model, ip, path)
     return rows.fetch(
         _fetch_read_sql(read.sql, read.patient_column, db, checking_token=True),
         [*api_token_params(digest), *read.params, clinic_slug, *values],
@@ -423,9 +429,14 @@ def _event_fields() -> tuple[Any, ...]:
 
 
 @cache
-def _fetch_read_sql(sql: str, patient_column: str, db: str, checking_token: bool = False) -> str:
-    """`sql`'s row (`r`) and the INSERT of its event; `checking_token`, after the token's
-    check (`t`: fetch_read_checking_token), which names the clinic and the reader."""
+def _fetch_read_sql(
+    sql: str, patient_column: str | None, db: str, checking_token: bool = False
+) -> str:
+    """`sql`'s row (`r`) and the INSERT of its event (none without a `patient_column`);
+    `checking_token`, after the token's check (`t`: fetch_read_checking_token), which
+    names the clinic and the reader."""
+    if patient_column is None:
+        return _token_checked_sql(sql, db, "") if checking_token else sql
     connection = connections[db]
     quote = connection.ops.quote_name
     from_rows = {"patient": f"r.{quote(patient_column)}"}
@@ -446,11 +457,17 @@ def _fetch_read_sql(sql: str, patient_column: str, db: str, checking_token: bool
     )
     if not checking_token:
         return f"WITH r AS ({sql}), e AS ({insert} FROM r) SELECT * FROM r"  # noqa: S608 - SQL from selectors, values as parameters
-    # The row only of the token's clinic, and only when it is the clinic of the URL; a
-    # LEFT JOIN, so that a valid token is told apart from an invalid one when no row is.
+    return _token_checked_sql(sql, db, f", e AS ({insert} FROM r, t)")
+
+
+def _token_checked_sql(sql: str, db: str, then: str) -> str:
+    """The token's check (`t`), `sql`'s row (`r`) and the common table expressions `then`
+    (each after a comma). The row only of the token's clinic, and only when it
+    is the clinic of the URL; a LEFT JOIN, so that a valid token is told apart from an
+    invalid one when no row is."""
     return (
         f"WITH t AS ({api_token_sql(db, checked_by_read=True)}),"  # noqa: S608 - SQL from selectors, values as parameters
         f" r AS (SELECT * FROM ({sql}) x WHERE x.clinic_id ="
-        " (SELECT t.token_clinic FROM t WHERE t.token_clinic_slug = %s)),"
-        f" e AS ({insert} FROM r, t) SELECT t.*, r.* FROM t LEFT JOIN r ON TRUE"
+        f" (SELECT t.token_clinic FROM t WHERE t.token_clinic_slug = %s)){then}"
+        " SELECT t.*, r.* FROM t LEFT JOIN r ON TRUE"
     )

@@ -8,20 +8,25 @@ recorded (`recipients_for_read`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import router
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
 from mesodesk.audit.selectors import client_ip
-from mesodesk.audit.services import record_access
+from mesodesk.audit.services import RowRead, record_access
 from mesodesk.clinics.choices import Role
 from mesodesk.clinics.models import Clinic, Membership
 from mesodesk.core.gs1 import UnreadableBarcode, read_scan
@@ -168,6 +173,32 @@ def get_product(clinic: Clinic, product_id: int) -> Product:
 def get_lot(clinic: Clinic, lot_id: int) -> Lot:
     """The clinic's lot with this id, with its product; Http404 otherwise."""
     return get_object_or_404(Lot.objects.select_related("product"), clinic=clinic, pk=lot_id)
+
+
+def lot_read(lot_id: int) -> RowRead:
+    """The read of the lot with this id and its product's name (`lot_from_row` makes them
+    of the row), for api.common.read_one, which reads it only of the caller's clinic: one
+    statement with the caller's token on PostgreSQL. A lot is no patient's data: no access
+    event (who received it is: `recipients_for_read`)."""
+    return RowRead(Lot, _lot_sql(router.db_for_read(Lot)), [lot_id], patient_column=None)
+
+
+def lot_from_row(clinic: Clinic, row: Sequence[Any]) -> tuple[Lot, str]:
+    """The lot of a row of `lot_read` (a row of `clinic`) and its product's name."""
+    db = router.db_for_read(Lot)
+    shape = rows.shape(Lot, db)
+    lot: Lot = shape.load(row, 0, db)
+    rows.attach(lot, "clinic", clinic)
+    return lot, row[shape.width]
+
+
+@cache
+def _lot_sql(db: str) -> str:
+    lot, product = rows.table(Lot, db), rows.table(Product, db)
+    return (
+        f"SELECT {rows.columns(Lot, 'l', db)}, p.name FROM {lot} l"  # noqa: S608 - names from the models, values as parameters
+        f" JOIN {product} p ON p.id = l.product_id WHERE l.id = %s"
+    )
 
 
 def lot_moves(clinic: Clinic, lot: Lot) -> QuerySet[StockMove]:
