@@ -25,6 +25,7 @@ from django.shortcuts import get_object_or_404
 from mesodesk import rows
 from mesodesk.accounts.models import User
 from mesodesk.audit.choices import AccessAction
+from mesodesk.audit.models import AccessEvent
 from mesodesk.audit.selectors import client_ip
 from mesodesk.audit.services import RowRead, record_access
 from mesodesk.clinics.choices import Role
@@ -180,12 +181,14 @@ def lot_read(lot_id: int) -> RowRead:
     of the row), for api.common.read_one, which reads it only of the caller's clinic: one
     statement with the caller's token on PostgreSQL. A lot is no patient's data: no access
     event (who received it is: `recipients_for_read`)."""
-    return RowRead(Lot, _lot_sql(router.db_for_read(Lot)), [lot_id], patient_column=None)
+    # Made for the connection read_one reads on: where access events are written.
+    db = router.db_for_write(AccessEvent)
+    return RowRead(Lot, _lot_sql(db), [lot_id], patient_column=None)
 
 
 def lot_from_row(clinic: Clinic, row: Sequence[Any]) -> tuple[Lot, str]:
     """The lot of a row of `lot_read` (a row of `clinic`) and its product's name."""
-    db = router.db_for_read(Lot)
+    db = router.db_for_write(AccessEvent)
     shape = rows.shape(Lot, db)
     lot: Lot = shape.load(row, 0, db)
     rows.attach(lot, "clinic", clinic)
