@@ -275,20 +275,29 @@ def load_all(
     return loaded
 
 
-def one[M: Model](model: type[M], db: str = "default", **equals: Any) -> M | None:
+def one[M: Model](
+    model: type[M], db: str = "default", *, newest_by: tuple[str, ...] = (), **equals: Any
+) -> M | None:
     """The row of `model` whose columns equal `equals` (column names: `clinic_id`, `id`),
-    or None: `SELECT ... WHERE a = %s AND b = %s`, its text made once."""
-    sql = one_sql(model, tuple(equals), db)
+    or None: `SELECT ... WHERE a = %s AND b = %s`, its text made once. With `newest_by`
+    (column names), of several such rows the first in descending order of those columns
+    (a patient's latest intake, their newest active plan)."""
+    sql = one_sql(model, tuple(equals), db, newest_by)
     found = fetch(sql, list(equals.values()), db)
     return None if not found else shape(model, db).load(found[0], 0, db)
 
 
 @cache
-def one_sql(model: type[Model], names: tuple[str, ...], db: str) -> str:
+def one_sql(
+    model: type[Model], names: tuple[str, ...], db: str, newest_by: tuple[str, ...] = ()
+) -> str:
     quote = connections[db].ops.quote_name
     where = " AND ".join(f"{quote(name)} = %s" for name in names)
     selected, name = columns(model, table(model, db), db), table(model, db)
-    return f"SELECT {selected} FROM {name} WHERE {where}"  # noqa: S608 - names from the models, values as parameters
+    sql = f"SELECT {selected} FROM {name} WHERE {where}"  # noqa: S608 - names from the models, values as parameters
+    if newest_by:
+        sql += f" ORDER BY {', '.join(f'{quote(n)} DESC' for n in newest_by)} LIMIT 1"
+    return sql
 
 
 def attach(instance: Model, name: str, related: Model | None) -> None:

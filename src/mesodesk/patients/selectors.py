@@ -361,23 +361,17 @@ def latest_intake(clinic: Clinic, patient: Patient) -> IntakeVersion | None:
     """The patient's newest intake version, if they have one: a prepared statement made
     once (mesodesk.rows), since every session booking and slot search reads it (the ORM's
     query took two thirds of the read's time to build and load, issue 15)."""
-    db = router.db_for_read(IntakeVersion)
-    found = rows.fetch(_latest_intake_sql(db), [clinic.pk, patient.pk], db)
-    if not found:
-        return None
-    version: IntakeVersion = rows.shape(IntakeVersion, db).load(found[0], 0, db)
-    rows.attach(version, "clinic", clinic)
-    rows.attach(version, "patient", patient)
-    return version
-
-
-@cache
-def _latest_intake_sql(db: str) -> str:
-    number = connections[db].ops.quote_name("number")
-    return (
-        f"{rows.one_sql(IntakeVersion, ('clinic_id', 'patient_id'), db)}"
-        f" ORDER BY {number} DESC LIMIT 1"
+    version = rows.one(
+        IntakeVersion,
+        router.db_for_read(IntakeVersion),
+        newest_by=("number",),
+        clinic_id=clinic.pk,
+        patient_id=patient.pk,
     )
+    if version is not None:
+        rows.attach(version, "clinic", clinic)
+        rows.attach(version, "patient", patient)
+    return version
 
 
 def intake_changes(older: IntakeVersion, newer: IntakeVersion) -> list[Change]:

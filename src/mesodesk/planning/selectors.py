@@ -45,22 +45,18 @@ def active_plan(clinic: Clinic, patient: Patient) -> TreatmentPlan | None:
     """The patient's active plan, if they have one: the plan alone, one query in plain SQL
     (mesodesk.rows: screening, booking and the portal's pages read it often and need
     neither its sessions nor its patient)."""
-    db = router.db_for_read(TreatmentPlan)
-    found = rows.fetch(_active_plan_sql(db), [clinic.pk, patient.pk, PlanStatus.ACTIVE.value], db)
-    if not found:
-        return None
-    plan: TreatmentPlan = rows.shape(TreatmentPlan, db).load(found[0], 0, db)
-    rows.attach(plan, "clinic", clinic)
-    rows.attach(plan, "patient", patient)
-    return plan
-
-
-@cache
-def _active_plan_sql(db: str) -> str:
-    return (
-        rows.one_sql(TreatmentPlan, ("clinic_id", "patient_id", "status"), db)
-        + " ORDER BY created_at DESC, id DESC LIMIT 1"
+    plan = rows.one(
+        TreatmentPlan,
+        router.db_for_read(TreatmentPlan),
+        newest_by=("created_at", "id"),
+        clinic_id=clinic.pk,
+        patient_id=patient.pk,
+        status=PlanStatus.ACTIVE.value,
     )
+    if plan is not None:
+        rows.attach(plan, "clinic", clinic)
+        rows.attach(plan, "patient", patient)
+    return plan
 
 
 def core_plan(plan: TreatmentPlan, library: Library) -> Plan:
